@@ -1,0 +1,27 @@
+# Installs tensorswap as a CMake package:
+#   find_package(tensorswap REQUIRED)  ->  tswap::core
+include(CMakePackageConfigHelpers)
+
+set(TSWAP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tensorswap)
+
+if(TARGET tswap_core)
+  install(TARGETS tswap_core EXPORT tensorswapTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tswap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT tensorswapTargets NAMESPACE tswap:: DESTINATION ${TSWAP_CMAKE_DIR})
+endif()
+
+configure_package_config_file(
+  ${PROJECT_SOURCE_DIR}/cmake/tensorswapConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/tensorswapConfig.cmake
+  INSTALL_DESTINATION ${TSWAP_CMAKE_DIR})
+write_basic_package_version_file(
+  ${PROJECT_BINARY_DIR}/tensorswapConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/tensorswapConfig.cmake
+  ${PROJECT_BINARY_DIR}/tensorswapConfigVersion.cmake
+  DESTINATION ${TSWAP_CMAKE_DIR})

@@ -1,0 +1,89 @@
+#include <tswap/accelerator_runtime.h>
+
+#include <ATen/Functions.h>
+#include <ATen/core/grad_mode.h>
+#include <c10/core/Event.h>
+#include <c10/core/StreamGuard.h>
+
+#include <sstream>
+
+#include "check.h"
+
+namespace tswap {
+namespace {
+
+class AcceleratorEvent final : public Event {
+ public:
+  explicit AcceleratorEvent(c10::DeviceType type) : event(type) {}
+  bool ready() const override { return event.query(); }
+  c10::Event event;
+};
+
+at::Tensor pinned_host_buffer(std::size_t nbytes) {
+  // LibTorch's caching host allocator: a pool of pinned blocks, reused once
+  // the events recorded by the copies that used them have completed.
+  return at::empty({static_cast<std::int64_t>(nbytes)},
+                   at::TensorOptions().dtype(at::kByte).pinned_memory(true));
+}
+
+c10::Device with_index(c10::Device device) {
+  TSWAP_CHECK(!device.is_cpu(), "AcceleratorRuntime needs an accelerator device, got ", device);
+  if (device.has_index()) return device;
+  return c10::impl::getDeviceGuardImpl(device.type())->getDevice();
+}
+
+}  // namespace
+
+AcceleratorRuntime::AcceleratorRuntime(c10::Device device, HostAllocator host_allocator)
+    : device_(with_index(device)),
+      guard_(device_.type()),
+      d2h_(guard_.getStreamFromGlobalPool(device_)),
+      h2d_(guard_.getStreamFromGlobalPool(device_)),
+      host_allocator_(host_allocator ? std::move(host_allocator) : pinned_host_buffer) {
+  TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
+              " gave one stream for both copy directions");
+}
+
+std::string AcceleratorRuntime::name() const {
+  std::ostringstream out;
+  out << "accelerator " << device_;
+  return out.str();
+}
+
+at::Tensor AcceleratorRuntime::allocate_host(std::size_t nbytes) { return host_allocator_(nbytes); }
+
+EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor& src,
+                                     const at::Tensor& dst, const at::Tensor& device_side) {
+  // The copy stream starts after everything compute has queued so far.
+  c10::Event compute_done(device_.type());
+  compute_done.record(guard_.getStream(device_));
+  compute_done.block(stream);
+  {
+    c10::StreamGuard on_copy_stream(stream);
+    at::NoGradGuard no_grad;
+    dst.copy_(src, /*non_blocking=*/true);
+  }
+  // Note [Release ordering], rule 2.
+  guard_.recordDataPtrOnStream(device_side.storage().data_ptr(), stream);
+  auto done = std::make_shared<AcceleratorEvent>(device_.type());
+  done->event.record(stream);
+  return done;
+}
+
+EventPtr AcceleratorRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {
+  return copy_on(d2h_, src, dst, src);
+}
+
+EventPtr AcceleratorRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst) {
+  return copy_on(h2d_, src, dst, dst);
+}
+
+std::int64_t AcceleratorRuntime::compute_wait(const EventPtr& event) {
+  const auto* accelerator = dynamic_cast<const AcceleratorEvent*>(event.get());
+  TSWAP_CHECK(accelerator != nullptr,
+              "AcceleratorRuntime::compute_wait got an event of another runtime");
+  accelerator->event.block(guard_.getStream(device_));
+  return 0;
+}
+
+}  // namespace tswap

@@ -1,0 +1,34 @@
+#pragma once
+
+// What a SwapContext is, shared with the scopes entered on it.
+
+#include <memory>
+
+#include <tswap/options.h>
+
+#include "tag_state.h"
+
+namespace tswap::detail {
+
+/// A layer instance: its tag, its index, its options. Shared by the
+/// SwapContext and the scopes entered on it, so a scope outliving its
+/// context (a user error) cannot dangle. Immutable after construction.
+struct ContextState {
+  ContextState(std::shared_ptr<TagState> tag, std::shared_ptr<const SwapOptions> own_options);
+  ~ContextState();
+
+  ContextState(const ContextState&) = delete;
+  ContextState& operator=(const ContextState&) = delete;
+
+  /// The context's own options, or the process defaults in effect now.
+  std::shared_ptr<const SwapOptions> options() const;
+
+  const std::shared_ptr<TagState> tag;
+  const int layer;
+  const std::shared_ptr<const SwapOptions> own_options;  // null: use the defaults
+};
+
+/// The process defaults as a shared snapshot (options.cpp).
+std::shared_ptr<const SwapOptions> default_options_snapshot();
+
+}  // namespace tswap::detail

@@ -1,0 +1,44 @@
+#include "runtime_registry.h"
+
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+
+#include <map>
+#include <mutex>
+
+#include <tswap/accelerator_runtime.h>
+#include <tswap/simulated_runtime.h>
+
+#include "check.h"
+
+namespace tswap {
+
+std::shared_ptr<Runtime> simulated_runtime() {
+  // Leaked on purpose: swaps destroyed during static destruction still use it.
+  static auto* runtime = new std::shared_ptr<Runtime>(std::make_shared<SimulatedRuntime>());
+  return *runtime;
+}
+
+std::shared_ptr<Runtime> accelerator_runtime(c10::Device device) {
+  TSWAP_CHECK(!device.is_cpu(), "accelerator_runtime needs an accelerator device, got ", device,
+              " (CPU tensors use the simulated runtime)");
+  TSWAP_CHECK(c10::impl::hasDeviceGuardImpl(device.type()),
+              "this LibTorch has no stream support for device type ", device.type(),
+              "; is it a build for that accelerator?");
+  if (!device.has_index()) device = c10::impl::getDeviceGuardImpl(device.type())->getDevice();
+  static std::mutex mu;
+  static auto* runtimes = new std::map<std::pair<int, int>, std::shared_ptr<Runtime>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = (*runtimes)[{static_cast<int>(device.type()), device.index()}];
+  if (!slot) slot = std::make_shared<AcceleratorRuntime>(device);
+  return slot;
+}
+
+namespace detail {
+
+std::shared_ptr<Runtime> runtime_for(const at::Tensor& tensor, const SwapOptions& options) {
+  if (options.runtime) return options.runtime;
+  return tensor.is_cpu() ? simulated_runtime() : accelerator_runtime(tensor.device());
+}
+
+}  // namespace detail
+}  // namespace tswap

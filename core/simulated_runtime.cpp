@@ -1,0 +1,175 @@
+#include <tswap/simulated_runtime.h>
+
+#include <ATen/core/grad_mode.h>
+#include <pthread.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "check.h"
+
+namespace tswap {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Completes when its stream's worker gets past it.
+class SimulatedEvent final : public Event {
+ public:
+  bool ready() const override { return done_.load(std::memory_order_acquire); }
+
+  void complete() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.store(true, std::memory_order_release);
+    }
+    cv_.notify_all();
+  }
+
+  /// Blocks until complete; returns the nanoseconds blocked.
+  std::int64_t wait() const {
+    if (ready()) return 0;
+    const auto start = Clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return ready(); });
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::atomic<bool> done_{false};
+};
+
+void copy_tensor(const at::Tensor& src, const at::Tensor& dst) {
+  if (src.is_contiguous() && dst.is_contiguous() && src.nbytes() == dst.nbytes()) {
+    std::memcpy(dst.data_ptr(), src.data_ptr(), src.nbytes());
+    return;
+  }
+  at::NoGradGuard no_grad;
+  dst.copy_(src);
+}
+
+}  // namespace
+
+/// One stream: a worker thread that runs its queue in order.
+class SimulatedRuntime::Stream {
+ public:
+  Stream(const char* name, SimulatedLink link) : link_(link), thread_([this] { run(); }) {
+    pthread_setname_np(thread_.native_handle(), name);
+  }
+
+  ~Stream() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+  EventPtr enqueue(std::size_t bytes, std::function<void()> work) {
+    auto done = std::make_shared<SimulatedEvent>();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(Task{std::move(work), bytes, done});
+    }
+    cv_.notify_one();
+    return done;
+  }
+
+ private:
+  struct Task {
+    std::function<void()> work;
+    std::size_t bytes;
+    std::shared_ptr<SimulatedEvent> done;
+  };
+
+  void run() {
+    for (;;) {
+      Task task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything queued is done
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      const auto start = Clock::now();
+      if (task.work) task.work();
+      // Drop the copy's references before completing: once the event is
+      // ready, the use count of a storage shows only its real holders.
+      task.work = nullptr;
+      sleep_for_link(start, task.bytes);
+      task.done->complete();
+    }
+  }
+
+  void sleep_for_link(Clock::time_point start, std::size_t bytes) const {
+    auto duration = link_.latency;
+    if (link_.bytes_per_second > 0) {
+      duration += std::chrono::nanoseconds(
+          static_cast<std::int64_t>(static_cast<double>(bytes) * 1e9 / link_.bytes_per_second));
+    }
+    if (duration.count() > 0) std::this_thread::sleep_until(start + duration);
+  }
+
+  const SimulatedLink link_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+SimulatedRuntime::SimulatedRuntime(SimulatedLink link)
+    : link_(link),
+      pool_(HostPool::create()),
+      d2h_(std::make_unique<Stream>("tswap-sim-d2h", link)),
+      h2d_(std::make_unique<Stream>("tswap-sim-h2d", link)) {
+  TSWAP_CHECK(link.bytes_per_second >= 0 && link.latency.count() >= 0,
+              "a simulated link needs bandwidth and latency >= 0, got ", link.bytes_per_second,
+              " B/s and ", link.latency.count(), " ns");
+}
+
+SimulatedRuntime::~SimulatedRuntime() = default;
+
+std::string SimulatedRuntime::name() const {
+  std::ostringstream out;
+  out << "simulated";
+  if (link_.bytes_per_second > 0) out << " " << link_.bytes_per_second / 1e9 << " GB/s";
+  if (link_.latency.count() > 0) out << " " << link_.latency.count() / 1000.0 << " us";
+  return out.str();
+}
+
+at::Tensor SimulatedRuntime::allocate_host(std::size_t nbytes) { return pool_->allocate(nbytes); }
+
+EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {
+  // The compute "stream" is this thread and CPU work is synchronous: all the
+  // compute work queued so far is already done.
+  return d2h_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); });
+}
+
+EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst) {
+  return h2d_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); });
+}
+
+std::int64_t SimulatedRuntime::compute_wait(const EventPtr& event) {
+  const auto* simulated = dynamic_cast<const SimulatedEvent*>(event.get());
+  TSWAP_CHECK(simulated != nullptr, "SimulatedRuntime::compute_wait got an event of another runtime");
+  return simulated->wait();
+}
+
+void SimulatedRuntime::synchronize() {
+  const EventPtr d2h = d2h_->enqueue(0, nullptr);
+  const EventPtr h2d = h2d_->enqueue(0, nullptr);
+  compute_wait(d2h);
+  compute_wait(h2d);
+}
+
+}  // namespace tswap

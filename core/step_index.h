@@ -1,0 +1,48 @@
+#pragma once
+
+// The keys of one step of one tag: which swap each (layer, tensor index)
+// key refers to. Release and prefetch look layers up here, so neither scans
+// every key of the step (the reference design's quadratic release).
+
+#include <c10/core/StorageImpl.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace tswap::detail {
+
+class StorageSwap;
+
+/// The keys of one layer in one step. Guarded by the tag's mutex.
+struct LayerKeys {
+  /// Tensor index i -> its swap. Several keys share a swap when they saved
+  /// one storage. Weak: a swap lives as long as the autograd graph holds
+  /// one of its slots.
+  std::vector<std::weak_ptr<StorageSwap>> keys;
+  /// Swaps of this layer by device storage, to copy a storage saved twice
+  /// once. Emptied when the layer is released (no more saves into it).
+  std::unordered_multimap<const c10::StorageImpl*, std::weak_ptr<StorageSwap>> by_storage;
+};
+
+/// One step of one tag, from its first scope entry to the next step. Held by
+/// the tag while forward records it, and by each of its swaps (prefetch
+/// needs the layer below); guarded by the tag's mutex.
+struct StepIndex {
+  std::vector<LayerKeys> layers;
+  /// Layers below this index have been released.
+  int released_below = 0;
+
+  LayerKeys& layer(int index) {
+    if (static_cast<std::size_t>(index) >= layers.size()) layers.resize(index + 1);
+    return layers[static_cast<std::size_t>(index)];
+  }
+  std::int64_t key_count(int index) const {
+    return static_cast<std::size_t>(index) < layers.size()
+               ? static_cast<std::int64_t>(layers[static_cast<std::size_t>(index)].keys.size())
+               : 0;
+  }
+};
+
+}  // namespace tswap::detail

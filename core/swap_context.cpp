@@ -1,0 +1,78 @@
+#include <tswap/swap_context.h>
+
+#include <c10/util/Exception.h>
+
+#include <exception>
+
+#include "autograd_hook.h"
+#include "check.h"
+#include "context_state.h"
+
+namespace tswap {
+namespace detail {
+
+ContextState::ContextState(std::shared_ptr<TagState> tag_in,
+                           std::shared_ptr<const SwapOptions> own_options_in)
+    : tag(std::move(tag_in)), layer(tag->take_layer_index()), own_options(std::move(own_options_in)) {}
+
+ContextState::~ContextState() { tag->give_back_layer_index(layer); }
+
+std::shared_ptr<const SwapOptions> ContextState::options() const {
+  return own_options ? own_options : default_options_snapshot();
+}
+
+namespace {
+
+std::shared_ptr<ContextState> make_context(std::string tag,
+                                           std::shared_ptr<const SwapOptions> options) {
+  TSWAP_CHECK(!tag.empty(), "a module tag must not be empty (e.g. \"model.layer.*\")");
+  install_autograd_hook();
+  return std::make_shared<ContextState>(tag_state(tag), std::move(options));
+}
+
+}  // namespace
+}  // namespace detail
+
+SwapContext::SwapContext(std::string module_tag)
+    : state_(detail::make_context(std::move(module_tag), nullptr)) {}
+
+SwapContext::SwapContext(std::string module_tag, SwapOptions options)
+    : state_(detail::make_context(std::move(module_tag),
+                                  std::make_shared<const SwapOptions>(std::move(options)))) {}
+
+SwapContext::~SwapContext() = default;
+
+const std::string& SwapContext::module_tag() const { return state_->tag->tag; }
+int SwapContext::layer() const { return state_->layer; }
+
+SwapScope::SwapScope(SwapContext& context)
+    : state_(context.state_), uncaught_on_entry_(std::uncaught_exceptions()) {
+  detail::ScopeLink*& active = detail::active_scope();
+  link_.context = state_.get();
+  link_.outer = active;
+  bool reentered = false;
+  for (const detail::ScopeLink* l = link_.outer; l != nullptr; l = l->outer) {
+    reentered = reentered || l->context == state_.get();
+  }
+  // Only the outermost scope of a context marks its layer as entered: a
+  // layer re-entering itself (recursion) is still the same step.
+  if (!reentered) state_->tag->enter_layer(state_->layer);
+  active = &link_;
+}
+
+SwapScope::~SwapScope() {
+  detail::ScopeLink*& active = detail::active_scope();
+  if (active != &link_) {
+    TORCH_WARN("tensorswap: scopes of module tag '", state_->tag->tag,
+               "' were left out of order; a SwapScope must be destroyed on the thread and in the "
+               "reverse order it was created");
+  }
+  active = link_.outer;
+  if (std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
+}
+
+int layer_count(const std::string& module_tag) {
+  return detail::tag_state(module_tag)->layer_count();
+}
+
+}  // namespace tswap

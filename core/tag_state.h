@@ -1,0 +1,95 @@
+#pragma once
+
+// Per-tag state of the engine: layer numbering, the step being recorded, and
+// the counters behind tswap::stats().
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <tswap/stats.h>
+
+namespace tswap::detail {
+
+struct StepIndex;
+
+/// Counters of one tag. Relaxed atomics: read as a snapshot by stats(),
+/// bumped from the forward thread, the autograd workers and destructors.
+struct TagCounters {
+  std::atomic<std::uint64_t> tensors_saved{0};
+  std::atomic<std::uint64_t> tensors_kept{0};
+  std::atomic<std::uint64_t> tensors_swapped_out{0};
+  std::atomic<std::uint64_t> bytes_swapped_out{0};
+  std::atomic<std::uint64_t> tensors_swapped_in{0};
+  std::atomic<std::uint64_t> bytes_swapped_in{0};
+  std::atomic<std::uint64_t> prefetches{0};
+  std::atomic<std::uint64_t> releases{0};
+  std::atomic<std::uint64_t> deferred_releases{0};
+  std::atomic<std::uint64_t> reused_without_copy{0};
+  std::atomic<std::uint64_t> stall_ns{0};
+  std::atomic<std::int64_t> resident_bytes{0};
+  std::atomic<std::int64_t> peak_resident_bytes{0};
+
+  SwapCounters snapshot() const;
+  void reset();
+};
+
+inline void count(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
+
+/// Everything the engine knows about one module tag. One per tag for the
+/// life of the process (the registry never forgets a tag, so its counters
+/// survive its contexts). Shared by contexts, saved-tensor slots and swaps.
+///
+/// `mu` guards the fields below it, the StepIndex objects of this tag and
+/// the StorageSwap objects of this tag: pack (forward thread) and unpack
+/// (autograd worker) both take it.
+class TagState {
+ public:
+  explicit TagState(std::string tag) : tag(std::move(tag)) {}
+
+  const std::string tag;
+  TagCounters counters;
+
+  /// Lowest layer index no live context holds.
+  int take_layer_index();
+  void give_back_layer_index(int layer);
+  /// Highest held index + 1: N in the layer numbering.
+  int layer_count();
+
+  /// A scope of `layer` is entered (outermost for its context): a layer index
+  /// not above the last one entered starts a new step.
+  void enter_layer(int layer);
+  /// A scope was left by an exception: the next entry starts a new step.
+  void end_step();
+
+  /// Adds `delta` to this tag's and the process's resident bytes; tracks peaks.
+  void add_resident(std::int64_t delta);
+
+  std::mutex mu;
+  // --- guarded by mu ---
+  std::vector<bool> taken;            // layer index -> held by a live context
+  int last_entered_layer = -1;
+  bool step_ended = true;
+  std::shared_ptr<StepIndex> step;    // the step forward is recording now
+
+  int layer_count_locked() const;
+};
+
+/// The state of `tag`, created on first use. Thread-safe.
+std::shared_ptr<TagState> tag_state(const std::string& tag);
+
+/// Calls `fn` with every tag known so far.
+void for_each_tag(const std::function<void(TagState&)>& fn);
+
+/// The process-wide resident level and its peak (all tags).
+std::int64_t total_resident_bytes();
+std::int64_t total_peak_resident_bytes();
+void reset_total_peak();
+
+}  // namespace tswap::detail

@@ -1,0 +1,80 @@
+#include "tensor_layout.h"
+
+#include <ATen/Functions.h>
+#include <ATen/MemoryOverlap.h>
+#include <ATen/core/grad_mode.h>
+
+#include <sstream>
+
+namespace tswap::detail {
+
+TensorMeta TensorMeta::of(const at::Tensor& tensor) {
+  TensorMeta m;
+  m.sizes.assign(tensor.sizes().begin(), tensor.sizes().end());
+  m.strides.assign(tensor.strides().begin(), tensor.strides().end());
+  m.storage_offset = tensor.storage_offset();
+  m.options = at::TensorOptions().dtype(tensor.dtype()).device(tensor.device());
+  return m;
+}
+
+std::string TensorMeta::describe() const {
+  std::ostringstream out;
+  out << c10::DeviceTypeName(options.device().type()) << c10::toString(options.dtype().toScalarType()) << "Type [";
+  for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
+  out << "]";
+  return out.str();
+}
+
+bool TensorMeta::operator==(const TensorMeta& other) const {
+  return sizes == other.sizes && strides == other.strides &&
+         storage_offset == other.storage_offset && options.dtype() == other.options.dtype() &&
+         options.device() == other.options.device();
+}
+
+CopyMode choose_copy_mode(const at::Tensor& tensor) {
+  const std::size_t view_bytes = static_cast<std::size_t>(tensor.numel()) * tensor.element_size();
+  if (view_bytes >= tensor.storage().nbytes()) return CopyMode::whole_storage;
+  // Elements that share memory (stride 0) cannot be written back one by one.
+  if (at::has_internal_overlap(tensor) != at::MemOverlap::No) return CopyMode::whole_storage;
+  return CopyMode::view_elements;
+}
+
+std::size_t copy_bytes(const at::Tensor& tensor, CopyMode mode) {
+  return mode == CopyMode::whole_storage
+             ? tensor.storage().nbytes()
+             : static_cast<std::size_t>(tensor.numel()) * tensor.element_size();
+}
+
+std::int64_t span_elements(const TensorMeta& meta) {
+  std::int64_t last = 0;
+  for (std::size_t i = 0; i < meta.sizes.size(); ++i) {
+    if (meta.sizes[i] == 0) return 0;
+    last += (meta.sizes[i] - 1) * meta.strides[i];
+  }
+  return last + 1;
+}
+
+at::Tensor alias_of(const c10::Storage& storage, const TensorMeta& meta) {
+  at::NoGradGuard no_grad;
+  return at::empty({0}, meta.options)
+      .set_(storage, meta.storage_offset, meta.sizes, meta.strides);
+}
+
+at::Tensor bytes_of(const c10::Storage& storage) {
+  at::NoGradGuard no_grad;
+  return at::empty({0}, at::TensorOptions().dtype(at::kByte).device(storage.device()))
+      .set_(storage, 0, {static_cast<std::int64_t>(storage.nbytes())}, {1});
+}
+
+at::Tensor empty_like_layout(const TensorMeta& meta) {
+  constexpr std::int64_t kAlignBytes = 64;
+  const std::int64_t item = static_cast<std::int64_t>(meta.options.dtype().itemsize());
+  const std::int64_t lead = kAlignBytes % item == 0 ? meta.storage_offset % (kAlignBytes / item) : 0;
+  at::NoGradGuard no_grad;
+  const at::Tensor block = at::empty({lead + span_elements(meta)}, meta.options);
+  TensorMeta placed = meta;
+  placed.storage_offset = lead;
+  return alias_of(block.storage(), placed);
+}
+
+}  // namespace tswap::detail
