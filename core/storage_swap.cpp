@@ -95,7 +95,18 @@ void StorageSwap::release(bool last_reference) {
 
 void StorageSwap::copy_in(bool prefetch) {
   if (state_ != State::released) return;
-  if (deferred_.use_count() > 0) return;  // its holder still has it: device_view aliases it
+  if (c10::intrusive_ptr<c10::StorageImpl> alive = deferred_.lock()) {
+    // A deferred release whose other holder still has the storage: hold it
+    // again instead of copying. Taken now, not at use: the holder (often the
+    // next layer's swap) may let go before this layer's backward runs.
+    deferred_.reset();
+    const c10::Storage storage(std::move(alive));
+    set_held(mode_ == CopyMode::whole_storage ? bytes_of(storage) : alias_of(storage, meta_),
+             State::restored);
+    host_ = at::Tensor();
+    count(tag_->counters.reused_without_copy);
+    return;
+  }
   at::Tensor device = mode_ == CopyMode::whole_storage
                           ? at::empty({static_cast<std::int64_t>(bytes_)},
                                       at::TensorOptions().dtype(at::kByte).device(meta_.options.device()))
@@ -103,7 +114,6 @@ void StorageSwap::copy_in(bool prefetch) {
   copied_in_ = runtime_->copy_to_device(host_, device);
   // The queued copy keeps the host buffer alive; the pool gets it back after.
   host_ = at::Tensor();
-  deferred_.reset();
   set_held(std::move(device), State::restored);
   count(tag_->counters.tensors_swapped_in);
   count(tag_->counters.bytes_swapped_in, bytes_);
@@ -111,22 +121,14 @@ void StorageSwap::copy_in(bool prefetch) {
 }
 
 at::Tensor StorageSwap::device_view(const TensorMeta& meta) {
-  if (state_ == State::released) {
-    // copy_in left it here: a deferred release whose holder was alive then.
-    if (c10::intrusive_ptr<c10::StorageImpl> alive = deferred_.lock()) {
-      count(tag_->counters.reused_without_copy);
-      return alias_of(c10::Storage(std::move(alive)),
-                      mode_ == CopyMode::whole_storage ? meta : meta_);
-    }
-    deferred_.reset();  // the holder let go since: copy back after all
-    copy_in(/*prefetch=*/false);
-  }
+  TORCH_INTERNAL_ASSERT(state_ != State::released, "device_view before copy_in");
   if (copied_in_) {
     const std::int64_t waited = runtime_->compute_wait(copied_in_);
     if (waited > 0) count(tag_->counters.stall_ns, static_cast<std::uint64_t>(waited));
   }
   if (mode_ == CopyMode::view_elements) {
-    // device_ is the view itself (saved, or rebuilt by empty_like_layout).
+    // device_ is the view itself: saved, rebuilt by empty_like_layout, or
+    // the deferred original.
     return alias_of(device_.storage(), TensorMeta::of(device_));
   }
   return alias_of(device_.storage(), meta);

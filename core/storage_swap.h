@@ -61,9 +61,9 @@ class StorageSwap {
   /// `last_reference`: nothing outside the engine holds the storage, so this
   /// frees it; otherwise the release is deferred to the other holder.
   void release(bool last_reference);
-  /// Queues the copy back if the device memory is gone (released ->
-  /// restored); nothing to do in any other state or while a deferred
-  /// storage is still alive.
+  /// Brings the memory back (released -> restored): holds a deferred
+  /// storage again if its other holder still has it, else queues the copy
+  /// back. Nothing to do in any other state.
   void copy_in(bool prefetch);
   /// The device tensor a slot saved as `meta`: makes compute wait for the
   /// copy back, and aliases the memory. Call copy_in first.

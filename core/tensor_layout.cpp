@@ -35,7 +35,9 @@ CopyMode choose_copy_mode(const at::Tensor& tensor) {
   const std::size_t view_bytes = static_cast<std::size_t>(tensor.numel()) * tensor.element_size();
   if (view_bytes >= tensor.storage().nbytes()) return CopyMode::whole_storage;
   // Elements that share memory (stride 0) cannot be written back one by one.
-  if (at::has_internal_overlap(tensor) != at::MemOverlap::No) return CopyMode::whole_storage;
+  // "Too hard to tell" (any other non-contiguous view) is fine: elements that
+  // alias in the copy alias in the original too, so they hold equal values.
+  if (at::has_internal_overlap(tensor) == at::MemOverlap::Yes) return CopyMode::whole_storage;
   return CopyMode::view_elements;
 }
 

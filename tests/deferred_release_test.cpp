@@ -31,9 +31,11 @@ TEST(DeferredRelease, OutputHeldByTheNextLayerIsDeferredNotFreed) {
   EXPECT_EQ(c.tensors_swapped_out, 3u * (n - 1));
   EXPECT_EQ(c.deferred_releases, static_cast<std::uint64_t>(n));
   EXPECT_EQ(c.releases, 2u * (n - 1) - 1);
-  // Only the caller's input is still alive at backward; the rest come back.
-  EXPECT_EQ(c.reused_without_copy, 1u);
-  EXPECT_EQ(c.tensors_swapped_in, c.tensors_swapped_out - 1);
+  // Two deferred storages are still alive when backward reaches them: the
+  // caller's input, and layer n-2's output, which the last layer (never
+  // swapped) holds until prefetch takes it. The rest are copied back.
+  EXPECT_EQ(c.reused_without_copy, 2u);
+  EXPECT_EQ(c.tensors_swapped_in, c.tensors_swapped_out - 2);
 }
 
 TEST(DeferredRelease, InputNobodyElseHoldsIsFreed) {
@@ -47,8 +49,8 @@ TEST(DeferredRelease, InputNobodyElseHoldsIsFreed) {
   const auto c = tswap::stats().per_tag.at("deferred.temporary.*");
   EXPECT_EQ(c.deferred_releases, static_cast<std::uint64_t>(n - 1));
   EXPECT_EQ(c.releases, 2u * (n - 1));
-  EXPECT_EQ(c.reused_without_copy, 0u);
-  EXPECT_EQ(c.tensors_swapped_in, c.tensors_swapped_out);
+  EXPECT_EQ(c.reused_without_copy, 1u) << "layer n-2's output, held by the last layer";
+  EXPECT_EQ(c.tensors_swapped_in, c.tensors_swapped_out - 1);
 }
 
 TEST(DeferredRelease, TensorsTheUserKeepsKeepTheirValuesAndGradientsMatch) {

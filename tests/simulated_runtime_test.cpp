@@ -1,0 +1,110 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <tswap/accelerator_runtime.h>
+#include <tswap/simulated_runtime.h>
+
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+TEST(SimulatedRuntime, CopiesOutAndBackAreExact) {
+  tswap::SimulatedRuntime rt;
+  const at::Tensor device = torch::randn({64, 33}, torch::kDouble);
+  at::Tensor host = rt.allocate_host(device.nbytes()).view(at::kDouble).view({64, 33});
+  rt.compute_wait(rt.copy_to_host(device, host));
+  EXPECT_TRUE(torch::equal(host, device));
+  at::Tensor back = torch::empty_like(device);
+  rt.compute_wait(rt.copy_to_device(host, back));
+  EXPECT_TRUE(torch::equal(back, device));
+}
+
+TEST(SimulatedRuntime, StridedViewsAreCopiedElementWise) {
+  tswap::SimulatedRuntime rt;
+  const at::Tensor base = torch::arange(40, torch::kFloat).view({8, 5});
+  const at::Tensor column = base.select(1, 2);  // stride 5
+  at::Tensor host = torch::empty({8});
+  rt.compute_wait(rt.copy_to_host(column, host));
+  EXPECT_TRUE(torch::equal(host, column));
+}
+
+TEST(SimulatedRuntime, EachStreamRunsItsQueueInOrder) {
+  tswap::SimulatedRuntime rt(tswap::SimulatedLink{0, 2ms});
+  const at::Tensor src = torch::ones({16});
+  std::vector<at::Tensor> hosts;
+  std::vector<tswap::EventPtr> events;
+  for (int i = 0; i < 8; ++i) {
+    hosts.push_back(torch::zeros({16}));
+    events.push_back(rt.copy_to_host(src * i, hosts.back()));
+  }
+  rt.compute_wait(events.back());
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_TRUE(events[i]->ready()) << "copy " << i << " queued before the last";
+    EXPECT_EQ(hosts[i][0].item<float>(), static_cast<float>(i));
+  }
+}
+
+TEST(SimulatedRuntime, QueuedCopiesKeepTheirTensorsAlive) {
+  tswap::SimulatedRuntime rt(tswap::SimulatedLink{0, 5ms});
+  at::Tensor host = torch::zeros({1024});
+  tswap::EventPtr done;
+  {
+    at::Tensor device = torch::full({1024}, 3.0f);
+    done = rt.copy_to_host(device, host);
+  }  // the caller dropped the source before the copy ran
+  rt.compute_wait(done);
+  EXPECT_TRUE(torch::equal(host, torch::full({1024}, 3.0f)));
+}
+
+TEST(SimulatedRuntime, SynchronizeWaitsForBothStreams) {
+  tswap::SimulatedRuntime rt(tswap::SimulatedLink{1e9, 1ms});
+  at::Tensor a = torch::zeros({256}), b = torch::zeros({256});
+  auto out = rt.copy_to_host(torch::ones({256}), a);
+  auto in = rt.copy_to_device(torch::ones({256}), b);
+  rt.synchronize();
+  EXPECT_TRUE(out->ready());
+  EXPECT_TRUE(in->ready());
+}
+
+TEST(SimulatedRuntime, RejectsANegativeLink) {
+  try {
+    tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns});
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("a simulated link needs bandwidth and latency >= 0"));
+  }
+}
+
+TEST(SimulatedRuntime, NamesItsLink) {
+  EXPECT_EQ(tswap::SimulatedRuntime().name(), "simulated");
+  EXPECT_EQ(tswap::SimulatedRuntime(tswap::SimulatedLink{25e9, 10us}).name(), "simulated 25 GB/s 10 us");
+}
+
+TEST(SimulatedRuntime, RejectsAnEventOfAnotherRuntime) {
+  tswap::SimulatedRuntime a, b;
+  auto event = a.copy_to_host(torch::ones({4}), torch::zeros({4}));
+  a.compute_wait(event);
+  EXPECT_NO_THROW(b.compute_wait(event)) << "another simulated runtime's event is still simulated";
+  struct Foreign final : tswap::Event {
+    bool ready() const override { return true; }
+  };
+  try {
+    b.compute_wait(std::make_shared<Foreign>());
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("got an event of another runtime"));
+  }
+}
+
+TEST(AcceleratorRuntimeFactory, RefusesTheCpuWithAMessage) {
+  try {
+    tswap::accelerator_runtime(c10::Device(c10::kCPU));
+    FAIL() << "expected an error";
+  } catch (const c10::Error& e) {
+    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("accelerator_runtime needs an accelerator device, got cpu"));
+  }
+}
+
+}  // namespace
