@@ -6,14 +6,16 @@ function(tswap_set_warnings target)
     $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-unused-parameter>)
 endfunction()
 
-# LibTorch's headers are slow to parse: test, bench and sample targets share
-# one precompiled header built for the first of them.
-set(TSWAP_TORCH_PCH_OWNER "" CACHE INTERNAL "")
+# LibTorch's headers are slow to parse (~30 s per file). A target either
+# builds the precompiled header itself or reuses one from a target compiled
+# with the same flags (GCC ignores a PCH built with other definitions):
+#   tswap_use_torch_pch(target)              builds it
+#   tswap_use_torch_pch(target REUSE owner)  reuses owner's
 function(tswap_use_torch_pch target)
-  if(NOT TSWAP_TORCH_PCH_OWNER)
-    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
-    set(TSWAP_TORCH_PCH_OWNER ${target} CACHE INTERNAL "")
+  cmake_parse_arguments(PCH "" "REUSE" "" ${ARGN})
+  if(PCH_REUSE)
+    target_precompile_headers(${target} REUSE_FROM ${PCH_REUSE})
   else()
-    target_precompile_headers(${target} REUSE_FROM ${TSWAP_TORCH_PCH_OWNER})
+    target_precompile_headers(${target} PRIVATE <torch/torch.h>)
   endif()
 endfunction()

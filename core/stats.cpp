@@ -11,6 +11,7 @@ Stats stats() {
     s.per_tag.emplace(tag.tag, c);
     s.total.tensors_saved += c.tensors_saved;
     s.total.tensors_kept += c.tensors_kept;
+    s.total.bytes_saved += c.bytes_saved;
     s.total.tensors_swapped_out += c.tensors_swapped_out;
     s.total.bytes_swapped_out += c.bytes_swapped_out;
     s.total.tensors_swapped_in += c.tensors_swapped_in;

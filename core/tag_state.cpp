@@ -34,6 +34,7 @@ SwapCounters TagCounters::snapshot() const {
   SwapCounters c;
   c.tensors_saved = tensors_saved.load(relaxed);
   c.tensors_kept = tensors_kept.load(relaxed);
+  c.bytes_saved = bytes_saved.load(relaxed);
   c.tensors_swapped_out = tensors_swapped_out.load(relaxed);
   c.bytes_swapped_out = bytes_swapped_out.load(relaxed);
   c.tensors_swapped_in = tensors_swapped_in.load(relaxed);
@@ -49,7 +50,7 @@ SwapCounters TagCounters::snapshot() const {
 }
 
 void TagCounters::reset() {
-  for (auto* c : {&tensors_saved, &tensors_kept, &tensors_swapped_out, &bytes_swapped_out,
+  for (auto* c : {&tensors_saved, &tensors_kept, &bytes_saved, &tensors_swapped_out, &bytes_swapped_out,
                   &tensors_swapped_in, &bytes_swapped_in, &prefetches, &releases,
                   &deferred_releases, &reused_without_copy, &stall_ns}) {
     c->store(0, std::memory_order_relaxed);

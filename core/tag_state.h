@@ -22,6 +22,7 @@ struct StepIndex;
 struct TagCounters {
   std::atomic<std::uint64_t> tensors_saved{0};
   std::atomic<std::uint64_t> tensors_kept{0};
+  std::atomic<std::uint64_t> bytes_saved{0};
   std::atomic<std::uint64_t> tensors_swapped_out{0};
   std::atomic<std::uint64_t> bytes_swapped_out{0};
   std::atomic<std::uint64_t> tensors_swapped_in{0};

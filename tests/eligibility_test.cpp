@@ -78,6 +78,7 @@ TEST(Eligibility, AStorageSavedTwiceIsCopiedOnce) {
   EXPECT_EQ(c.tensors_saved, 2u);
   EXPECT_EQ(c.tensors_swapped_out, 1u);
   EXPECT_EQ(c.bytes_swapped_out, a.nbytes());
+  EXPECT_EQ(c.bytes_saved, a.nbytes());
 }
 
 TEST(Eligibility, ViewsOfOneStorageShareTheirCopy) {

@@ -58,6 +58,7 @@ void expect_two_layer_bound(Stack& model, const torch::Tensor& input, const std:
   }
   EXPECT_LE(c.peak_resident_bytes, 2 * per_layer);
   // ...where without swapping all layers would be: the bound is not idle.
+  EXPECT_EQ(c.bytes_saved, static_cast<std::uint64_t>(layers * per_layer));
   EXPECT_LT(c.peak_resident_bytes, layers * per_layer / 2);
   EXPECT_GT(*std::max_element(s.backward.begin(), s.backward.end()), 0);
   EXPECT_EQ(resident(tag), 0) << "backward done, graph freed";
@@ -89,6 +90,8 @@ TEST(ResidentBytes, GrowWithEveryLayerWhenNothingIsReleased) {
   ASSERT_EQ(s.forward.size(), 1u);
   EXPECT_GT(s.forward[0], 0);
   EXPECT_EQ(c.peak_resident_bytes, s.forward[0]);
+  EXPECT_EQ(c.bytes_saved, static_cast<std::uint64_t>(c.peak_resident_bytes))
+      << "all that was saved stayed";
   EXPECT_EQ(resident("resident.single.*"), 0);
 }
 

@@ -16,6 +16,9 @@ namespace tswap {
 struct SwapCounters {
   std::uint64_t tensors_saved = 0;        ///< tensors autograd saved inside scopes
   std::uint64_t tensors_kept = 0;         ///< of those, left on the device (parameters, empty, predicate, min_bytes)
+  /// Device bytes handed to swaps (each storage once per layer): without
+  /// swapping, all of a step's would stay resident until its backward.
+  std::uint64_t bytes_saved = 0;
   std::uint64_t tensors_swapped_out = 0;  ///< device-to-host copies queued (one per swap)
   std::uint64_t bytes_swapped_out = 0;
   std::uint64_t tensors_swapped_in = 0;   ///< host-to-device copies queued (on demand and prefetch)
