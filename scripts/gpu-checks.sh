@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Every check that needs a GPU, in one go, for a machine with CUDA, CMake,
+# Ninja and PyTorch (LibTorch from the wheel) but no Qt, GoogleTest package,
+# Google Benchmark or network. Builds without the GUI, runs the whole test
+# suite there, then the GPU checks and the sample on CUDA. Logs and results
+# go to $OUT (default ./gpu-out).
+#
+# GoogleTest comes from a source copy in .deps/googletest (ignored by git):
+#   mkdir -p .deps && cp -r /usr/src/googletest .deps/
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=${OUT:-$root/gpu-out}
+build=$root/build-gpu
+mkdir -p "$out"
+status=0
+
+{
+  nvidia-smi || true
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'
+} 2>&1 | tee "$out/machine.txt"
+
+prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix" -DTSWAP_GTEST_SOURCE_DIR="$root/.deps/googletest" \
+  -DTSWAP_BUILD_BENCH=OFF -DTSWAP_BUILD_GUI=OFF 2>&1 | tee "$out/configure.log" || status=1
+cmake --build "$build" 2>&1 | tail -n 200 > "$out/build.log" || status=1
+tail -n 20 "$out/build.log"
+
+ctest --test-dir "$build" --output-on-failure -j 8 2>&1 | tee "$out/ctest.log" | tail -n 25
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
+"$build/tests/gpu/tswap-gpu-checks" --out "$out/gpu-checks.md" 2>&1 | tee "$out/gpu-checks.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
+"$build/samples/tswap-sample-mlp" --device cuda --layers 16 --width 2048 --batch 4096 --steps 6 \
+  2>&1 | tee "$out/sample-mlp-cuda.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
+echo "gpu-checks: results in $out (status $status)"
+exit $status
