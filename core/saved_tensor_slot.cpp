@@ -37,6 +37,9 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
 
 void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& eligibility) {
   std::shared_ptr<Runtime> runtime = runtime_for(tensor, *options_);
+  TSWAP_CHECK(runtime->supports(tensor.device()), "the runtime of module tag '", tag_->tag, "' (",
+              runtime->name(), ") cannot move tensors on ", tensor.device(),
+              "; leave SwapOptions::runtime unset to pick the runtime by device");
   std::lock_guard<std::mutex> lock(tag_->mu);
   if (!tag_->step) tag_->step = std::make_shared<StepIndex>();
   const std::shared_ptr<StepIndex> step = tag_->step;

@@ -147,6 +147,8 @@ std::string SimulatedRuntime::name() const {
   return out.str();
 }
 
+bool SimulatedRuntime::supports(c10::Device device) const { return device.is_cpu(); }
+
 at::Tensor SimulatedRuntime::allocate_host(std::size_t nbytes) { return pool_->allocate(nbytes); }
 
 EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {

@@ -111,6 +111,9 @@ TEST(AcceleratorRuntime, TakesTwoStreamsFromThePool) {
   EXPECT_NE(rt->d2h_stream(), rt->h2d_stream());
   EXPECT_NE(rt->d2h_stream().id(), 0) << "not the compute stream";
   EXPECT_EQ(rt->name(), "accelerator privateuseone:0");
+  EXPECT_TRUE(rt->supports(c10::Device(kFake, 0)));
+  EXPECT_FALSE(rt->supports(c10::Device(kFake, 1)));
+  EXPECT_TRUE(rt->supports(c10::Device(c10::kCPU))) << "synchronous copies, used by these tests";
 }
 
 TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {

@@ -1,8 +1,10 @@
 // Which saved tensors are swapped, which stay, and how much is copied.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <tswap/runtime.h>
 #include <tswap/tswap.h>
 
 namespace {
@@ -113,6 +115,41 @@ TEST(Eligibility, ABroadcastViewCopiesItsSmallStorage) {
   });
   EXPECT_EQ(c.tensors_swapped_out, 1u);
   EXPECT_EQ(c.bytes_swapped_out, 64u * sizeof(float));
+}
+
+}  // namespace
+
+namespace {
+
+/// A runtime for no device at all: pack must refuse before using it.
+class NowhereRuntime final : public tswap::Runtime {
+ public:
+  std::string name() const override { return "nowhere"; }
+  bool supports(c10::Device) const override { return false; }
+  at::Tensor allocate_host(std::size_t) override { throw std::logic_error("unused"); }
+  tswap::EventPtr copy_to_host(const at::Tensor&, const at::Tensor&) override { throw std::logic_error("unused"); }
+  tswap::EventPtr copy_to_device(const at::Tensor&, const at::Tensor&) override { throw std::logic_error("unused"); }
+  std::int64_t compute_wait(const tswap::EventPtr&) override { throw std::logic_error("unused"); }
+};
+
+TEST(Eligibility, ARuntimeThatCannotMoveTheTensorIsRefusedWithAMessage) {
+  tswap::SwapOptions options;
+  options.runtime = std::make_shared<NowhereRuntime>();
+  auto x = nonleaf({4, 4});
+  std::string message;
+  try {
+    save_in_layer0("elig.wrong_runtime.*", [&] { auto y = x.sin(); }, options);
+  } catch (const c10::Error& e) {
+    message = e.what_without_backtrace();
+  }
+  EXPECT_THAT(message, ::testing::HasSubstr("the runtime of module tag 'elig.wrong_runtime.*' "
+                                            "(nowhere) cannot move tensors on cpu"));
+  // The failed save left nothing behind, and the engine still works.
+  const auto c = tswap::stats().per_tag.at("elig.wrong_runtime.*");
+  EXPECT_EQ(c.tensors_swapped_out, 0u);
+  EXPECT_EQ(c.resident_bytes, 0);
+  torch::Tensor y;
+  EXPECT_EQ(save_in_layer0("elig.after_refusal.*", [&] { y = x.sin(); }).tensors_swapped_out, 1u);
 }
 
 }  // namespace

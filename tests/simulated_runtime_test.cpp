@@ -77,6 +77,12 @@ TEST(SimulatedRuntime, RejectsANegativeLink) {
   }
 }
 
+TEST(SimulatedRuntime, SupportsOnlyTheCpu) {
+  tswap::SimulatedRuntime rt;
+  EXPECT_TRUE(rt.supports(c10::Device(c10::kCPU)));
+  EXPECT_FALSE(rt.supports(c10::Device(c10::kCUDA, 0)));
+}
+
 TEST(SimulatedRuntime, NamesItsLink) {
   EXPECT_EQ(tswap::SimulatedRuntime().name(), "simulated");
   EXPECT_EQ(tswap::SimulatedRuntime(tswap::SimulatedLink{25e9, 10us}).name(), "simulated 25 GB/s 10 us");

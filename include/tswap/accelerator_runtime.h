@@ -32,6 +32,7 @@ class AcceleratorRuntime final : public Runtime {
   explicit AcceleratorRuntime(c10::Device device, HostAllocator host_allocator = {});
 
   std::string name() const override;
+  bool supports(c10::Device device) const override;
   at::Tensor allocate_host(std::size_t nbytes) override;
   EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst) override;
   EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst) override;

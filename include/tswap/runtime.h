@@ -38,6 +38,9 @@ class Runtime {
   /// Short name for messages ("simulated", "accelerator cuda:0").
   virtual std::string name() const = 0;
 
+  /// Whether tensors on `device` can go through this runtime.
+  virtual bool supports(c10::Device device) const = 0;
+
   /// A host buffer of `nbytes` bytes (uint8, 1-D) for copies out. Pinned
   /// where the device needs it; reused across steps.
   virtual at::Tensor allocate_host(std::size_t nbytes) = 0;
