@@ -7,20 +7,14 @@
 
 #include <tswap/tswap.h>
 
+#include "support/errors.h"
+
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 using torch::autograd::Engine;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const c10::Error& e) {
-    return e.what_without_backtrace();
-  }
-  return {};
-}
+using tswap_test::error_of;
 
 TEST(AutogradHook, MakingAContextInstallsTheEngineOnce) {
   tswap::SwapContext a("hook.install.*");

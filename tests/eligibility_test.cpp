@@ -7,6 +7,8 @@
 #include <tswap/runtime.h>
 #include <tswap/tswap.h>
 
+#include "support/errors.h"
+
 namespace {
 
 /// Two contexts of `tag` (so layer 0 is not the last and swaps); runs `body`
@@ -136,12 +138,8 @@ TEST(Eligibility, ARuntimeThatCannotMoveTheTensorIsRefusedWithAMessage) {
   tswap::SwapOptions options;
   options.runtime = std::make_shared<NowhereRuntime>();
   auto x = nonleaf({4, 4});
-  std::string message;
-  try {
-    save_in_layer0("elig.wrong_runtime.*", [&] { auto y = x.sin(); }, options);
-  } catch (const c10::Error& e) {
-    message = e.what_without_backtrace();
-  }
+  const std::string message = tswap_test::error_of(
+      [&] { save_in_layer0("elig.wrong_runtime.*", [&] { auto y = x.sin(); }, options); });
   EXPECT_THAT(message, ::testing::HasSubstr("the runtime of module tag 'elig.wrong_runtime.*' "
                                             "(nowhere) cannot move tensors on cpu"));
   // The failed save left nothing behind, and the engine still works.

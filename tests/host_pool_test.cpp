@@ -6,6 +6,8 @@
 
 #include <tswap/host_pool.h>
 
+#include "support/errors.h"
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -69,12 +71,8 @@ TEST(HostPool, TrimFreesOnlyUnusedBlocks) {
 
 TEST(HostPool, ZeroBytesIsRejectedWithAMessage) {
   auto pool = tswap::HostPool::create();
-  try {
-    pool->allocate(0);
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("HostPool::allocate needs a size above 0"));
-  }
+  EXPECT_THAT(tswap_test::error_of([&] { pool->allocate(0); }),
+              HasSubstr("HostPool::allocate needs a size above 0"));
 }
 
 }  // namespace

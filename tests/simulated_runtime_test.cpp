@@ -5,9 +5,12 @@
 #include <tswap/accelerator_runtime.h>
 #include <tswap/simulated_runtime.h>
 
+#include "support/errors.h"
+
 namespace {
 
 using ::testing::HasSubstr;
+using tswap_test::error_of;
 using namespace std::chrono_literals;
 
 TEST(SimulatedRuntime, CopiesOutAndBackAreExact) {
@@ -69,12 +72,8 @@ TEST(SimulatedRuntime, SynchronizeWaitsForBothStreams) {
 }
 
 TEST(SimulatedRuntime, RejectsANegativeLink) {
-  try {
-    tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns});
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("a simulated link needs bandwidth and latency >= 0"));
-  }
+  EXPECT_THAT(error_of([] { tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns}); }),
+              HasSubstr("a simulated link needs bandwidth and latency >= 0"));
 }
 
 TEST(SimulatedRuntime, SupportsOnlyTheCpu) {
@@ -96,21 +95,13 @@ TEST(SimulatedRuntime, RejectsAnEventOfAnotherRuntime) {
   struct Foreign final : tswap::Event {
     bool ready() const override { return true; }
   };
-  try {
-    b.compute_wait(std::make_shared<Foreign>());
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("got an event of another runtime"));
-  }
+  EXPECT_THAT(error_of([&] { b.compute_wait(std::make_shared<Foreign>()); }),
+              HasSubstr("got an event of another runtime"));
 }
 
 TEST(AcceleratorRuntimeFactory, RefusesTheCpuWithAMessage) {
-  try {
-    tswap::accelerator_runtime(c10::Device(c10::kCPU));
-    FAIL() << "expected an error";
-  } catch (const c10::Error& e) {
-    EXPECT_THAT(e.what_without_backtrace(), HasSubstr("accelerator_runtime needs an accelerator device, got cpu"));
-  }
+  EXPECT_THAT(error_of([] { tswap::accelerator_runtime(c10::Device(c10::kCPU)); }),
+              HasSubstr("accelerator_runtime needs an accelerator device, got cpu"));
 }
 
 }  // namespace
