@@ -64,15 +64,23 @@ void run(benchmark::State& state, Variant variant) {
     weight.mutable_grad() = torch::Tensor();
   }
   state.counters["saved_per_step"] = static_cast<double>(saved);
-  state.counters["per_tensor"] = benchmark::Counter(
-      static_cast<double>(saved), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["per_tensor"] =
+      benchmark::Counter(static_cast<double>(saved), benchmark::Counter::kIsIterationInvariantRate |
+                                                         benchmark::Counter::kInvert);
 }
 
-void BM_Plain(benchmark::State& state) { run(state, Variant::plain); }
-void BM_Kept(benchmark::State& state) { run(state, Variant::kept); }
-void BM_Swap(benchmark::State& state) { run(state, Variant::swap); }
+void BM_Plain(benchmark::State& state) {
+  run(state, Variant::plain);
+}
+void BM_Kept(benchmark::State& state) {
+  run(state, Variant::kept);
+}
+void BM_Swap(benchmark::State& state) {
+  run(state, Variant::swap);
+}
 
-#define TSWAP_SIZES ->RangeMultiplier(10)->Range(100, 100000)->Unit(benchmark::kMillisecond)->UseRealTime()
+#define TSWAP_SIZES \
+  ->RangeMultiplier(10)->Range(100, 100000)->Unit(benchmark::kMillisecond)->UseRealTime()
 BENCHMARK(BM_Plain) TSWAP_SIZES;
 BENCHMARK(BM_Kept) TSWAP_SIZES;
 BENCHMARK(BM_Swap) TSWAP_SIZES;

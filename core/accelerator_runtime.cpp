@@ -56,7 +56,9 @@ bool AcceleratorRuntime::supports(c10::Device device) const {
   return device == device_ || device.is_cpu();
 }
 
-at::Tensor AcceleratorRuntime::allocate_host(std::size_t nbytes) { return host_allocator_(nbytes); }
+at::Tensor AcceleratorRuntime::allocate_host(std::size_t nbytes) {
+  return host_allocator_(nbytes);
+}
 
 EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor& src,
                                      const at::Tensor& dst, const at::Tensor& device_side) {

@@ -20,8 +20,7 @@ class SwapAutogradEngine final : public torch::autograd::Engine {
  public:
   ~SwapAutogradEngine() override { stop(); }
 
-  std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks()
-      override {
+  std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
     const ScopeLink* scope = t_active_scope;
     if (scope == nullptr) return nullptr;
     const ContextState& context = *scope->context;
@@ -53,6 +52,8 @@ void install_autograd_hook() {
   });
 }
 
-ScopeLink*& active_scope() { return t_active_scope; }
+ScopeLink*& active_scope() {
+  return t_active_scope;
+}
 
 }  // namespace tswap::detail

@@ -12,11 +12,15 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kGranularity = 512;
 
-std::size_t round_up(std::size_t n) { return (n + kGranularity - 1) / kGranularity * kGranularity; }
+std::size_t round_up(std::size_t n) {
+  return (n + kGranularity - 1) / kGranularity * kGranularity;
+}
 
 }  // namespace
 
-std::shared_ptr<HostPool> HostPool::create() { return std::shared_ptr<HostPool>(new HostPool()); }
+std::shared_ptr<HostPool> HostPool::create() {
+  return std::shared_ptr<HostPool>(new HostPool());
+}
 
 HostPool::~HostPool() {
   // Blocks in use hold a reference to the pool, so only free ones are left.

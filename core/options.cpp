@@ -24,7 +24,9 @@ void set_default_options(SwapOptions options) {
   defaults() = std::move(snapshot);
 }
 
-SwapOptions default_options() { return *detail::default_options_snapshot(); }
+SwapOptions default_options() {
+  return *detail::default_options_snapshot();
+}
 
 namespace detail {
 std::shared_ptr<const SwapOptions> default_options_snapshot() {

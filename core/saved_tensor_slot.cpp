@@ -70,8 +70,9 @@ void SavedTensorSlot::check_version() const {
   const std::uint32_t now = version_.current_version();
   TSWAP_CHECK(now == saved_version_,
               "one of the variables needed for gradient computation has been modified by an "
-              "inplace operation: [", meta_.describe(), "], saved in layer ", layer_,
-              " of module tag '", tag_->tag, "'", (index_ >= 0 ? " as tensor " : ""),
+              "inplace operation: [",
+              meta_.describe(), "], saved in layer ", layer_, " of module tag '", tag_->tag, "'",
+              (index_ >= 0 ? " as tensor " : ""),
               (index_ >= 0 ? std::to_string(index_) : std::string()), ", is at version ", now,
               "; expected version ", saved_version_,
               " instead. Autograd cannot check versions through saved-tensor hooks, so tensorswap "

@@ -47,9 +47,9 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
   // track versions through the hooks"): the slot checks them instead.
   c10::VariableVersion version_{c10::VariableVersion::DISABLED};
   std::uint32_t saved_version_ = 0;
-  at::Tensor kept_;                     // not swapped: the data, no autograd metadata
-  std::shared_ptr<StorageSwap> swap_;   // swapped
-  std::int64_t index_ = -1;             // tensor index within the layer's keys
+  at::Tensor kept_;                    // not swapped: the data, no autograd metadata
+  std::shared_ptr<StorageSwap> swap_;  // swapped
+  std::int64_t index_ = -1;            // tensor index within the layer's keys
 };
 
 }  // namespace tswap::detail

@@ -147,9 +147,13 @@ std::string SimulatedRuntime::name() const {
   return out.str();
 }
 
-bool SimulatedRuntime::supports(c10::Device device) const { return device.is_cpu(); }
+bool SimulatedRuntime::supports(c10::Device device) const {
+  return device.is_cpu();
+}
 
-at::Tensor SimulatedRuntime::allocate_host(std::size_t nbytes) { return pool_->allocate(nbytes); }
+at::Tensor SimulatedRuntime::allocate_host(std::size_t nbytes) {
+  return pool_->allocate(nbytes);
+}
 
 EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {
   // The compute "stream" is this thread and CPU work is synchronous: all the
@@ -163,7 +167,8 @@ EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tenso
 
 std::int64_t SimulatedRuntime::compute_wait(const EventPtr& event) {
   const auto* simulated = dynamic_cast<const SimulatedEvent*>(event.get());
-  TSWAP_CHECK(simulated != nullptr, "SimulatedRuntime::compute_wait got an event of another runtime");
+  TSWAP_CHECK(simulated != nullptr,
+              "SimulatedRuntime::compute_wait got an event of another runtime");
   return simulated->wait();
 }
 

@@ -29,8 +29,8 @@ namespace tswap::detail {
 // references means nothing else holds it.
 
 StorageSwap::StorageSwap(std::shared_ptr<TagState> tag, std::shared_ptr<StepIndex> step,
-                         std::shared_ptr<Runtime> runtime, const at::Tensor& saved,
-                         CopyMode mode, int layer, int first_index)
+                         std::shared_ptr<Runtime> runtime, const at::Tensor& saved, CopyMode mode,
+                         int layer, int first_index)
     : tag_(std::move(tag)),
       step_(std::move(step)),
       runtime_(std::move(runtime)),
@@ -50,7 +50,8 @@ StorageSwap::~StorageSwap() {
 
 void StorageSwap::set_held(at::Tensor device, State state) {
   if (!device_.defined() && device.defined()) tag_->add_resident(static_cast<std::int64_t>(bytes_));
-  if (device_.defined() && !device.defined()) tag_->add_resident(-static_cast<std::int64_t>(bytes_));
+  if (device_.defined() && !device.defined())
+    tag_->add_resident(-static_cast<std::int64_t>(bytes_));
   device_ = std::move(device);
   state_ = state;
 }
@@ -108,10 +109,11 @@ void StorageSwap::copy_in(bool prefetch) {
     count(tag_->counters.reused_without_copy);
     return;
   }
-  at::Tensor device = mode_ == CopyMode::whole_storage
-                          ? at::empty({static_cast<std::int64_t>(bytes_)},
-                                      at::TensorOptions().dtype(at::kByte).device(meta_.options.device()))
-                          : empty_like_layout(meta_);
+  at::Tensor device =
+      mode_ == CopyMode::whole_storage
+          ? at::empty({static_cast<std::int64_t>(bytes_)},
+                      at::TensorOptions().dtype(at::kByte).device(meta_.options.device()))
+          : empty_like_layout(meta_);
   copied_in_ = runtime_->copy_to_device(host_, device);
   // The queued copy keeps the host buffer alive; the pool gets it back after.
   host_ = at::Tensor();

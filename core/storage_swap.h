@@ -34,8 +34,8 @@ class StorageSwap {
   enum class State : std::uint8_t { on_device, copying_out, released, restored };
 
   StorageSwap(std::shared_ptr<TagState> tag, std::shared_ptr<StepIndex> step,
-              std::shared_ptr<Runtime> runtime, const at::Tensor& saved, CopyMode mode,
-              int layer, int first_index);
+              std::shared_ptr<Runtime> runtime, const at::Tensor& saved, CopyMode mode, int layer,
+              int first_index);
   ~StorageSwap();
 
   StorageSwap(const StorageSwap&) = delete;

@@ -13,9 +13,13 @@ namespace detail {
 
 ContextState::ContextState(std::shared_ptr<TagState> tag_in,
                            std::shared_ptr<const SwapOptions> own_options_in)
-    : tag(std::move(tag_in)), layer(tag->take_layer_index()), own_options(std::move(own_options_in)) {}
+    : tag(std::move(tag_in)),
+      layer(tag->take_layer_index()),
+      own_options(std::move(own_options_in)) {}
 
-ContextState::~ContextState() { tag->give_back_layer_index(layer); }
+ContextState::~ContextState() {
+  tag->give_back_layer_index(layer);
+}
 
 std::shared_ptr<const SwapOptions> ContextState::options() const {
   return own_options ? own_options : default_options_snapshot();
@@ -42,8 +46,12 @@ SwapContext::SwapContext(std::string module_tag, SwapOptions options)
 
 SwapContext::~SwapContext() = default;
 
-const std::string& SwapContext::module_tag() const { return state_->tag->tag; }
-int SwapContext::layer() const { return state_->layer; }
+const std::string& SwapContext::module_tag() const {
+  return state_->tag->tag;
+}
+int SwapContext::layer() const {
+  return state_->layer;
+}
 
 SwapScope::SwapScope(SwapContext& context)
     : state_(context.state_), uncaught_on_entry_(std::uncaught_exceptions()) {

@@ -13,7 +13,8 @@ void release_layer(LayerKeys& keys) {
   std::vector<std::shared_ptr<StorageSwap>> copying;
   for (auto& [storage, weak] : keys.by_storage) {
     std::shared_ptr<StorageSwap> swap = weak.lock();
-    if (swap && swap->state() == StorageSwap::State::copying_out) copying.push_back(std::move(swap));
+    if (swap && swap->state() == StorageSwap::State::copying_out)
+      copying.push_back(std::move(swap));
   }
   keys.by_storage.clear();
   // Note [Release ordering]: wait for every copy first; only then does the

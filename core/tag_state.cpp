@@ -50,9 +50,9 @@ SwapCounters TagCounters::snapshot() const {
 }
 
 void TagCounters::reset() {
-  for (auto* c : {&tensors_saved, &tensors_kept, &bytes_saved, &tensors_swapped_out, &bytes_swapped_out,
-                  &tensors_swapped_in, &bytes_swapped_in, &prefetches, &releases,
-                  &deferred_releases, &reused_without_copy, &stall_ns}) {
+  for (auto* c : {&tensors_saved, &tensors_kept, &bytes_saved, &tensors_swapped_out,
+                  &bytes_swapped_out, &tensors_swapped_in, &bytes_swapped_in, &prefetches,
+                  &releases, &deferred_releases, &reused_without_copy, &stall_ns}) {
     c->store(0, std::memory_order_relaxed);
   }
   peak_resident_bytes.store(resident_bytes.load(std::memory_order_relaxed),
@@ -128,8 +128,14 @@ void for_each_tag(const std::function<void(TagState&)>& fn) {
   for (auto& t : tags) fn(*t);
 }
 
-std::int64_t total_resident_bytes() { return g_resident.load(std::memory_order_relaxed); }
-std::int64_t total_peak_resident_bytes() { return g_peak.load(std::memory_order_relaxed); }
-void reset_total_peak() { g_peak.store(total_resident_bytes(), std::memory_order_relaxed); }
+std::int64_t total_resident_bytes() {
+  return g_resident.load(std::memory_order_relaxed);
+}
+std::int64_t total_peak_resident_bytes() {
+  return g_peak.load(std::memory_order_relaxed);
+}
+void reset_total_peak() {
+  g_peak.store(total_resident_bytes(), std::memory_order_relaxed);
+}
 
 }  // namespace tswap::detail

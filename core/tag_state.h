@@ -74,10 +74,10 @@ class TagState {
 
   std::mutex mu;
   // --- guarded by mu ---
-  std::vector<bool> taken;            // layer index -> held by a live context
+  std::vector<bool> taken;  // layer index -> held by a live context
   int last_entered_layer = -1;
   bool step_ended = true;
-  std::shared_ptr<StepIndex> step;    // the step forward is recording now
+  std::shared_ptr<StepIndex> step;  // the step forward is recording now
 
   int layer_count_locked() const;
 };

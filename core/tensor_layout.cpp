@@ -19,7 +19,8 @@ TensorMeta TensorMeta::of(const at::Tensor& tensor) {
 
 std::string TensorMeta::describe() const {
   std::ostringstream out;
-  out << c10::DeviceTypeName(options.device().type()) << c10::toString(options.dtype().toScalarType()) << "Type [";
+  out << c10::DeviceTypeName(options.device().type())
+      << c10::toString(options.dtype().toScalarType()) << "Type [";
   for (std::size_t i = 0; i < sizes.size(); ++i) out << (i ? ", " : "") << sizes[i];
   out << "]";
   return out.str();
@@ -58,8 +59,7 @@ std::int64_t span_elements(const TensorMeta& meta) {
 
 at::Tensor alias_of(const c10::Storage& storage, const TensorMeta& meta) {
   at::NoGradGuard no_grad;
-  return at::empty({0}, meta.options)
-      .set_(storage, meta.storage_offset, meta.sizes, meta.strides);
+  return at::empty({0}, meta.options).set_(storage, meta.storage_offset, meta.sizes, meta.strides);
 }
 
 at::Tensor bytes_of(const c10::Storage& storage) {
@@ -71,7 +71,8 @@ at::Tensor bytes_of(const c10::Storage& storage) {
 at::Tensor empty_like_layout(const TensorMeta& meta) {
   constexpr std::int64_t kAlignBytes = 64;
   const std::int64_t item = static_cast<std::int64_t>(meta.options.dtype().itemsize());
-  const std::int64_t lead = kAlignBytes % item == 0 ? meta.storage_offset % (kAlignBytes / item) : 0;
+  const std::int64_t lead =
+      kAlignBytes % item == 0 ? meta.storage_offset % (kAlignBytes / item) : 0;
   at::NoGradGuard no_grad;
   const at::Tensor block = at::empty({lead + span_elements(meta)}, meta.options);
   TensorMeta placed = meta;

@@ -58,8 +58,12 @@ GuardLog& guard_log() {
   return log;
 }
 
-std::string name(const c10::Stream& s) { return "s" + std::to_string(s.id()); }
-std::string name(void* event) { return "e" + std::to_string(reinterpret_cast<std::intptr_t>(event)); }
+std::string name(const c10::Stream& s) {
+  return "s" + std::to_string(s.id());
+}
+std::string name(void* event) {
+  return "e" + std::to_string(reinterpret_cast<std::intptr_t>(event));
+}
 
 class RecordingGuardImpl final : public c10::impl::DeviceGuardImplInterface {
  public:
@@ -100,9 +104,9 @@ C10_REGISTER_GUARD_IMPL(PrivateUse1, RecordingGuardImpl);
 
 std::shared_ptr<tswap::AcceleratorRuntime> fake_runtime() {
   // Plain host buffers: pinned memory needs a real accelerator.
-  return std::make_shared<tswap::AcceleratorRuntime>(
-      c10::Device(kFake, 0),
-      [](std::size_t n) { return at::empty({static_cast<int64_t>(n)}, at::kByte); });
+  return std::make_shared<tswap::AcceleratorRuntime>(c10::Device(kFake, 0), [](std::size_t n) {
+    return at::empty({static_cast<int64_t>(n)}, at::kByte);
+  });
 }
 
 TEST(AcceleratorRuntime, TakesTwoStreamsFromThePool) {
@@ -149,9 +153,8 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
       "record e1 on s0", d2h + " waits e1", "use " + d2h, "use s0", "keep memory for " + d2h,
       "record e2 on " + d2h,
       // layer 1 starts saving: compute waits for layer 0's copy, then frees it
-      "s0 waits e2",
-      "record e3 on s0", d2h + " waits e3", "use " + d2h, "use s0", "keep memory for " + d2h,
-      "record e4 on " + d2h,
+      "s0 waits e2", "record e3 on s0", d2h + " waits e3", "use " + d2h, "use s0",
+      "keep memory for " + d2h, "record e4 on " + d2h,
       // layer 2 (the last) starts saving: release layer 1; no copy of its own
       "s0 waits e4"};
   EXPECT_THAT(forward, ElementsAreArray(expected_forward));
@@ -180,7 +183,9 @@ TEST(AcceleratorRuntime, TrainingThroughItMatchesTheBaselineBitwise) {
   setup.options = tswap::SwapOptions{};
   setup.options->runtime = fake_runtime();
   expect_same_training([](const SwapSetup& s) { return transformer_stack(3, 16, 2, s); }, setup, 3,
-                       [](int step) { return torch::randn({2, 6, 16}) * (1 + step); });
+                       [](int step) {
+                         return torch::randn({2, 6, 16}) * (1 + step);
+                       });
   EXPECT_GT(tswap::stats().per_tag.at("accel.train.*").tensors_swapped_out, 0u);
   guard_log().take();
 }

@@ -86,7 +86,8 @@ TEST(DeferredRelease, TensorsTheUserKeepsKeepTheirValuesAndGradientsMatch) {
     EXPECT_TRUE(bitwise_equal(expected.grads[i], params[i].grad())) << "parameter " << i;
   }
   for (size_t i = 0; i < kept.size(); ++i) {
-    EXPECT_TRUE(bitwise_equal(kept[i], snapshots[i])) << "output of layer " << i << " after backward";
+    EXPECT_TRUE(bitwise_equal(kept[i], snapshots[i]))
+        << "output of layer " << i << " after backward";
   }
 }
 
@@ -129,7 +130,8 @@ TEST(InplaceCheck, TensorsKeptOnTheDeviceAreCheckedToo) {
   setup.options = keep_all;
   torch::manual_seed(0);
   Stack model = mlp_stack(3, 16, setup);
-  EXPECT_THAT(backward_after_inplace_change(model), HasSubstr("is at version 1; expected version 0"));
+  EXPECT_THAT(backward_after_inplace_change(model),
+              HasSubstr("is at version 1; expected version 0"));
   EXPECT_EQ(tswap::stats().per_tag.at("inplace.kept.*").tensors_swapped_out, 0u);
 }
 

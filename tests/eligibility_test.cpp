@@ -13,8 +13,7 @@ namespace {
 
 /// Two contexts of `tag` (so layer 0 is not the last and swaps); runs `body`
 /// inside layer 0's scope and returns the tag's counters.
-tswap::SwapCounters save_in_layer0(const std::string& tag,
-                                   const std::function<void()>& body,
+tswap::SwapCounters save_in_layer0(const std::string& tag, const std::function<void()>& body,
                                    std::optional<tswap::SwapOptions> options = std::nullopt) {
   auto make = [&] {
     return options ? std::make_unique<tswap::SwapContext>(tag, *options)
@@ -60,15 +59,18 @@ TEST(Eligibility, MinBytesAndPredicateAreHonoured) {
   tswap::SwapOptions options;
   options.min_bytes = 1024;
   options.predicate = [](const at::Tensor& t) { return t.dim() == 2; };
-  auto small = nonleaf({4, 4});      // 64 bytes: below min_bytes
-  auto flat = nonleaf({1024});       // 4 KiB but 1-D: predicate says no
-  auto wide = nonleaf({16, 64});     // 4 KiB, 2-D: swapped
+  auto small = nonleaf({4, 4});   // 64 bytes: below min_bytes
+  auto flat = nonleaf({1024});    // 4 KiB but 1-D: predicate says no
+  auto wide = nonleaf({16, 64});  // 4 KiB, 2-D: swapped
   torch::Tensor a, b, c2;
-  const auto c = save_in_layer0("elig.options.*", [&] {
-    a = small.sin();
-    b = flat.sin();
-    c2 = wide.sin();
-  }, options);
+  const auto c = save_in_layer0(
+      "elig.options.*",
+      [&] {
+        a = small.sin();
+        b = flat.sin();
+        c2 = wide.sin();
+      },
+      options);
   EXPECT_EQ(c.tensors_saved, 3u);
   EXPECT_EQ(c.tensors_kept, 2u);
   EXPECT_EQ(c.tensors_swapped_out, 1u);
@@ -99,7 +101,7 @@ TEST(Eligibility, NarrowViewsCopyOnlyTheirElements) {
   auto fused = nonleaf({8, 30});
   torch::Tensor y;
   const auto c = save_in_layer0("elig.narrow.*", [&] {
-    auto parts = fused.chunk(3, 1);     // three views, each a third of the storage
+    auto parts = fused.chunk(3, 1);      // three views, each a third of the storage
     y = parts[0] * parts[1] * parts[2];  // saves views 0,1 then the product and view 2
   });
   EXPECT_EQ(c.tensors_saved, 4u);
@@ -129,8 +131,12 @@ class NowhereRuntime final : public tswap::Runtime {
   std::string name() const override { return "nowhere"; }
   bool supports(c10::Device) const override { return false; }
   at::Tensor allocate_host(std::size_t) override { throw std::logic_error("unused"); }
-  tswap::EventPtr copy_to_host(const at::Tensor&, const at::Tensor&) override { throw std::logic_error("unused"); }
-  tswap::EventPtr copy_to_device(const at::Tensor&, const at::Tensor&) override { throw std::logic_error("unused"); }
+  tswap::EventPtr copy_to_host(const at::Tensor&, const at::Tensor&) override {
+    throw std::logic_error("unused");
+  }
+  tswap::EventPtr copy_to_device(const at::Tensor&, const at::Tensor&) override {
+    throw std::logic_error("unused");
+  }
   std::int64_t compute_wait(const tswap::EventPtr&) override { throw std::logic_error("unused"); }
 };
 
@@ -138,8 +144,10 @@ TEST(Eligibility, ARuntimeThatCannotMoveTheTensorIsRefusedWithAMessage) {
   tswap::SwapOptions options;
   options.runtime = std::make_shared<NowhereRuntime>();
   auto x = nonleaf({4, 4});
-  const std::string message = tswap_test::error_of(
-      [&] { save_in_layer0("elig.wrong_runtime.*", [&] { auto y = x.sin(); }, options); });
+  const std::string message = tswap_test::error_of([&] {
+    save_in_layer0(
+        "elig.wrong_runtime.*", [&] { auto y = x.sin(); }, options);
+  });
   EXPECT_THAT(message, ::testing::HasSubstr("the runtime of module tag 'elig.wrong_runtime.*' "
                                             "(nowhere) cannot move tensors on cpu"));
   // The failed save left nothing behind, and the engine still works.

@@ -85,7 +85,8 @@ TEST(EngineLifecycle, AnExceptionInsideAScopeLeavesTheEngineUsable) {
     const StepResult got = train_step(swapped, x, step);
     EXPECT_TRUE(bitwise_equal(expected.loss, got.loss)) << "step " << step;
     for (size_t i = 0; i < got.grads.size(); ++i) {
-      EXPECT_TRUE(bitwise_equal(expected.grads[i], got.grads[i])) << "step " << step << " param " << i;
+      EXPECT_TRUE(bitwise_equal(expected.grads[i], got.grads[i]))
+          << "step " << step << " param " << i;
     }
   };
 

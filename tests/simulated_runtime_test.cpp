@@ -72,7 +72,9 @@ TEST(SimulatedRuntime, SynchronizeWaitsForBothStreams) {
 }
 
 TEST(SimulatedRuntime, RejectsANegativeLink) {
-  EXPECT_THAT(error_of([] { tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns}); }),
+  EXPECT_THAT(error_of([] {
+                tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns});
+              }),
               HasSubstr("a simulated link needs bandwidth and latency >= 0"));
 }
 
@@ -84,7 +86,8 @@ TEST(SimulatedRuntime, SupportsOnlyTheCpu) {
 
 TEST(SimulatedRuntime, NamesItsLink) {
   EXPECT_EQ(tswap::SimulatedRuntime().name(), "simulated");
-  EXPECT_EQ(tswap::SimulatedRuntime(tswap::SimulatedLink{25e9, 10us}).name(), "simulated 25 GB/s 10 us");
+  EXPECT_EQ(tswap::SimulatedRuntime(tswap::SimulatedLink{25e9, 10us}).name(),
+            "simulated 25 GB/s 10 us");
 }
 
 TEST(SimulatedRuntime, RejectsAnEventOfAnotherRuntime) {

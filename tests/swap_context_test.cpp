@@ -61,7 +61,9 @@ TEST(SwapOptions, DisabledContextsLeaveEverythingToAutograd) {
   SwapSetup setup = SwapSetup::with("opt.disabled.*");
   setup.options = off;
   expect_same_training([](const SwapSetup& s) { return mlp_stack(3, 16, s); }, setup, 2,
-                       [](int) { return torch::randn({4, 16}); });
+                       [](int) {
+                         return torch::randn({4, 16});
+                       });
   const auto stats = tswap::stats();
   const auto it = stats.per_tag.find("opt.disabled.*");
   ASSERT_NE(it, stats.per_tag.end()) << "the tag exists: its contexts were made";
@@ -74,7 +76,9 @@ TEST(SwapOptions, WithoutPrefetchEverythingStillComesBackOnDemand) {
   SwapSetup setup = SwapSetup::with("opt.noprefetch.*");
   setup.options = no_prefetch;
   expect_same_training([](const SwapSetup& s) { return mlp_stack(4, 16, s); }, setup, 3,
-                       [](int step) { return torch::randn({4, 16}) * (step + 1); });
+                       [](int step) {
+                         return torch::randn({4, 16}) * (step + 1);
+                       });
   const auto c = tswap::stats().per_tag.at("opt.noprefetch.*");
   EXPECT_EQ(c.prefetches, 0u);
   EXPECT_GT(c.tensors_swapped_in, 0u);
@@ -86,7 +90,9 @@ TEST(SwapOptions, WithoutPrefetchEverythingStillComesBackOnDemand) {
 TEST(SwapOptions, WithPrefetchTheLayerBelowComesBackAhead) {
   expect_same_training([](const SwapSetup& s) { return mlp_stack(4, 16, s); },
                        SwapSetup::with("opt.prefetch.*"), 3,
-                       [](int step) { return torch::randn({4, 16}) * (step + 1); });
+                       [](int step) {
+                         return torch::randn({4, 16}) * (step + 1);
+                       });
   const auto c = tswap::stats().per_tag.at("opt.prefetch.*");
   // Every swapped layer is below another: all of it is prefetched, but for
   // two storages per step still alive and held again without a copy: the

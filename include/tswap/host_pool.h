@@ -14,8 +14,8 @@
 namespace tswap {
 
 struct HostPoolStats {
-  std::size_t reserved_bytes = 0;    ///< held by the pool, in use or free
-  std::size_t in_use_bytes = 0;      ///< handed out and not yet returned
+  std::size_t reserved_bytes = 0;       ///< held by the pool, in use or free
+  std::size_t in_use_bytes = 0;         ///< handed out and not yet returned
   std::uint64_t fresh_allocations = 0;  ///< blocks taken from the system
   std::uint64_t reuses = 0;             ///< requests served by a free block
 };

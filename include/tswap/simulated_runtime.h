@@ -16,7 +16,7 @@ namespace tswap {
 
 /// The modelled host-device link. Zero means unlimited / none.
 struct SimulatedLink {
-  double bytes_per_second = 0;       ///< e.g. 25e9 for a PCIe 4 x16 link
+  double bytes_per_second = 0;          ///< e.g. 25e9 for a PCIe 4 x16 link
   std::chrono::nanoseconds latency{0};  ///< per copy, e.g. 10us
 };
 

@@ -14,20 +14,23 @@ namespace tswap {
 /// saved by one layer; several saved tensors that share a storage share one
 /// swap and are copied once.
 struct SwapCounters {
-  std::uint64_t tensors_saved = 0;        ///< tensors autograd saved inside scopes
-  std::uint64_t tensors_kept = 0;         ///< of those, left on the device (parameters, empty, predicate, min_bytes)
+  std::uint64_t tensors_saved = 0;  ///< tensors autograd saved inside scopes
+  std::uint64_t tensors_kept =
+      0;  ///< of those, left on the device (parameters, empty, predicate, min_bytes)
   /// Device bytes handed to swaps (each storage once per layer): without
   /// swapping, all of a step's would stay resident until its backward.
   std::uint64_t bytes_saved = 0;
   std::uint64_t tensors_swapped_out = 0;  ///< device-to-host copies queued (one per swap)
   std::uint64_t bytes_swapped_out = 0;
-  std::uint64_t tensors_swapped_in = 0;   ///< host-to-device copies queued (on demand and prefetch)
+  std::uint64_t tensors_swapped_in = 0;  ///< host-to-device copies queued (on demand and prefetch)
   std::uint64_t bytes_swapped_in = 0;
-  std::uint64_t prefetches = 0;           ///< of tensors_swapped_in, those queued ahead by prefetch
-  std::uint64_t releases = 0;             ///< device storages freed after their copy out
-  std::uint64_t deferred_releases = 0;    ///< releases left to another holder (the user, a later layer)
-  std::uint64_t reused_without_copy = 0;  ///< unpacks served by a deferred storage that was still alive
-  std::uint64_t stall_ns = 0;             ///< host time the compute thread waited on copies
+  std::uint64_t prefetches = 0;  ///< of tensors_swapped_in, those queued ahead by prefetch
+  std::uint64_t releases = 0;    ///< device storages freed after their copy out
+  std::uint64_t deferred_releases =
+      0;  ///< releases left to another holder (the user, a later layer)
+  std::uint64_t reused_without_copy =
+      0;                       ///< unpacks served by a deferred storage that was still alive
+  std::uint64_t stall_ns = 0;  ///< host time the compute thread waited on copies
   /// Device bytes of saved activations the engine keeps alive now: saved and
   /// not yet released, or brought back for backward. A level, not a counter.
   std::int64_t resident_bytes = 0;

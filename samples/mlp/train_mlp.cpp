@@ -159,7 +159,8 @@ Step train_step(Model& model, const torch::Tensor& x, const torch::Device& devic
   s.loss = model.loss(x);
   s.loss.backward();
   synchronize(device);
-  s.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  s.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   torch::NoGradGuard no_grad;
   for (auto& p : model.parameters()) {
     s.grads.push_back(p.grad().clone());
@@ -175,14 +176,17 @@ bool bitwise_equal(const torch::Tensor& a, const torch::Tensor& b) {
          std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) == 0;
 }
 
-double mib(double bytes) { return bytes / (1024.0 * 1024.0); }
+double mib(double bytes) {
+  return bytes / (1024.0 * 1024.0);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const Args args = parse(argc, argv);
   const bool cuda = args.device == "cuda" || (args.device == "auto" && torch::cuda::is_available());
-  if (cuda && !torch::cuda::is_available()) bad("--device cuda, but this LibTorch sees no CUDA device");
+  if (cuda && !torch::cuda::is_available())
+    bad("--device cuda, but this LibTorch sees no CUDA device");
   const torch::Device device(cuda ? torch::kCUDA : torch::kCPU);
 
   tswap::SwapOptions options;
@@ -202,10 +206,13 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   Model swapped(args, /*swap=*/true, device);
 
-  std::printf("tensorswap sample: MLP of %d residual blocks %d -> %d -> %d, batch %d, %d steps on %s (%s)\n\n",
-              args.layers, args.width, 4 * args.width, args.width, args.batch, args.steps,
-              device.str().c_str(), link.c_str());
-  std::printf("step  loss without swap  loss with swap   loss and grads  time without  time with\n");
+  std::printf(
+      "tensorswap sample: MLP of %d residual blocks %d -> %d -> %d, batch %d, %d steps on %s "
+      "(%s)\n\n",
+      args.layers, args.width, 4 * args.width, args.width, args.batch, args.steps,
+      device.str().c_str(), link.c_str());
+  std::printf(
+      "step  loss without swap  loss with swap   loss and grads  time without  time with\n");
 
   bool all_equal = true;
   std::vector<double> plain_ms, swap_ms;
@@ -216,7 +223,8 @@ int main(int argc, char** argv) {
     const Step a = train_step(baseline, x, device);
     const Step b = train_step(swapped, x, device);
     bool equal = bitwise_equal(a.loss, b.loss);
-    for (size_t i = 0; i < a.grads.size() && equal; ++i) equal = bitwise_equal(a.grads[i], b.grads[i]);
+    for (size_t i = 0; i < a.grads.size() && equal; ++i)
+      equal = bitwise_equal(a.grads[i], b.grads[i]);
     all_equal = all_equal && equal;
     plain_ms.push_back(a.ms);
     swap_ms.push_back(b.ms);
@@ -231,21 +239,26 @@ int main(int argc, char** argv) {
   std::printf("\nmedian step: %.2f ms without swapping, %.2f ms with (x%.2f)\n",
               plain_ms[plain_ms.size() / 2], swap_ms[swap_ms.size() / 2],
               swap_ms[swap_ms.size() / 2] / plain_ms[plain_ms.size() / 2]);
-  std::printf("saved activations per step: %.2f MiB, all resident until backward without swapping\n",
-              mib(per_step_saved));
+  std::printf(
+      "saved activations per step: %.2f MiB, all resident until backward without swapping\n",
+      mib(per_step_saved));
   std::printf("peak resident with swapping: %.2f MiB (%.0f%% of that)\n",
               mib(static_cast<double>(c.peak_resident_bytes)),
               100.0 * static_cast<double>(c.peak_resident_bytes) / per_step_saved);
-  std::printf("swapped out %llu storages (%.2f MiB), back in %llu (%llu prefetched), %llu held again "
-              "without a copy\n",
-              static_cast<unsigned long long>(c.tensors_swapped_out), mib(static_cast<double>(c.bytes_swapped_out)),
-              static_cast<unsigned long long>(c.tensors_swapped_in),
-              static_cast<unsigned long long>(c.prefetches),
-              static_cast<unsigned long long>(c.reused_without_copy));
+  std::printf(
+      "swapped out %llu storages (%.2f MiB), back in %llu (%llu prefetched), %llu held again "
+      "without a copy\n",
+      static_cast<unsigned long long>(c.tensors_swapped_out),
+      mib(static_cast<double>(c.bytes_swapped_out)),
+      static_cast<unsigned long long>(c.tensors_swapped_in),
+      static_cast<unsigned long long>(c.prefetches),
+      static_cast<unsigned long long>(c.reused_without_copy));
   std::printf("releases %llu freed, %llu deferred; compute waited %.2f ms on copies\n",
               static_cast<unsigned long long>(c.releases),
-              static_cast<unsigned long long>(c.deferred_releases), static_cast<double>(c.stall_ns) / 1e6);
-  std::printf("\n%s\n", all_equal ? "every loss and gradient is bitwise equal to the run without swapping"
-                                  : "MISMATCH: swapping changed a loss or gradient");
+              static_cast<unsigned long long>(c.deferred_releases),
+              static_cast<double>(c.stall_ns) / 1e6);
+  std::printf("\n%s\n", all_equal
+                            ? "every loss and gradient is bitwise equal to the run without swapping"
+                            : "MISMATCH: swapping changed a loss or gradient");
   return all_equal ? 0 : 1;
 }

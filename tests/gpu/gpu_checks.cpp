@@ -64,7 +64,8 @@ StepOut step(Stack& model, const torch::Tensor& x, uint64_t seed) {
   out.loss = model->forward(x).pow(2).mean();
   out.loss.backward();
   torch::cuda::synchronize();
-  out.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   out.peak_bytes = allocated_peak() - before;
   torch::NoGradGuard no_grad;
   for (auto& p : model->parameters()) {
@@ -143,7 +144,9 @@ Result run(const Config& c, int steps) {
   return r;
 }
 
-double mib(std::int64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
+double mib(std::int64_t b) {
+  return static_cast<double>(b) / (1024.0 * 1024.0);
+}
 
 }  // namespace
 
@@ -169,15 +172,21 @@ int main(int argc, char** argv) {
 
   const int steps = quick ? 2 : 4;
   std::vector<Config> configs = {
-      {"mlp 8x1024", [](const SwapSetup& s) { return tswap_test::mlp_stack(8, 1024, s); },
-       {quick ? 64 : 4096, 1024}, "gpu.mlp.*"},
-      {"transformer 4x256 seq 128", [](const SwapSetup& s) { return tswap_test::transformer_stack(4, 256, 8, s); },
-       {4, 128, 256}, "gpu.small_transformer.*"},
+      {"mlp 8x1024",
+       [](const SwapSetup& s) { return tswap_test::mlp_stack(8, 1024, s); },
+       {quick ? 64 : 4096, 1024},
+       "gpu.mlp.*"},
+      {"transformer 4x256 seq 128",
+       [](const SwapSetup& s) { return tswap_test::transformer_stack(4, 256, 8, s); },
+       {4, 128, 256},
+       "gpu.small_transformer.*"},
   };
   if (!quick) {
-    configs.push_back({"transformer 16x1024 seq 512 batch 8",
-                       [](const SwapSetup& s) { return tswap_test::transformer_stack(16, 1024, 16, s); },
-                       {8, 512, 1024}, "gpu.transformer.*"});
+    configs.push_back(
+        {"transformer 16x1024 seq 512 batch 8",
+         [](const SwapSetup& s) { return tswap_test::transformer_stack(16, 1024, 16, s); },
+         {8, 512, 1024},
+         "gpu.transformer.*"});
   }
 
   std::ostringstream table;
@@ -195,8 +204,8 @@ int main(int argc, char** argv) {
                   r.name.c_str(), r.deterministic ? "yes" : "NO", r.equal ? "yes" : "NO",
                   r.nothing_left ? "yes" : "NO", mib(r.peak_plain), mib(r.peak_swap),
                   r.peak_plain ? static_cast<double>(r.peak_swap) / r.peak_plain : 0.0,
-                  mib(r.engine_peak), r.ms_plain, r.ms_swap, r.ms_plain ? r.ms_swap / r.ms_plain : 0.0,
-                  r.stall_ms);
+                  mib(r.engine_peak), r.ms_plain, r.ms_swap,
+                  r.ms_plain ? r.ms_swap / r.ms_plain : 0.0, r.stall_ms);
     table << line;
     std::printf("%s", line);
     std::fflush(stdout);

@@ -61,8 +61,10 @@ torch::Tensor TransformerBlockImpl::forward(torch::Tensor x) {
 }
 
 ConvBlockImpl::ConvBlockImpl(int64_t c, const SwapSetup& setup)
-    : conv1(register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)))),
-      conv2(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)))),
+    : conv1(register_module("conv1",
+                            torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)))),
+      conv2(register_module("conv2",
+                            torch::nn::Conv2d(torch::nn::Conv2dOptions(c, c, 3).padding(1)))),
       bn(register_module("bn", torch::nn::BatchNorm2d(c))),
       swap(setup.tag, setup.options) {}
 
@@ -73,7 +75,8 @@ torch::Tensor ConvBlockImpl::forward(torch::Tensor x) {
 }
 
 ViewBlockImpl::ViewBlockImpl(int64_t width, const SwapSetup& setup)
-    : fc(register_module("fc", torch::nn::Linear(width, 2 * width))), swap(setup.tag, setup.options) {}
+    : fc(register_module("fc", torch::nn::Linear(width, 2 * width))),
+      swap(setup.tag, setup.options) {}
 
 torch::Tensor ViewBlockImpl::forward(torch::Tensor x) {
   std::optional<tswap::SwapScope> scope;
@@ -81,11 +84,11 @@ torch::Tensor ViewBlockImpl::forward(torch::Tensor x) {
   const int64_t w = x.size(1);
   auto a = fc(x);
   auto left = a.narrow(1, 0, w), right = a.narrow(1, w, w);  // views of half the storage
-  auto gated = torch::sigmoid(left) * right;                  // mul saves `right`, a narrow view
-  auto every_other = gated.slice(0, 0, gated.size(0), 2);     // strided slice
-  auto boosted = every_other.exp();                           // exp saves its result
-  auto t = gated.t();                                         // transpose of a whole tensor
-  auto squared = t.pow(2);                                    // pow saves the transposed view
+  auto gated = torch::sigmoid(left) * right;                 // mul saves `right`, a narrow view
+  auto every_other = gated.slice(0, 0, gated.size(0), 2);    // strided slice
+  auto boosted = every_other.exp();                          // exp saves its result
+  auto t = gated.t();                                        // transpose of a whole tensor
+  auto squared = t.pow(2);                                   // pow saves the transposed view
   return gated + squared.t() + boosted.repeat_interleave(2, 0).narrow(0, 0, gated.size(0));
 }
 
@@ -96,10 +99,10 @@ torch::Tensor InplaceBlockImpl::forward(torch::Tensor x) {
   std::optional<tswap::SwapScope> scope;
   swap.enter(scope);
   auto a = fc(x);
-  a.relu_();             // saves its (in-place) result
-  auto b = a * 3.0;      // saves nothing
-  b.add_(1.0);           // fine: nothing saved b
-  return b.sigmoid_();   // saves its (in-place) result
+  a.relu_();            // saves its (in-place) result
+  auto b = a * 3.0;     // saves nothing
+  b.add_(1.0);          // fine: nothing saved b
+  return b.sigmoid_();  // saves its (in-place) result
 }
 
 DropoutBlockImpl::DropoutBlockImpl(int64_t width, const SwapSetup& setup)
@@ -114,7 +117,8 @@ torch::Tensor DropoutBlockImpl::forward(torch::Tensor x) {
 }
 
 StackImpl::StackImpl(std::vector<std::shared_ptr<torch::nn::Module>> modules) {
-  for (size_t i = 0; i < modules.size(); ++i) register_module("layer" + std::to_string(i), modules[i]);
+  for (size_t i = 0; i < modules.size(); ++i)
+    register_module("layer" + std::to_string(i), modules[i]);
 }
 
 torch::Tensor StackImpl::forward(torch::Tensor x) {

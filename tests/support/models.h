@@ -23,14 +23,17 @@ struct SwapSetup {
   std::optional<tswap::SwapOptions> options;
 
   static SwapSetup none() { return {}; }
-  static SwapSetup with(std::string tag) { return SwapSetup{std::move(tag), std::nullopt, std::nullopt}; }
+  static SwapSetup with(std::string tag) {
+    return SwapSetup{std::move(tag), std::nullopt, std::nullopt};
+  }
   bool swaps() const { return tag.has_value(); }
 };
 
 /// The optional context of one layer (or sub-module).
 class LayerSwap {
  public:
-  LayerSwap(const std::optional<std::string>& tag, const std::optional<tswap::SwapOptions>& options);
+  LayerSwap(const std::optional<std::string>& tag,
+            const std::optional<tswap::SwapOptions>& options);
   /// Enters the scope when the layer swaps; the optional keeps it alive.
   void enter(std::optional<tswap::SwapScope>& scope);
   const tswap::SwapContext* context() const { return context_.get(); }
