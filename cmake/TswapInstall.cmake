@@ -1,18 +1,25 @@
 # Installs tensorswap as a CMake package:
-#   find_package(tensorswap REQUIRED)  ->  tswap::core
+#   find_package(tensorswap REQUIRED)
+#   -> tswap::core (the engine, with the recorder), tswap::recorder,
+#      tswap::trace (reading logs), tswap::testing (GoogleTest matchers)
 include(CMakePackageConfigHelpers)
 
 set(TSWAP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tensorswap)
 
+set(TSWAP_INSTALL_TARGETS tswap_trace tswap_recorder)
 if(TARGET tswap_core)
-  install(TARGETS tswap_core EXPORT tensorswapTargets
-    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tswap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  install(EXPORT tensorswapTargets NAMESPACE tswap:: DESTINATION ${TSWAP_CMAKE_DIR})
+  list(APPEND TSWAP_INSTALL_TARGETS tswap_core)
 endif()
+if(TARGET tswap_testing)
+  list(APPEND TSWAP_INSTALL_TARGETS tswap_testing)
+endif()
+install(TARGETS ${TSWAP_INSTALL_TARGETS} EXPORT tensorswapTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tswap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT tensorswapTargets NAMESPACE tswap:: DESTINATION ${TSWAP_CMAKE_DIR})
 
 configure_package_config_file(
   ${PROJECT_SOURCE_DIR}/cmake/tensorswapConfig.cmake.in

@@ -7,6 +7,9 @@
 
 #include <sstream>
 
+#include <tswap/profiler/emit.h>
+#include <tswap/profiler/nvtx.h>
+
 #include "check.h"
 
 namespace tswap {
@@ -26,6 +29,13 @@ at::Tensor pinned_host_buffer(std::size_t nbytes) {
                    at::TensorOptions().dtype(at::kByte).pinned_memory(true));
 }
 
+/// "cuda:0 d2h (stream 3)": how the log and tswap-log name a copy stream.
+std::string stream_name(const char* direction, const c10::Stream& stream) {
+  std::ostringstream out;
+  out << stream.device() << " " << direction << " (stream " << stream.id() << ")";
+  return out.str();
+}
+
 c10::Device with_index(c10::Device device) {
   TSWAP_CHECK(!device.is_cpu(), "AcceleratorRuntime needs an accelerator device, got ", device);
   if (device.has_index()) return device;
@@ -39,7 +49,9 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, HostAllocator host_al
       guard_(device_.type()),
       d2h_(guard_.getStreamFromGlobalPool(device_)),
       h2d_(guard_.getStreamFromGlobalPool(device_)),
-      host_allocator_(host_allocator ? std::move(host_allocator) : pinned_host_buffer) {
+      host_allocator_(host_allocator ? std::move(host_allocator) : pinned_host_buffer),
+      d2h_id_(profiler::intern_stream(stream_name("d2h", d2h_))),
+      h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))) {
   TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
               " gave one stream for both copy directions");
 }
@@ -61,7 +73,21 @@ at::Tensor AcceleratorRuntime::allocate_host(std::size_t nbytes) {
 }
 
 EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor& src,
-                                     const at::Tensor& dst, const at::Tensor& device_side) {
+                                     const at::Tensor& dst, const at::Tensor& device_side,
+                                     const CopyLabel& label, trace::EventKind queued,
+                                     std::uint8_t stream_id) {
+  // The copy runs on the device, out of the host's sight: the log gets its
+  // queueing; Nsight Systems shows the copy itself on the named stream.
+  profiler::Fields f;
+  f.tag = label.tag;
+  f.layer = label.layer;
+  f.index = label.index;
+  f.step = label.step;
+  f.value = dst.nbytes();
+  f.stream = stream_id;
+  f.flags = label.prefetch ? trace::kFlagPrefetch : 0;
+  profiler::emit(queued, f);
+  profiler::NvtxRange range(queued, label.tag, label.layer, dst.nbytes());
   // The copy stream starts after everything compute has queued so far.
   c10::Event compute_done(device_.type());
   compute_done.record(guard_.getStream(device_));
@@ -78,12 +104,14 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
   return done;
 }
 
-EventPtr AcceleratorRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {
-  return copy_on(d2h_, src, dst, src);
+EventPtr AcceleratorRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst,
+                                          const CopyLabel& label) {
+  return copy_on(d2h_, src, dst, src, label, trace::EventKind::d2h_queued, d2h_id_);
 }
 
-EventPtr AcceleratorRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst) {
-  return copy_on(h2d_, src, dst, dst);
+EventPtr AcceleratorRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst,
+                                            const CopyLabel& label) {
+  return copy_on(h2d_, src, dst, dst, label, trace::EventKind::h2d_queued, h2d_id_);
 }
 
 std::int64_t AcceleratorRuntime::compute_wait(const EventPtr& event) {

@@ -4,30 +4,6 @@
 
 namespace tswap::detail {
 
-const char* to_string(KeepReason reason) {
-  switch (reason) {
-    case KeepReason::none:
-      return "swapped";
-    case KeepReason::not_dense:
-      return "not a dense strided tensor";
-    case KeepReason::no_storage:
-      return "no storage";
-    case KeepReason::empty:
-      return "empty";
-    case KeepReason::parameter:
-      return "parameter (leaf that requires grad)";
-    case KeepReason::view_of_parameter:
-      return "view of a parameter";
-    case KeepReason::no_runtime:
-      return "no runtime for its device";
-    case KeepReason::min_bytes:
-      return "smaller than min_bytes";
-    case KeepReason::predicate:
-      return "rejected by the predicate";
-  }
-  return "unknown";
-}
-
 namespace {
 
 bool is_parameter_like(const at::TensorBase& t) {

@@ -8,25 +8,14 @@
 #include <cstdint>
 
 #include <tswap/options.h>
+#include <tswap/trace/format.h>
 
 #include "tensor_layout.h"
 
 namespace tswap::detail {
 
-/// Why a saved tensor stays on the device (none: it is swapped).
-enum class KeepReason : std::uint8_t {
-  none,
-  not_dense,          // sparse, mkldnn, nested, quantized: no plain storage to copy
-  no_storage,         // no storage, or a meta tensor
-  empty,              // empty storage or no elements
-  parameter,          // a leaf that requires grad: the user holds it anyway
-  view_of_parameter,  // e.g. weight.t() saved by a matmul
-  no_runtime,         // a device LibTorch has no stream support for
-  min_bytes,          // smaller than SwapOptions::min_bytes
-  predicate,          // SwapOptions::predicate said no
-};
-
-const char* to_string(KeepReason reason);
+/// Why a saved tensor stays on the device: the log's reasons.
+using KeepReason = trace::KeepReason;
 
 struct Eligibility {
   KeepReason keep = KeepReason::none;

@@ -2,6 +2,8 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include <tswap/profiler/emit.h>
+
 #include "check.h"
 #include "eligibility.h"
 #include "runtime_registry.h"
@@ -30,6 +32,12 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
     // so holding it makes no reference cycle through a grad_fn.
     kept_ = tensor.tensor_data();
     count(tag_->counters.tensors_kept);
+    profiler::Fields f;
+    f.tag = tag_->trace_id;
+    f.layer = static_cast<std::uint16_t>(layer_);
+    f.value = static_cast<std::uint64_t>(tensor.numel()) * tensor.element_size();
+    f.reason = static_cast<std::uint8_t>(eligibility.keep);
+    profiler::emit(trace::EventKind::kept, f);
     return;
   }
   swap_out(tensor, eligibility);
@@ -41,10 +49,13 @@ void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& elig
               runtime->name(), ") cannot move tensors on ", tensor.device(),
               "; leave SwapOptions::runtime unset to pick the runtime by device");
   std::lock_guard<std::mutex> lock(tag_->mu);
-  if (!tag_->step) tag_->step = std::make_shared<StepIndex>();
+  if (!tag_->step) {
+    tag_->step = std::make_shared<StepIndex>();
+    tag_->step->number = ++tag_->steps;
+  }
   const std::shared_ptr<StepIndex> step = tag_->step;
   LayerKeys& keys = step->layer(layer_);
-  if (keys.keys.empty()) release_layers_below(*step, layer_);
+  if (keys.keys.empty()) release_layers_below(*step, layer_, tag_->trace_id);
   index_ = static_cast<std::int64_t>(keys.keys.size());
 
   const c10::StorageImpl* storage = tensor.storage().unsafeGetStorageImpl();
@@ -87,10 +98,19 @@ at::Tensor SavedTensorSlot::call_unpack_hook() {
   at::NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(tag_->mu);
   swap_->copy_in(/*prefetch=*/false);
-  // Queue the layer below before waiting for this tensor, so its copies run
-  // while compute waits and works.
+  at::Tensor tensor = swap_->device_view(meta_);
+  profiler::Fields f;
+  f.tag = tag_->trace_id;
+  f.layer = static_cast<std::uint16_t>(layer_);
+  f.index = static_cast<std::uint32_t>(swap_->first_index());
+  f.step = swap_->step()->number;
+  f.value = static_cast<std::uint64_t>(index_);
+  profiler::emit(trace::EventKind::unpack, f);
+  // Then the layer below, in proportion. (Queued after this tensor's wait:
+  // on an accelerator the wait is on the stream, so nothing is lost; on the
+  // simulated runtime the H2D queue is rarely empty by then.)
   if (options_->prefetch) prefetch_for(*swap_->step(), layer_, index_);
-  return swap_->device_view(meta_);
+  return tensor;
 }
 
 }  // namespace tswap::detail

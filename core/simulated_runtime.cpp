@@ -11,6 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include <tswap/profiler/emit.h>
+#include <tswap/profiler/nvtx.h>
+
 #include "check.h"
 
 namespace tswap {
@@ -57,12 +60,44 @@ void copy_tensor(const at::Tensor& src, const at::Tensor& dst) {
 
 }  // namespace
 
-/// One stream: a worker thread that runs its queue in order.
+namespace {
+
+using trace::EventKind;
+
+profiler::Fields fields_of(const CopyLabel& label, std::uint8_t stream, std::size_t bytes) {
+  profiler::Fields f;
+  f.tag = label.tag;
+  f.layer = label.layer;
+  f.index = label.index;
+  f.step = label.step;
+  f.value = bytes;
+  f.stream = stream;
+  f.flags = label.prefetch ? trace::kFlagPrefetch : 0;
+  return f;
+}
+
+/// "sim" for the first simulated runtime of the process, "sim#2" ... after.
+std::string instance_name() {
+  static std::atomic<int> made{0};
+  const int n = ++made;
+  return n == 1 ? "sim" : "sim#" + std::to_string(n);
+}
+
+}  // namespace
+
+/// One stream: a worker thread that runs its queue in order, recording when
+/// each copy starts and ends (the simulated device's own timestamps).
 class SimulatedRuntime::Stream {
  public:
-  Stream(const char* name, SimulatedLink link) : link_(link), thread_([this] { run(); }) {
-    pthread_setname_np(thread_.native_handle(), name);
-  }
+  Stream(std::string thread_name, const std::string& stream_name, EventKind start_kind,
+         SimulatedLink link)
+      : thread_name_(std::move(thread_name)),
+        stream_id_(profiler::intern_stream(stream_name)),
+        start_kind_(start_kind),
+        link_(link),
+        thread_([this] { run(); }) {}
+
+  std::uint8_t stream_id() const { return stream_id_; }
 
   ~Stream() {
     {
@@ -73,11 +108,11 @@ class SimulatedRuntime::Stream {
     thread_.join();
   }
 
-  EventPtr enqueue(std::size_t bytes, std::function<void()> work) {
+  EventPtr enqueue(std::size_t bytes, std::function<void()> work, const CopyLabel& label = {}) {
     auto done = std::make_shared<SimulatedEvent>();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(Task{std::move(work), bytes, done});
+      queue_.push_back(Task{std::move(work), bytes, done, label});
     }
     cv_.notify_one();
     return done;
@@ -88,9 +123,12 @@ class SimulatedRuntime::Stream {
     std::function<void()> work;
     std::size_t bytes;
     std::shared_ptr<SimulatedEvent> done;
+    CopyLabel label;
   };
 
   void run() {
+    pthread_setname_np(pthread_self(), thread_name_.c_str());
+    profiler::name_this_thread(thread_name_);
     for (;;) {
       Task task;
       {
@@ -100,12 +138,19 @@ class SimulatedRuntime::Stream {
         task = std::move(queue_.front());
         queue_.pop_front();
       }
-      const auto start = Clock::now();
-      if (task.work) task.work();
-      // Drop the copy's references before completing: once the event is
-      // ready, the use count of a storage shows only its real holders.
-      task.work = nullptr;
-      sleep_for_link(start, task.bytes);
+      if (task.work) {
+        const profiler::Fields f = fields_of(task.label, stream_id_, task.bytes);
+        profiler::NvtxRange range(start_kind_, task.label.tag, task.label.layer, task.bytes);
+        profiler::emit(start_kind_, f);
+        const auto start = Clock::now();
+        task.work();
+        // Drop the copy's references before completing: once the event is
+        // ready, the use count of a storage shows only its real holders.
+        task.work = nullptr;
+        sleep_for_link(start, task.bytes);
+        // start + 1 is the matching *_done kind.
+        profiler::emit(static_cast<EventKind>(static_cast<std::uint8_t>(start_kind_) + 1), f);
+      }
       task.done->complete();
     }
   }
@@ -119,6 +164,9 @@ class SimulatedRuntime::Stream {
     if (duration.count() > 0) std::this_thread::sleep_until(start + duration);
   }
 
+  const std::string thread_name_;
+  const std::uint8_t stream_id_;
+  const EventKind start_kind_;  // d2h_start or h2d_start
   const SimulatedLink link_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -130,8 +178,9 @@ class SimulatedRuntime::Stream {
 SimulatedRuntime::SimulatedRuntime(SimulatedLink link)
     : link_(link),
       pool_(HostPool::create()),
-      d2h_(std::make_unique<Stream>("tswap-sim-d2h", link)),
-      h2d_(std::make_unique<Stream>("tswap-sim-h2d", link)) {
+      instance_(instance_name()),
+      d2h_(std::make_unique<Stream>("tswap-sim-d2h", instance_ + " d2h", EventKind::d2h_start, link)),
+      h2d_(std::make_unique<Stream>("tswap-sim-h2d", instance_ + " h2d", EventKind::h2d_start, link)) {
   TSWAP_CHECK(link.bytes_per_second >= 0 && link.latency.count() >= 0,
               "a simulated link needs bandwidth and latency >= 0, got ", link.bytes_per_second,
               " B/s and ", link.latency.count(), " ns");
@@ -155,14 +204,18 @@ at::Tensor SimulatedRuntime::allocate_host(std::size_t nbytes) {
   return pool_->allocate(nbytes);
 }
 
-EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst) {
+EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst,
+                                        const CopyLabel& label) {
   // The compute "stream" is this thread and CPU work is synchronous: all the
   // compute work queued so far is already done.
-  return d2h_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); });
+  profiler::emit(EventKind::d2h_queued, fields_of(label, d2h_->stream_id(), dst.nbytes()));
+  return d2h_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
 
-EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst) {
-  return h2d_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); });
+EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst,
+                                          const CopyLabel& label) {
+  profiler::emit(EventKind::h2d_queued, fields_of(label, h2d_->stream_id(), dst.nbytes()));
+  return h2d_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
 
 std::int64_t SimulatedRuntime::compute_wait(const EventPtr& event) {

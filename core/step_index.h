@@ -30,6 +30,7 @@ struct LayerKeys {
 /// the tag while forward records it, and by each of its swaps (prefetch
 /// needs the layer below); guarded by the tag's mutex.
 struct StepIndex {
+  std::uint32_t number = 0;  // the tag's step count when it started (from 1)
   std::vector<LayerKeys> layers;
   /// Layers below this index have been released.
   int released_below = 0;

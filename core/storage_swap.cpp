@@ -3,6 +3,7 @@
 #include <ATen/Functions.h>
 #include <ATen/core/grad_mode.h>
 
+#include "step_index.h"
 #include "tag_state.h"
 
 namespace tswap::detail {
@@ -42,10 +43,40 @@ StorageSwap::StorageSwap(std::shared_ptr<TagState> tag, std::shared_ptr<StepInde
   set_held(mode == CopyMode::whole_storage ? bytes_of(saved.storage()) : saved.tensor_data(),
            State::on_device);
   count(tag_->counters.bytes_saved, bytes_);
+  profiler::emit(trace::EventKind::swap_created, fields(bytes_));
 }
 
 StorageSwap::~StorageSwap() {
+  profiler::emit(trace::EventKind::swap_destroyed, fields(device_.defined() ? bytes_ : 0));
   if (device_.defined()) tag_->add_resident(-static_cast<std::int64_t>(bytes_));
+}
+
+profiler::Fields StorageSwap::fields(std::uint64_t value) const {
+  profiler::Fields f;
+  f.tag = tag_->trace_id;
+  f.layer = static_cast<std::uint16_t>(layer_);
+  f.index = static_cast<std::uint32_t>(first_index_);
+  f.step = step_->number;
+  f.value = value;
+  return f;
+}
+
+CopyLabel StorageSwap::label(bool prefetch) const {
+  CopyLabel l;
+  l.tag = tag_->trace_id;
+  l.layer = static_cast<std::uint16_t>(layer_);
+  l.index = static_cast<std::uint32_t>(first_index_);
+  l.step = step_->number;
+  l.prefetch = prefetch;
+  return l;
+}
+
+void StorageSwap::record_stall(std::int64_t waited, bool copy_back) {
+  if (waited <= 0) return;
+  count(tag_->counters.stall_ns, static_cast<std::uint64_t>(waited));
+  profiler::Fields f = fields(static_cast<std::uint64_t>(waited));
+  f.flags = copy_back ? trace::kFlagWaitH2D : 0;
+  profiler::emit(trace::EventKind::stall, f);
 }
 
 void StorageSwap::set_held(at::Tensor device, State state) {
@@ -71,7 +102,7 @@ void StorageSwap::copy_out() {
   if (mode_ == CopyMode::view_elements) {
     host = host.view(meta_.options.dtype().toScalarType()).view(meta_.sizes);
   }
-  copied_out_ = runtime_->copy_to_host(device_, host);
+  copied_out_ = runtime_->copy_to_host(device_, host, label(false));
   host_ = std::move(host);
   state_ = State::copying_out;
   count(tag_->counters.tensors_swapped_out);
@@ -80,19 +111,22 @@ void StorageSwap::copy_out() {
 
 void StorageSwap::await_copy_out() {
   TORCH_INTERNAL_ASSERT(state_ == State::copying_out);
-  const std::int64_t waited = runtime_->compute_wait(copied_out_);
-  if (waited > 0) count(tag_->counters.stall_ns, static_cast<std::uint64_t>(waited));
+  record_stall(runtime_->compute_wait(copied_out_), /*copy_back=*/false);
 }
 
 void StorageSwap::release(bool last_reference) {
   TORCH_INTERNAL_ASSERT(state_ == State::copying_out);
+  profiler::Fields f = fields(bytes_);
   if (last_reference) {
     count(tag_->counters.releases);
+    f.reason = static_cast<std::uint8_t>(trace::ReleaseReason::freed);
   } else {
     deferred_ = device_.storage().getWeakStorageImpl();
     count(tag_->counters.deferred_releases);
+    f.reason = static_cast<std::uint8_t>(trace::ReleaseReason::deferred_held);
   }
   set_held(at::Tensor(), State::released);
+  profiler::emit(trace::EventKind::release, f);
 }
 
 void StorageSwap::copy_in(bool prefetch) {
@@ -107,6 +141,7 @@ void StorageSwap::copy_in(bool prefetch) {
              State::restored);
     host_ = at::Tensor();
     count(tag_->counters.reused_without_copy);
+    profiler::emit(trace::EventKind::reuse, fields(bytes_));
     return;
   }
   at::Tensor device =
@@ -114,7 +149,7 @@ void StorageSwap::copy_in(bool prefetch) {
           ? at::empty({static_cast<std::int64_t>(bytes_)},
                       at::TensorOptions().dtype(at::kByte).device(meta_.options.device()))
           : empty_like_layout(meta_);
-  copied_in_ = runtime_->copy_to_device(host_, device);
+  copied_in_ = runtime_->copy_to_device(host_, device, label(prefetch));
   // The queued copy keeps the host buffer alive; the pool gets it back after.
   host_ = at::Tensor();
   set_held(std::move(device), State::restored);
@@ -125,10 +160,7 @@ void StorageSwap::copy_in(bool prefetch) {
 
 at::Tensor StorageSwap::device_view(const TensorMeta& meta) {
   TORCH_INTERNAL_ASSERT(state_ != State::released, "device_view before copy_in");
-  if (copied_in_) {
-    const std::int64_t waited = runtime_->compute_wait(copied_in_);
-    if (waited > 0) count(tag_->counters.stall_ns, static_cast<std::uint64_t>(waited));
-  }
+  if (copied_in_) record_stall(runtime_->compute_wait(copied_in_), /*copy_back=*/true);
   if (mode_ == CopyMode::view_elements) {
     // device_ is the view itself: saved, rebuilt by empty_like_layout, or
     // the deferred original.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include <tswap/profiler/emit.h>
 #include <tswap/runtime.h>
 
 #include "tensor_layout.h"
@@ -71,6 +72,10 @@ class StorageSwap {
 
  private:
   void set_held(at::Tensor device, State state);
+  /// This swap's identity in logs, with `value`.
+  profiler::Fields fields(std::uint64_t value) const;
+  CopyLabel label(bool prefetch) const;
+  void record_stall(std::int64_t waited, bool copy_back);
 
   std::shared_ptr<TagState> tag_;
   std::shared_ptr<StepIndex> step_;

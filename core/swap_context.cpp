@@ -4,6 +4,9 @@
 
 #include <exception>
 
+#include <tswap/profiler/emit.h>
+#include <tswap/profiler/nvtx.h>
+
 #include "autograd_hook.h"
 #include "check.h"
 #include "context_state.h"
@@ -23,6 +26,18 @@ ContextState::~ContextState() {
 
 std::shared_ptr<const SwapOptions> ContextState::options() const {
   return own_options ? own_options : default_options_snapshot();
+}
+
+namespace {
+
+}  // namespace
+
+profiler::Fields layer_fields(const ContextState& context, std::uint32_t step) {
+  profiler::Fields f;
+  f.tag = context.tag->trace_id;
+  f.layer = static_cast<std::uint16_t>(context.layer);
+  f.step = step;
+  return f;
 }
 
 namespace {
@@ -64,9 +79,17 @@ SwapScope::SwapScope(SwapContext& context)
   }
   // Only the outermost scope of a context marks its layer as entered: a
   // layer re-entering itself (recursion) is still the same step.
-  if (!reentered) state_->tag->enter_layer(state_->layer);
+  if (!reentered) {
+    outermost_ = true;
+    step_ = state_->tag->enter_layer(state_->layer);
+    profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, step_));
+    nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter, state_->tag->trace_id,
+                                       static_cast<std::uint16_t>(state_->layer), 0);
+  }
   active = &link_;
 }
+
+
 
 SwapScope::~SwapScope() {
   detail::ScopeLink*& active = detail::active_scope();
@@ -77,6 +100,8 @@ SwapScope::~SwapScope() {
   }
   active = link_.outer;
   if (std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
+  if (outermost_) profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, step_));
+  if (nvtx_pushed_) profiler::nvtx_pop();
 }
 
 int layer_count(const std::string& module_tag) {

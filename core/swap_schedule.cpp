@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <tswap/profiler/nvtx.h>
+
 #include "step_index.h"
 #include "storage_swap.h"
 
@@ -29,8 +31,11 @@ void release_layer(LayerKeys& keys) {
 
 }  // namespace
 
-void release_layers_below(StepIndex& step, int layer) {
-  for (int l = step.released_below; l < layer; ++l) release_layer(step.layer(l));
+void release_layers_below(StepIndex& step, int layer, std::uint16_t tag) {
+  for (int l = step.released_below; l < layer; ++l) {
+    profiler::NvtxRange range(trace::EventKind::release, tag, static_cast<std::uint16_t>(l), 0);
+    release_layer(step.layer(l));
+  }
   if (layer > step.released_below) step.released_below = layer;
 }
 

@@ -13,7 +13,8 @@ struct StepIndex;
 /// Releases every layer of `step` below `layer` not released yet: compute
 /// waits for their copies out, then the engine drops its device memory,
 /// freeing it where it holds the last reference and deferring otherwise.
-void release_layers_below(StepIndex& step, int layer);
+/// `tag`: the tag's id in logs, for NVTX ranges.
+void release_layers_below(StepIndex& step, int layer, std::uint16_t tag);
 
 /// Unpacking key (layer, index) prefetches the keys of layer-1 in
 /// [index*n(L-1)/n(L), (index+1)*n(L-1)/n(L)): unpacking layer L from its

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include <tswap/profiler/emit.h>
+
 #include "step_index.h"
 
 namespace tswap::detail {
@@ -59,6 +61,9 @@ void TagCounters::reset() {
                             std::memory_order_relaxed);
 }
 
+TagState::TagState(std::string tag_in)
+    : tag(std::move(tag_in)), trace_id(profiler::intern_tag(tag)) {}
+
 int TagState::take_layer_index() {
   std::lock_guard<std::mutex> lock(mu);
   for (std::size_t i = 0; i < taken.size(); ++i) {
@@ -87,13 +92,20 @@ int TagState::layer_count_locked() const {
   return static_cast<int>(taken.size());
 }
 
-void TagState::enter_layer(int layer) {
+std::uint32_t TagState::enter_layer(int layer) {
   std::lock_guard<std::mutex> lock(mu);
   if (!step || step_ended || layer <= last_entered_layer) {
     step = std::make_shared<StepIndex>();
+    step->number = ++steps;
     step_ended = false;
+    profiler::Fields f;
+    f.tag = trace_id;
+    f.layer = static_cast<std::uint16_t>(layer);
+    f.step = step->number;
+    profiler::emit(trace::EventKind::step_begin, f);
   }
   last_entered_layer = layer;
+  return step->number;
 }
 
 void TagState::end_step() {

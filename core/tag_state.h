@@ -52,9 +52,10 @@ inline void count(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
 /// (autograd worker) both take it.
 class TagState {
  public:
-  explicit TagState(std::string tag) : tag(std::move(tag)) {}
+  explicit TagState(std::string tag);
 
   const std::string tag;
+  const std::uint16_t trace_id;  // the tag's id in logs
   TagCounters counters;
 
   /// Lowest layer index no live context holds.
@@ -64,8 +65,8 @@ class TagState {
   int layer_count();
 
   /// A scope of `layer` is entered (outermost for its context): a layer index
-  /// not above the last one entered starts a new step.
-  void enter_layer(int layer);
+  /// not above the last one entered starts a new step. Returns the step's number.
+  std::uint32_t enter_layer(int layer);
   /// A scope was left by an exception: the next entry starts a new step.
   void end_step();
 
@@ -77,6 +78,7 @@ class TagState {
   std::vector<bool> taken;  // layer index -> held by a live context
   int last_entered_layer = -1;
   bool step_ended = true;
+  std::uint32_t steps = 0;            // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now
 
   int layer_count_locked() const;

@@ -12,6 +12,8 @@ packages=(
   libtorch-dev            # LibTorch 1.13 (CPU): the engine and its tests
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libcli11-dev            # tswap-log's arguments
+  nlohmann-json3-dev      # JSON export, and parsing it back in tests
 )
 
 missing=()

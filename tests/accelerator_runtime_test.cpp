@@ -163,9 +163,9 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
       // layer 2's unpack prefetches layer 1 on the H2D stream
       "record e1 on s0", h2d + " waits e1", "use " + h2d, "use s0", "keep memory for " + h2d,
       "record e2 on " + h2d,
-      // layer 1's unpack prefetches layer 0, then compute waits for layer 1's copy
-      "record e3 on s0", h2d + " waits e3", "use " + h2d, "use s0", "keep memory for " + h2d,
-      "record e4 on " + h2d, "s0 waits e2",
+      // layer 1's unpack: compute waits for its copy, then layer 0 is prefetched
+      "s0 waits e2", "record e3 on s0", h2d + " waits e3", "use " + h2d, "use s0",
+      "keep memory for " + h2d, "record e4 on " + h2d,
       // layer 0's unpack waits for its prefetched copy
       "s0 waits e4"};
   EXPECT_THAT(backward, ElementsAreArray(expected_backward));

@@ -17,10 +17,10 @@ TEST(SimulatedRuntime, CopiesOutAndBackAreExact) {
   tswap::SimulatedRuntime rt;
   const at::Tensor device = torch::randn({64, 33}, torch::kDouble);
   at::Tensor host = rt.allocate_host(device.nbytes()).view(at::kDouble).view({64, 33});
-  rt.compute_wait(rt.copy_to_host(device, host));
+  rt.compute_wait(rt.copy_to_host(device, host, {}));
   EXPECT_TRUE(torch::equal(host, device));
   at::Tensor back = torch::empty_like(device);
-  rt.compute_wait(rt.copy_to_device(host, back));
+  rt.compute_wait(rt.copy_to_device(host, back, {}));
   EXPECT_TRUE(torch::equal(back, device));
 }
 
@@ -29,7 +29,7 @@ TEST(SimulatedRuntime, StridedViewsAreCopiedElementWise) {
   const at::Tensor base = torch::arange(40, torch::kFloat).view({8, 5});
   const at::Tensor column = base.select(1, 2);  // stride 5
   at::Tensor host = torch::empty({8});
-  rt.compute_wait(rt.copy_to_host(column, host));
+  rt.compute_wait(rt.copy_to_host(column, host, {}));
   EXPECT_TRUE(torch::equal(host, column));
 }
 
@@ -40,7 +40,7 @@ TEST(SimulatedRuntime, EachStreamRunsItsQueueInOrder) {
   std::vector<tswap::EventPtr> events;
   for (int i = 0; i < 8; ++i) {
     hosts.push_back(torch::zeros({16}));
-    events.push_back(rt.copy_to_host(src * i, hosts.back()));
+    events.push_back(rt.copy_to_host(src * i, hosts.back(), {}));
   }
   rt.compute_wait(events.back());
   for (int i = 0; i < 8; ++i) {
@@ -55,7 +55,7 @@ TEST(SimulatedRuntime, QueuedCopiesKeepTheirTensorsAlive) {
   tswap::EventPtr done;
   {
     at::Tensor device = torch::full({1024}, 3.0f);
-    done = rt.copy_to_host(device, host);
+    done = rt.copy_to_host(device, host, {});
   }  // the caller dropped the source before the copy ran
   rt.compute_wait(done);
   EXPECT_TRUE(torch::equal(host, torch::full({1024}, 3.0f)));
@@ -64,8 +64,8 @@ TEST(SimulatedRuntime, QueuedCopiesKeepTheirTensorsAlive) {
 TEST(SimulatedRuntime, SynchronizeWaitsForBothStreams) {
   tswap::SimulatedRuntime rt(tswap::SimulatedLink{1e9, 1ms});
   at::Tensor a = torch::zeros({256}), b = torch::zeros({256});
-  auto out = rt.copy_to_host(torch::ones({256}), a);
-  auto in = rt.copy_to_device(torch::ones({256}), b);
+  auto out = rt.copy_to_host(torch::ones({256}), a, {});
+  auto in = rt.copy_to_device(torch::ones({256}), b, {});
   rt.synchronize();
   EXPECT_TRUE(out->ready());
   EXPECT_TRUE(in->ready());
@@ -92,7 +92,7 @@ TEST(SimulatedRuntime, NamesItsLink) {
 
 TEST(SimulatedRuntime, RejectsAnEventOfAnotherRuntime) {
   tswap::SimulatedRuntime a, b;
-  auto event = a.copy_to_host(torch::ones({4}), torch::zeros({4}));
+  auto event = a.copy_to_host(torch::ones({4}), torch::zeros({4}), {});
   a.compute_wait(event);
   EXPECT_NO_THROW(b.compute_wait(event)) << "another simulated runtime's event is still simulated";
   struct Foreign final : tswap::Event {

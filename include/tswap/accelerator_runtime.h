@@ -6,6 +6,7 @@
 // runs on whatever device type LibTorch was built with (CUDA, ...).
 
 #include <tswap/runtime.h>
+#include <tswap/trace/format.h>
 
 #include <c10/core/Stream.h>
 #include <c10/core/impl/VirtualGuardImpl.h>
@@ -34,8 +35,10 @@ class AcceleratorRuntime final : public Runtime {
   std::string name() const override;
   bool supports(c10::Device device) const override;
   at::Tensor allocate_host(std::size_t nbytes) override;
-  EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst) override;
-  EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst) override;
+  EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
+                       const CopyLabel& label) override;
+  EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
+                         const CopyLabel& label) override;
   std::int64_t compute_wait(const EventPtr& event) override;
 
   c10::Device device() const { return device_; }
@@ -44,13 +47,16 @@ class AcceleratorRuntime final : public Runtime {
 
  private:
   EventPtr copy_on(const c10::Stream& stream, const at::Tensor& src, const at::Tensor& dst,
-                   const at::Tensor& device_side);
+                   const at::Tensor& device_side, const CopyLabel& label,
+                   trace::EventKind queued, std::uint8_t stream_id);
 
   c10::Device device_;
   c10::impl::VirtualGuardImpl guard_;
   c10::Stream d2h_;
   c10::Stream h2d_;
   HostAllocator host_allocator_;
+  std::uint8_t d2h_id_;  // the streams' ids in logs
+  std::uint8_t h2d_id_;
 };
 
 }  // namespace tswap

@@ -16,6 +16,16 @@
 
 namespace tswap {
 
+/// Who a copy is for, so that runtimes can record its queued, start and
+/// done events (ids from tswap::profiler::intern_tag).
+struct CopyLabel {
+  std::uint16_t tag = 0;
+  std::uint16_t layer = 0;
+  std::uint32_t index = 0;  // the swap's first key index in its layer
+  std::uint32_t step = 0;
+  bool prefetch = false;    // a copy back queued ahead by prefetch
+};
+
 /// A point in one stream's queued work, reached once the stream got past it.
 /// Made by a Runtime and meaningful only to the runtime that made it.
 class Event {
@@ -26,7 +36,9 @@ class Event {
 };
 using EventPtr = std::shared_ptr<const Event>;
 
-/// Streams, events and copies for one device.
+/// Streams, events and copies for one device. A runtime records each copy
+/// it queues (d2h_queued/h2d_queued, and start/done where it can time them)
+/// on streams it names with tswap::profiler::intern_stream.
 ///
 /// "Compute stream" means the stream the calling thread's work runs on now:
 /// the forward thread's in pack, the autograd worker's in unpack. Every
@@ -49,11 +61,13 @@ class Runtime {
   /// the compute stream has queued so far. `src` is on the device, `dst` on
   /// the host, same sizes and dtype. Both stay valid for the copy even if the
   /// caller drops them. Returns the copy's completion.
-  virtual EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst) = 0;
+  virtual EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
+                               const CopyLabel& label) = 0;
 
   /// Queues dst.copy_(src) on the host-to-device stream, after the compute
   /// stream's work so far (`dst` may reuse memory compute just freed).
-  virtual EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst) = 0;
+  virtual EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
+                                 const CopyLabel& label) = 0;
 
   /// Makes the compute stream wait for `event`. Returns the nanoseconds the
   /// calling thread itself blocked: 0 where the wait is queued on the device.

@@ -34,8 +34,10 @@ class SimulatedRuntime final : public Runtime {
   std::string name() const override;
   bool supports(c10::Device device) const override;
   at::Tensor allocate_host(std::size_t nbytes) override;
-  EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst) override;
-  EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst) override;
+  EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
+                       const CopyLabel& label) override;
+  EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
+                         const CopyLabel& label) override;
   std::int64_t compute_wait(const EventPtr& event) override;
 
   const SimulatedLink& link() const { return link_; }
@@ -47,6 +49,7 @@ class SimulatedRuntime final : public Runtime {
   class Stream;
   SimulatedLink link_;
   std::shared_ptr<HostPool> pool_;
+  std::string instance_;  // "sim", "sim#2", ...: names its streams in logs
   std::unique_ptr<Stream> d2h_;
   std::unique_ptr<Stream> h2d_;
 };

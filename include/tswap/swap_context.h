@@ -10,6 +10,7 @@
 //     }
 //   };
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -78,6 +79,9 @@ class SwapScope {
   std::shared_ptr<detail::ContextState> state_;
   detail::ScopeLink link_;
   int uncaught_on_entry_;
+  bool outermost_ = false;    // the outermost scope of its context: marks the layer
+  bool nvtx_pushed_ = false;  // an NVTX range for the layer is open
+  std::uint32_t step_ = 0;    // the tag's step it entered
 };
 
 /// Number of live contexts of `module_tag` (N in the layer numbering).

@@ -1,0 +1,144 @@
+#pragma once
+
+// The .tswap log format, version 1: what the recorder writes and the reader
+// reads, byte for byte. docs/log-format.md describes it for other tools.
+//
+//   FileHeader                      256 bytes, once
+//   Chunk*                          ChunkHeader (32 bytes) + payload
+//     strings chunk                 StringEntry records: tags, streams, threads
+//     records chunk                 `count` Records of 32 bytes, one thread's
+//     end chunk                     EndPayload: the session stopped cleanly
+//
+// All integers little-endian. A chunk is written whole or not at all by one
+// write; a process that dies leaves every chunk before the last flush intact.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tswap::trace {
+
+inline constexpr char kMagic[8] = {'T', 'S', 'W', 'A', 'P', 'L', 'O', 'G'};
+inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
+
+/// What happened. Values are part of the format: append, never renumber.
+enum class EventKind : std::uint8_t {
+  step_begin = 1,        // a new step of a tag starts (aux: step number)
+  layer_enter = 2,       // a layer's outermost scope is entered
+  layer_exit = 3,        // ...and left
+  kept = 4,              // a saved tensor stays on the device (reason: KeepReason)
+  d2h_queued = 5,        // copy to host queued (value: bytes)
+  d2h_start = 6,         // the D2H stream starts it
+  d2h_done = 7,          // ...and finishes it
+  release = 8,           // the engine drops its device memory (reason: ReleaseReason)
+  h2d_queued = 9,        // copy back queued (flags: kFlagPrefetch)
+  h2d_start = 10,
+  h2d_done = 11,
+  reuse = 12,            // a deferred storage still alive is held again, no copy
+  stall = 13,            // compute waited on a copy (value: ns waited)
+  unpack = 14,           // backward uses the tensor (after any wait; value: its key index)
+  swap_created = 15,     // a swap takes over a saved storage (value: device bytes now held)
+  swap_destroyed = 16,   // autograd let go of a swap (value: device bytes it still held)
+};
+inline constexpr std::uint8_t kLastEventKind = 16;
+
+/// Why a saved tensor stays on the device (Record::reason of `kept`).
+enum class KeepReason : std::uint8_t {
+  none = 0,  // not kept: swapped (never written)
+  not_dense = 1,
+  no_storage = 2,
+  empty = 3,
+  parameter = 4,
+  view_of_parameter = 5,
+  no_runtime = 6,
+  min_bytes = 7,
+  predicate = 8,
+};
+
+/// What a release did (Record::reason of `release`).
+enum class ReleaseReason : std::uint8_t {
+  freed = 1,               // the engine held the last reference
+  deferred_held = 2,       // something else holds the storage: freed when it lets go
+};
+
+/// Record::flags bits.
+inline constexpr std::uint8_t kFlagPrefetch = 1;  // h2d_*: queued ahead by prefetch
+inline constexpr std::uint8_t kFlagWaitH2D = 2;   // stall: waited on a copy back (else out)
+
+/// One event. 32 bytes, naturally aligned, no padding.
+struct Record {
+  std::uint64_t host_ns;  // steady clock, ns since FileHeader::monotonic_start_ns
+  std::uint64_t value;    // kind-specific: bytes (copies, kept, release), ns (stall)
+  std::uint32_t index;    // tensor index within its layer (first key of its swap)
+  std::uint32_t step;     // step number of the tag
+  std::uint16_t tag;      // string id of the module tag (0: none)
+  std::uint16_t layer;
+  std::uint8_t kind;      // EventKind
+  std::uint8_t stream;    // string id of the stream it happened on (0: none)
+  std::uint8_t reason;    // KeepReason or ReleaseReason
+  std::uint8_t flags;     // kFlag*
+};
+static_assert(sizeof(Record) == 32, "a record is 32 bytes on disk");
+static_assert(alignof(Record) == 8);
+
+/// What a string names.
+enum class StringKind : std::uint8_t { tag = 1, stream = 2, thread = 3 };
+
+/// One entry of a strings chunk, followed by `length` bytes of UTF-8 and
+/// zero padding to a multiple of 8.
+struct StringEntry {
+  std::uint32_t id;
+  std::uint8_t kind;  // StringKind
+  std::uint8_t reserved[3];
+  std::uint32_t length;
+  std::uint32_t reserved2;
+};
+static_assert(sizeof(StringEntry) == 16);
+
+enum class ChunkType : std::uint16_t { strings = 1, records = 2, end = 3 };
+
+struct ChunkHeader {
+  std::uint32_t magic;          // kChunkMagic
+  std::uint16_t type;           // ChunkType; readers skip types they do not know
+  std::uint16_t thread;         // records: string id of the recording thread
+  std::uint32_t count;          // records or string entries in the payload
+  std::uint32_t payload_bytes;  // bytes after this header
+  std::uint64_t sequence;       // chunks are numbered from 0 in writing order
+  std::uint64_t checksum;       // FNV-1a 64 of the payload
+};
+static_assert(sizeof(ChunkHeader) == 32);
+
+/// Payload of the end chunk.
+struct EndPayload {
+  std::uint64_t records_written;
+  std::uint64_t records_dropped;  // thread buffers were full: the writer fell behind
+  std::uint64_t host_ns;          // when the session stopped
+  std::uint64_t reserved;
+};
+static_assert(sizeof(EndPayload) == 32);
+
+/// The file's first 256 bytes.
+struct FileHeader {
+  char magic[8];                     // kMagic
+  std::uint32_t version;             // kFormatVersion
+  std::uint32_t header_bytes;        // sizeof(FileHeader)
+  std::uint32_t record_bytes;        // sizeof(Record)
+  std::uint32_t pid;
+  std::uint64_t monotonic_start_ns;  // CLOCK_MONOTONIC (steady_clock) at session start
+  std::uint64_t wall_start_ns;       // CLOCK_REALTIME at the same moment, ns since the epoch
+  char clock[16];                    // "CLOCK_MONOTONIC"
+  char process[64];                  // executable name
+  char host[64];                     // host name
+  char device[64];                   // what the session ran on ("cpu (simulated)", "cuda:0")
+  std::uint8_t reserved[8];
+};
+static_assert(sizeof(FileHeader) == 256);
+
+/// FNV-1a, 64 bits: cheap and enough to tell a torn or corrupted chunk.
+std::uint64_t checksum(const void* data, std::size_t bytes);
+
+const char* to_string(EventKind kind);
+const char* to_string(KeepReason reason);
+const char* to_string(ReleaseReason reason);
+
+}  // namespace tswap::trace

@@ -1,0 +1,100 @@
+#pragma once
+
+// A loaded .tswap log: immutable, events sorted by time. The reader never
+// reads out of bounds; a log cut short by a crash loads up to its last whole
+// chunk and says what was lost; anything else that is wrong throws a
+// TraceError naming the file and the byte offset.
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <tswap/trace/format.h>
+
+namespace tswap::trace {
+
+/// Why a file could not be read.
+class TraceError : public std::runtime_error {
+ public:
+  enum class Kind {
+    cannot_open,          // missing, unreadable, a directory
+    empty,                // zero bytes
+    not_a_log,            // the magic bytes are not "TSWAPLOG"
+    unsupported_version,  // written by a newer tensorswap
+    corrupt,              // a header, chunk or record that cannot be right
+  };
+
+  TraceError(Kind kind, std::string file, std::uint64_t offset, const std::string& problem);
+
+  Kind kind() const { return kind_; }
+  const std::string& file() const { return file_; }
+  std::uint64_t offset() const { return offset_; }
+
+ private:
+  Kind kind_;
+  std::string file_;
+  std::uint64_t offset_;
+};
+
+/// A record and the thread that recorded it.
+struct Event : Record {
+  std::uint16_t thread = 0;  // string id of the recording thread
+  EventKind event_kind() const { return static_cast<EventKind>(kind); }
+};
+
+/// How much of the log survived.
+struct Completeness {
+  bool clean_end = false;           // the session stopped and wrote its end chunk
+  std::uint64_t bytes_read = 0;     // header and whole chunks
+  std::uint64_t bytes_lost = 0;     // a torn last chunk, when the writer died mid-write
+  std::uint64_t records_dropped = 0;  // from the end chunk: buffers were full
+  std::uint64_t records_written = 0;  // from the end chunk
+};
+
+class Trace {
+ public:
+  /// Reads and validates `path`. Throws TraceError.
+  static Trace load(const std::string& path);
+  /// Validates a log held in memory; `name` is used in errors.
+  static Trace parse(const std::uint8_t* data, std::size_t size, const std::string& name);
+
+  const std::string& path() const { return path_; }
+  const FileHeader& header() const { return header_; }
+  const Completeness& completeness() const { return completeness_; }
+  std::uint64_t file_bytes() const { return file_bytes_; }
+
+  /// Every event, sorted by host time; ties keep the order they were written.
+  const std::vector<Event>& events() const { return events_; }
+
+  /// Names by id, "" for an unknown id.
+  std::string_view tag(std::uint32_t id) const { return lookup(tags_, id); }
+  std::string_view stream(std::uint32_t id) const { return lookup(streams_, id); }
+  std::string_view thread(std::uint32_t id) const { return lookup(threads_, id); }
+  const std::unordered_map<std::uint32_t, std::string>& tags() const { return tags_; }
+  const std::unordered_map<std::uint32_t, std::string>& streams() const { return streams_; }
+  const std::unordered_map<std::uint32_t, std::string>& threads() const { return threads_; }
+
+  /// Time from the first event to the last (0 with fewer than two).
+  std::uint64_t duration_ns() const;
+
+ private:
+  static std::string_view lookup(const std::unordered_map<std::uint32_t, std::string>& m,
+                                 std::uint32_t id);
+  friend class Parser;
+
+  std::string path_;
+  FileHeader header_{};
+  Completeness completeness_;
+  std::uint64_t file_bytes_ = 0;
+  std::vector<Event> events_;
+  std::unordered_map<std::uint32_t, std::string> tags_, streams_, threads_;
+};
+
+/// "not a tensorswap log", ... for messages.
+const char* to_string(TraceError::Kind kind);
+
+}  // namespace tswap::trace

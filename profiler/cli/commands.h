@@ -1,0 +1,26 @@
+#pragma once
+
+// The tswap-log commands. Each prints to `out` (errors to `err`) and
+// returns the process exit status (see main.cpp).
+
+#include <ostream>
+#include <string>
+
+namespace tswap::cli {
+
+enum ExitCode : int {
+  kOk = 0,
+  kFound = 1,        // check: rules broken; diff: the orders differ
+  kUsage = 2,        // bad arguments
+  kUnreadable = 3,   // a log could not be read (not a log, corrupt, newer version, missing)
+  kCannotWrite = 4,  // export: the output file could not be written
+};
+
+int info(const std::string& file, std::ostream& out, std::ostream& err);
+int summary(const std::string& file, std::ostream& out, std::ostream& err);
+int export_log(const std::string& file, const std::string& format, const std::string& output,
+               std::ostream& out, std::ostream& err);
+int check(const std::string& file, std::ostream& out, std::ostream& err);
+int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err);
+
+}  // namespace tswap::cli

@@ -1,0 +1,65 @@
+// tswap-log: read, summarize, check, compare and export tensorswap logs.
+//
+// Exit status: 0 success; 1 `check` found broken rules or `diff` found the
+// orders differ; 2 bad arguments; 3 a log could not be read; 4 the export
+// could not be written.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace tswap::cli;
+  CLI::App app{
+      "tswap-log: read, summarize, check, compare and export tensorswap logs (.tswap).\n"
+      "Record one with TSWAP_LOG=run.tswap ./train.\n\n"
+      "Exit status: 0 success, 1 check found broken rules or diff found differences,\n"
+      "2 bad arguments, 3 a log could not be read, 4 the output could not be written."};
+  app.require_subcommand(1);
+  std::string file, other, format, output;
+
+  CLI::App* info = app.add_subcommand("info", "Header, counts, duration, and what was lost if cut short");
+  info->add_option("FILE", file, "a .tswap log")->required();
+
+  CLI::App* summary =
+      app.add_subcommand("summary", "Per tag and layer: bytes swapped, copy time and bandwidth, "
+                                    "overlap with compute, stalls, deferred releases");
+  summary->add_option("FILE", file, "a .tswap log")->required();
+
+  CLI::App* exporter = app.add_subcommand(
+      "export", "Write the events as JSON lines, CSV, or Chrome/Perfetto trace JSON");
+  exporter->add_option("FILE", file, "a .tswap log")->required();
+  exporter->add_option("--format,-f", format, "jsonl, csv or chrome")
+      ->required()
+      ->check(CLI::IsMember({"jsonl", "csv", "chrome"}));
+  exporter->add_option("--output,-o", output, "output file (default: standard output)");
+
+  CLI::App* checker = app.add_subcommand(
+      "check", "Check the ordering rules of the swap schedule; exit 1 if any is broken");
+  checker->add_option("FILE", file, "a .tswap log")->required();
+
+  CLI::App* differ =
+      app.add_subcommand("diff", "Compare two logs' event orders (times ignored); exit 1 if they differ");
+  differ->add_option("A", file, "a .tswap log")->required();
+  differ->add_option("B", other, "another .tswap log")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kUsage;
+  }
+
+  if (info->parsed()) return tswap::cli::info(file, std::cout, std::cerr);
+  if (summary->parsed()) return tswap::cli::summary(file, std::cout, std::cerr);
+  if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
+  if (checker->parsed()) return check(file, std::cout, std::cerr);
+  if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
+  return kUsage;
+}

@@ -1,0 +1,309 @@
+// Recording sessions: thread registration, the writer thread, TSWAP_LOG.
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <tswap/profiler.h>
+#include <tswap/profiler/emit.h>
+
+#include "log_writer.h"
+#include "nvtx_internal.h"
+#include "string_registry.h"
+#include "thread_buffer.h"
+
+namespace tswap::profiler {
+namespace detail {
+
+std::atomic<bool> g_recording{false};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxChunkRecords = 8192;  // 256 KiB payload
+
+std::atomic<std::int64_t> g_start_ns{0};
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+/// The active session: its file and its writer thread.
+struct Session {
+  SessionOptions options;
+  std::unique_ptr<LogWriter> log;
+  std::thread writer;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;         // guarded by mu
+  std::size_t strings_cursor = 0;
+  std::atomic<std::uint64_t> records_written{0};
+  bool failed = false;           // writer thread only
+  std::vector<trace::Record> scratch;  // writer thread only
+};
+
+/// Process-wide recorder state. Leaked on purpose: threads record during
+/// static destruction.
+struct Recorder {
+  std::mutex control;  // serializes start and stop
+  std::mutex mu;       // guards buffers
+  std::vector<std::shared_ptr<ThreadBuffer>> buffers;
+  std::atomic<std::size_t> buffer_records{1 << 16};
+  std::unique_ptr<Session> session;  // guarded by control
+  SessionStats last;                 // guarded by control
+};
+
+Recorder& recorder() {
+  static auto* r = new Recorder();
+  return *r;
+}
+
+/// The calling thread's buffer and name.
+struct ThreadSlot {
+  std::shared_ptr<ThreadBuffer> buffer;
+  std::string name;
+  ~ThreadSlot() {
+    if (buffer) buffer->orphaned.store(true);
+  }
+};
+thread_local ThreadSlot t_slot;
+
+std::string current_thread_name() {
+  char name[32] = {};
+  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0 || name[0] == '\0') {
+    return "thread " + std::to_string(static_cast<long>(::gettid()));
+  }
+  return name;
+}
+
+ThreadBuffer* register_thread() noexcept {
+  try {
+    const std::string name = t_slot.name.empty() ? current_thread_name() : t_slot.name;
+    const std::uint32_t id = StringRegistry::get().add_thread(name);
+    Recorder& r = recorder();
+    auto buffer = std::make_shared<ThreadBuffer>(static_cast<std::uint16_t>(std::min<std::uint32_t>(id, 0xffff)),
+                                                 r.buffer_records.load());
+    {
+      std::lock_guard<std::mutex> lock(r.mu);
+      r.buffers.push_back(buffer);
+    }
+    t_slot.buffer = std::move(buffer);
+    return t_slot.buffer.get();
+  } catch (...) {
+    return nullptr;  // never throw into the caller's training loop
+  }
+}
+
+std::vector<std::shared_ptr<ThreadBuffer>> snapshot_buffers() {
+  Recorder& r = recorder();
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.buffers;
+}
+
+void forget_finished_buffers() {
+  Recorder& r = recorder();
+  std::lock_guard<std::mutex> lock(r.mu);
+  r.buffers.erase(std::remove_if(r.buffers.begin(), r.buffers.end(),
+                                 [](const std::shared_ptr<ThreadBuffer>& b) {
+                                   return b->orphaned.load() && b.use_count() == 1;
+                                 }),
+                  r.buffers.end());
+}
+
+/// Writes what every thread recorded since the last drain (writer thread).
+void drain(Session& s) {
+  if (s.failed) {
+    for (auto& b : snapshot_buffers()) b->discard();
+    return;
+  }
+  bool ok = s.log->write_strings(StringRegistry::get().since(s.strings_cursor));
+  for (auto& b : snapshot_buffers()) {
+    s.scratch.clear();
+    b->drain(s.scratch);
+    for (std::size_t at = 0; ok && at < s.scratch.size(); at += kMaxChunkRecords) {
+      const std::size_t n = std::min(kMaxChunkRecords, s.scratch.size() - at);
+      ok = s.log->write_records(b->thread_id(), s.scratch.data() + at, n);
+      if (ok) s.records_written.fetch_add(n, std::memory_order_relaxed);
+    }
+  }
+  forget_finished_buffers();
+  if (!ok) {
+    // Say so once, stop recording, never throw into training.
+    std::fprintf(stderr, "tensorswap profiler: writing %s failed (%s); recording stopped\n",
+                 s.options.path.c_str(), s.log->error().c_str());
+    g_recording.store(false);
+    s.failed = true;
+  }
+}
+
+void writer_main(Session* s) {
+  name_this_thread("tswap-log-writer");
+  std::unique_lock<std::mutex> lock(s->mu);
+  while (!s->stopping) {
+    s->wake.wait_for(lock, s->options.flush_interval);
+    lock.unlock();
+    drain(*s);
+    lock.lock();
+  }
+  lock.unlock();
+  drain(*s);  // what was recorded before the stop
+}
+
+std::uint64_t dropped_total() {
+  std::uint64_t n = 0;
+  for (auto& b : snapshot_buffers()) n += b->dropped();
+  return n;
+}
+
+void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns) {
+  std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
+  h.version = trace::kFormatVersion;
+  h.header_bytes = sizeof(trace::FileHeader);
+  h.record_bytes = sizeof(trace::Record);
+  h.pid = static_cast<std::uint32_t>(::getpid());
+  h.monotonic_start_ns = static_cast<std::uint64_t>(start_ns);
+  h.wall_start_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::snprintf(h.clock, sizeof h.clock, "%s", "CLOCK_MONOTONIC");
+  std::snprintf(h.process, sizeof h.process, "%s", program_invocation_short_name);
+  ::gethostname(h.host, sizeof h.host - 1);
+  std::snprintf(h.device, sizeof h.device, "%s", options.device.c_str());
+}
+
+}  // namespace
+
+void append(trace::EventKind kind, const Fields& f) noexcept {
+  ThreadBuffer* b = t_slot.buffer.get();
+  if (b == nullptr && (b = register_thread()) == nullptr) return;
+  trace::Record r;
+  r.host_ns = static_cast<std::uint64_t>(steady_ns() - g_start_ns.load(std::memory_order_relaxed));
+  r.value = f.value;
+  r.index = f.index;
+  r.step = f.step;
+  r.tag = f.tag;
+  r.layer = f.layer;
+  r.kind = static_cast<std::uint8_t>(kind);
+  r.stream = f.stream;
+  r.reason = f.reason;
+  r.flags = f.flags;
+  b->push(r);
+}
+
+}  // namespace detail
+
+using detail::recorder;
+
+void start_session(const SessionOptions& options) {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  if (r.session) {
+    throw std::runtime_error("tensorswap profiler: a session is already recording to " +
+                             r.session->options.path + "; stop it first");
+  }
+  if (options.path.empty()) throw std::runtime_error("tensorswap profiler: no log path given");
+  auto s = std::make_unique<detail::Session>();
+  s->options = options;
+  const std::int64_t start = detail::steady_ns();
+  trace::FileHeader header{};
+  detail::fill_header(header, options, start);
+  s->log = std::make_unique<detail::LogWriter>(options.path, header);  // throws
+  r.buffer_records.store(options.thread_buffer_records);
+  for (auto& b : detail::snapshot_buffers()) {
+    b->discard();  // left over from before: not this session's
+    b->reset_dropped();
+  }
+  detail::g_start_ns.store(start);
+  s->writer = std::thread(detail::writer_main, s.get());
+  r.session = std::move(s);
+  detail::g_recording.store(true);
+}
+
+void start_session(const std::string& path) {
+  SessionOptions options;
+  options.path = path;
+  start_session(options);
+}
+
+void stop_session() {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  if (!r.session) return;
+  detail::Session& s = *r.session;
+  detail::g_recording.store(false);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.stopping = true;
+  }
+  s.wake.notify_one();
+  s.writer.join();
+  trace::EndPayload end{};
+  end.records_written = s.records_written.load();
+  end.records_dropped = detail::dropped_total();
+  end.host_ns = static_cast<std::uint64_t>(detail::steady_ns() - detail::g_start_ns.load());
+  if (!s.failed && !s.log->write_end(end)) {
+    std::fprintf(stderr, "tensorswap profiler: writing the end of %s failed (%s)\n",
+                 s.options.path.c_str(), s.log->error().c_str());
+  }
+  r.last = SessionStats{end.records_written, end.records_dropped, s.log->bytes_written()};
+  r.session.reset();
+}
+
+bool session_active() { return recording(); }
+
+SessionStats session_stats() {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  if (!r.session) return r.last;
+  return SessionStats{r.session->records_written.load(), detail::dropped_total(),
+                      r.session->log->bytes_written()};
+}
+
+std::uint16_t intern_tag(std::string_view name) {
+  return static_cast<std::uint16_t>(
+      detail::StringRegistry::get().intern(trace::StringKind::tag, name, 0xffff));
+}
+
+std::uint8_t intern_stream(std::string_view name) {
+  return static_cast<std::uint8_t>(
+      detail::StringRegistry::get().intern(trace::StringKind::stream, name, 0xff));
+}
+
+void name_this_thread(std::string_view name) {
+  detail::t_slot.name = std::string(name);
+  detail::nvtx_name_this_thread(detail::t_slot.name.c_str());
+}
+
+namespace {
+
+/// TSWAP_LOG=path records the whole process with no code change.
+struct EnvironmentSession {
+  EnvironmentSession() {
+    const char* path = std::getenv("TSWAP_LOG");
+    if (path == nullptr || *path == '\0') return;
+    try {
+      start_session(path);
+      std::fprintf(stderr, "tensorswap: recording to %s (TSWAP_LOG)\n", path);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tensorswap: TSWAP_LOG: %s\n", e.what());
+    }
+  }
+  ~EnvironmentSession() { stop_session(); }
+};
+EnvironmentSession g_environment_session;
+
+}  // namespace
+}  // namespace tswap::profiler

@@ -1,0 +1,82 @@
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <tswap/trace/analysis.h>
+
+namespace tswap::trace {
+namespace {
+
+std::string line_of(const Trace& t, const Event& e) {
+  std::ostringstream out;
+  out << to_string(e.event_kind());
+  if (e.tag != 0) out << " " << t.tag(e.tag) << " L" << e.layer;
+  switch (e.event_kind()) {
+    case EventKind::step_begin: out << " step " << e.step; return out.str();
+    case EventKind::layer_enter:
+    case EventKind::layer_exit: return out.str();
+    case EventKind::kept: out << " " << to_string(static_cast<KeepReason>(e.reason)); return out.str();
+    default: break;
+  }
+  out << " #" << e.index << " step " << e.step;
+  if (e.event_kind() == EventKind::release) {
+    out << " " << to_string(static_cast<ReleaseReason>(e.reason));
+  }
+  if (e.flags & kFlagPrefetch) out << " prefetch";
+  return out.str();
+}
+
+}  // namespace
+
+std::string describe(const Trace& t, const Event& e) {
+  std::ostringstream out;
+  out.precision(6);
+  out << std::fixed << static_cast<double>(e.host_ns) / 1e6 << " ms " << line_of(t, e);
+  switch (e.event_kind()) {
+    case EventKind::stall: out << " waited " << static_cast<double>(e.value) / 1e3 << " us"; break;
+    case EventKind::unpack:
+    case EventKind::step_begin:
+    case EventKind::layer_enter:
+    case EventKind::layer_exit: break;
+    default: out << " (" << e.value << " bytes)"; break;
+  }
+  if (e.stream != 0) out << " on " << t.stream(e.stream);
+  out << " [" << t.thread(e.thread) << "]";
+  return out.str();
+}
+
+std::vector<std::string> event_order(const Trace& t) {
+  // Threads by name, then by their first event; each thread's events in order.
+  std::map<std::uint16_t, std::vector<const Event*>> by_thread;
+  for (const Event& e : t.events()) {
+    if (e.event_kind() != EventKind::stall) by_thread[e.thread].push_back(&e);
+  }
+  std::vector<std::pair<std::string, const std::vector<const Event*>*>> threads;
+  for (const auto& [id, events] : by_thread) threads.emplace_back(std::string(t.thread(id)), &events);
+  std::stable_sort(threads.begin(), threads.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return a.second->front()->host_ns < b.second->front()->host_ns;
+  });
+  std::vector<std::string> lines;
+  for (const auto& [name, events] : threads) {
+    lines.push_back("thread " + name);
+    for (const Event* e : *events) lines.push_back(line_of(t, *e));
+  }
+  return lines;
+}
+
+OrderDiff diff_order(const Trace& a, const Trace& b) {
+  const std::vector<std::string> la = event_order(a), lb = event_order(b);
+  OrderDiff d;
+  d.a_lines = la.size();
+  d.b_lines = lb.size();
+  const auto mismatch = std::mismatch(la.begin(), la.end(), lb.begin(), lb.end());
+  if (mismatch.first == la.end() && mismatch.second == lb.end()) return d;
+  d.same = false;
+  d.line = static_cast<std::size_t>(mismatch.first - la.begin());
+  for (std::size_t i = d.line; i < la.size() && i < d.line + 3; ++i) d.a.push_back(la[i]);
+  for (std::size_t i = d.line; i < lb.size() && i < d.line + 3; ++i) d.b.push_back(lb[i]);
+  return d;
+}
+
+}  // namespace tswap::trace

@@ -1,0 +1,169 @@
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include <tswap/trace/analysis.h>
+
+#include "copy_key.h"
+
+namespace tswap::trace {
+namespace {
+
+using detail::SwapKey;
+
+/// What happened to one swap, by time.
+struct SwapLife {
+  const Event* d2h_queued = nullptr;
+  const Event* d2h_done = nullptr;
+  const Event* release = nullptr;
+  const Event* h2d_done = nullptr;
+  std::vector<const Event*> back;    // h2d_queued and reuse
+  std::vector<const Event*> unpacks;
+};
+
+std::string where(const Trace& t, const Event& e) {
+  std::ostringstream out;
+  out << "'" << t.tag(e.tag) << "' step " << e.step << " layer " << e.layer << " tensor " << e.index;
+  return out.str();
+}
+
+std::string at(std::uint64_t ns) {
+  std::ostringstream out;
+  out.precision(6);
+  out << std::fixed << static_cast<double>(ns) / 1e6 << " ms";
+  return out.str();
+}
+
+class Checker {
+ public:
+  explicit Checker(const Trace& t) : t_(t) {}
+
+  std::vector<Violation> run() {
+    collect();
+    check_swaps();
+    check_layer_orders();
+    check_prefetch_windows();
+    return std::move(found_);
+  }
+
+ private:
+  void add(const char* rule, const std::string& message, std::uint64_t ns) {
+    found_.push_back(Violation{rule, message, ns});
+  }
+
+  void collect() {
+    for (const Event& e : t_.events()) {
+      const SwapKey key = SwapKey::of(e);
+      switch (e.event_kind()) {
+        case EventKind::d2h_queued:
+          lives_[key].d2h_queued = &e;
+          out_order_[{e.tag, e.step}].push_back(&e);
+          break;
+        case EventKind::d2h_done: lives_[key].d2h_done = &e; break;
+        case EventKind::release: lives_[key].release = &e; break;
+        case EventKind::h2d_queued:
+          lives_[key].back.push_back(&e);
+          in_order_[{e.tag, e.step}].push_back(&e);
+          break;
+        case EventKind::reuse: lives_[key].back.push_back(&e); break;
+        case EventKind::h2d_done: lives_[key].h2d_done = &e; break;
+        case EventKind::unpack: {
+          lives_[key].unpacks.push_back(&e);
+          auto& first = first_unpack_[{e.tag, e.step}];
+          if (first.size() <= e.layer) first.resize(e.layer + 1u, nullptr);
+          if (first[e.layer] == nullptr) first[e.layer] = &e;
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+
+  void check_swaps() {
+    for (const auto& [key, life] : lives_) {
+      if (life.release && life.d2h_done && life.release->host_ns < life.d2h_done->host_ns) {
+        add("release-after-copy",
+            "release of " + where(t_, *life.release) + " at " + at(life.release->host_ns) +
+                " precedes the end of its copy out at " + at(life.d2h_done->host_ns),
+            life.release->host_ns);
+      }
+      if (life.h2d_done) {
+        for (const Event* u : life.unpacks) {
+          if (u->host_ns < life.h2d_done->host_ns) {
+            add("use-after-copy-back",
+                "backward used " + where(t_, *u) + " at " + at(u->host_ns) +
+                    " before its copy back ended at " + at(life.h2d_done->host_ns),
+                u->host_ns);
+          }
+        }
+      }
+      if (life.d2h_queued && life.back.size() != 1) {
+        add("back-exactly-once",
+            where(t_, *life.d2h_queued) + " was swapped out at " + at(life.d2h_queued->host_ns) +
+                " and came back " + std::to_string(life.back.size()) +
+                " times (expected once; 0: its backward did not run, or the log ends first)",
+            life.d2h_queued->host_ns);
+      }
+    }
+  }
+
+  void check_layer_orders() {
+    for (const auto& [tag_step, events] : out_order_) {
+      for (std::size_t i = 1; i < events.size(); ++i) {
+        if (events[i]->layer < events[i - 1]->layer) {
+          add("swap-out-ascending",
+              "layer " + std::to_string(events[i]->layer) + " swapped out at " +
+                  at(events[i]->host_ns) + " after layer " + std::to_string(events[i - 1]->layer) +
+                  " (" + where(t_, *events[i]) + ")",
+              events[i]->host_ns);
+        }
+      }
+    }
+    for (const auto& [tag_step, events] : in_order_) {
+      for (std::size_t i = 1; i < events.size(); ++i) {
+        if (events[i]->layer > events[i - 1]->layer) {
+          add("swap-in-descending",
+              "layer " + std::to_string(events[i]->layer) + " came back at " +
+                  at(events[i]->host_ns) + " after layer " + std::to_string(events[i - 1]->layer) +
+                  " (" + where(t_, *events[i]) + ")",
+              events[i]->host_ns);
+        }
+      }
+    }
+  }
+
+  void check_prefetch_windows() {
+    for (const auto& [tag_step, events] : in_order_) {
+      const auto found = first_unpack_.find(tag_step);
+      for (const Event* e : events) {
+        if (!(e->flags & kFlagPrefetch)) continue;
+        const Event* above = nullptr;  // first unpack of layer L+1
+        const Event* own = nullptr;    // first unpack of layer L
+        if (found != first_unpack_.end()) {
+          const auto& first = found->second;
+          if (e->layer + 1u < first.size()) above = first[e->layer + 1u];
+          if (e->layer < first.size()) own = first[e->layer];
+        }
+        if (above == nullptr || e->host_ns < above->host_ns ||
+            (own != nullptr && e->host_ns > own->host_ns)) {
+          add("prefetch-window",
+              "prefetch of " + where(t_, *e) + " at " + at(e->host_ns) +
+                  " is not within the backward of layer " + std::to_string(e->layer + 1),
+              e->host_ns);
+        }
+      }
+    }
+  }
+
+  const Trace& t_;
+  std::vector<Violation> found_;
+  std::unordered_map<SwapKey, SwapLife, detail::SwapKeyHash> lives_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_, in_order_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> first_unpack_;
+};
+
+}  // namespace
+
+std::vector<Violation> check_invariants(const Trace& trace) { return Checker(trace).run(); }
+
+}  // namespace tswap::trace

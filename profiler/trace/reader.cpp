@@ -1,0 +1,220 @@
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <tswap/trace/trace.h>
+
+namespace tswap::trace {
+
+const char* to_string(TraceError::Kind kind) {
+  switch (kind) {
+    case TraceError::Kind::cannot_open: return "cannot open";
+    case TraceError::Kind::empty: return "empty file";
+    case TraceError::Kind::not_a_log: return "not a tensorswap log";
+    case TraceError::Kind::unsupported_version: return "unsupported format version";
+    case TraceError::Kind::corrupt: return "corrupt log";
+  }
+  return "error";
+}
+
+namespace {
+
+std::string describe(TraceError::Kind kind, const std::string& file, std::uint64_t offset,
+                     const std::string& problem) {
+  std::ostringstream out;
+  out << file << ": " << to_string(kind);
+  if (kind != TraceError::Kind::cannot_open && kind != TraceError::Kind::empty) {
+    out << " at byte offset " << offset;
+  }
+  if (!problem.empty()) out << ": " << problem;
+  return out.str();
+}
+
+
+}  // namespace
+
+TraceError::TraceError(Kind kind, std::string file, std::uint64_t offset, const std::string& problem)
+    : std::runtime_error(describe(kind, file, offset, problem)),
+      kind_(kind),
+      file_(std::move(file)),
+      offset_(offset) {}
+
+std::string_view Trace::lookup(const std::unordered_map<std::uint32_t, std::string>& m,
+                               std::uint32_t id) {
+  const auto it = m.find(id);
+  return it == m.end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::uint64_t Trace::duration_ns() const {
+  return events_.size() < 2 ? 0 : events_.back().host_ns - events_.front().host_ns;
+}
+
+/// Walks a log held in memory. Every read is checked against `size_` first.
+class Parser {
+ public:
+  Parser(const std::uint8_t* data, std::size_t size, std::string name)
+      : data_(data), size_(size), name_(std::move(name)) {}
+
+  Trace run() {
+    Trace t;
+    t.path_ = name_;
+    t.file_bytes_ = size_;
+    if (size_ == 0) fail(TraceError::Kind::empty, 0, "");
+    read_header(t);
+    std::uint64_t offset = sizeof(FileHeader);
+    std::uint64_t expected_sequence = 0;
+    while (offset < size_) {
+      if (size_ - offset < sizeof(ChunkHeader)) {
+        t.completeness_.bytes_lost = size_ - offset;  // torn chunk header
+        break;
+      }
+      ChunkHeader chunk;
+      std::memcpy(&chunk, data_ + offset, sizeof chunk);
+      if (chunk.magic != kChunkMagic) {
+        fail(TraceError::Kind::corrupt, offset, "expected a chunk header (\"CHNK\")");
+      }
+      const std::uint64_t payload = offset + sizeof(ChunkHeader);
+      if (chunk.payload_bytes > size_ - payload) {
+        t.completeness_.bytes_lost = size_ - offset;  // torn chunk: the writer died mid-write
+        break;
+      }
+      if (checksum(data_ + payload, chunk.payload_bytes) != chunk.checksum) {
+        fail(TraceError::Kind::corrupt, offset, "chunk " + std::to_string(chunk.sequence) +
+                                                    " fails its checksum");
+      }
+      if (chunk.sequence != expected_sequence) {
+        fail(TraceError::Kind::corrupt, offset,
+             "chunk number " + std::to_string(chunk.sequence) + " where " +
+                 std::to_string(expected_sequence) + " was expected");
+      }
+      ++expected_sequence;
+      switch (static_cast<ChunkType>(chunk.type)) {
+        case ChunkType::strings: read_strings(t, chunk, payload); break;
+        case ChunkType::records: read_records(t, chunk, payload); break;
+        case ChunkType::end: read_end(t, chunk, payload); break;
+        default: break;  // a newer writer's chunk type: skip it
+      }
+      offset = payload + chunk.payload_bytes;
+      t.completeness_.bytes_read = offset;
+    }
+    if (t.completeness_.bytes_read == 0) t.completeness_.bytes_read = sizeof(FileHeader);
+    std::stable_sort(t.events_.begin(), t.events_.end(),
+                     [](const Event& a, const Event& b) { return a.host_ns < b.host_ns; });
+    return t;
+  }
+
+ private:
+  [[noreturn]] void fail(TraceError::Kind kind, std::uint64_t offset, const std::string& problem) {
+    throw TraceError(kind, name_, offset, problem);
+  }
+
+  void read_header(Trace& t) {
+    if (size_ < sizeof(kMagic) || std::memcmp(data_, kMagic, sizeof(kMagic)) != 0) {
+      fail(TraceError::Kind::not_a_log, 0, "the file does not start with \"TSWAPLOG\"");
+    }
+    if (size_ < sizeof(FileHeader)) {
+      fail(TraceError::Kind::corrupt, size_,
+           "the header is cut short (" + std::to_string(size_) + " of " +
+               std::to_string(sizeof(FileHeader)) + " bytes)");
+    }
+    std::memcpy(&t.header_, data_, sizeof(FileHeader));
+    const FileHeader& h = t.header_;
+    if (h.version > kFormatVersion || h.version == 0) {
+      fail(TraceError::Kind::unsupported_version, 8,
+           "format version " + std::to_string(h.version) + "; this reader knows versions 1 to " +
+               std::to_string(kFormatVersion) + " (update tensorswap)");
+    }
+    if (h.header_bytes != sizeof(FileHeader) || h.record_bytes != sizeof(Record)) {
+      fail(TraceError::Kind::corrupt, 12,
+           "header of " + std::to_string(h.header_bytes) + " bytes with records of " +
+               std::to_string(h.record_bytes) + " bytes; version 1 has 256 and 32");
+    }
+  }
+
+  void read_strings(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
+    std::uint64_t at = payload;
+    const std::uint64_t end = payload + chunk.payload_bytes;
+    for (std::uint32_t i = 0; i < chunk.count; ++i) {
+      if (end - at < sizeof(StringEntry)) {
+        fail(TraceError::Kind::corrupt, at, "string entry runs past its chunk");
+      }
+      StringEntry e;
+      std::memcpy(&e, data_ + at, sizeof e);
+      at += sizeof e;
+      const std::uint64_t padded = (static_cast<std::uint64_t>(e.length) + 7) / 8 * 8;
+      if (end - at < padded) fail(TraceError::Kind::corrupt, at, "string runs past its chunk");
+      std::string text(reinterpret_cast<const char*>(data_ + at), e.length);
+      at += padded;
+      switch (static_cast<StringKind>(e.kind)) {
+        case StringKind::tag: t.tags_[e.id] = std::move(text); break;
+        case StringKind::stream: t.streams_[e.id] = std::move(text); break;
+        case StringKind::thread: t.threads_[e.id] = std::move(text); break;
+        default: fail(TraceError::Kind::corrupt, at, "unknown string kind " + std::to_string(e.kind));
+      }
+    }
+  }
+
+  void read_records(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
+    if (static_cast<std::uint64_t>(chunk.count) * sizeof(Record) != chunk.payload_bytes) {
+      fail(TraceError::Kind::corrupt, payload,
+           std::to_string(chunk.count) + " records do not fill " +
+               std::to_string(chunk.payload_bytes) + " bytes");
+    }
+    t.events_.reserve(t.events_.size() + chunk.count);
+    for (std::uint32_t i = 0; i < chunk.count; ++i) {
+      const std::uint64_t at = payload + static_cast<std::uint64_t>(i) * sizeof(Record);
+      Event e;
+      std::memcpy(static_cast<Record*>(&e), data_ + at, sizeof(Record));
+      if (e.kind == 0 || e.kind > kLastEventKind) {
+        fail(TraceError::Kind::corrupt, at, "unknown event kind " + std::to_string(e.kind));
+      }
+      e.thread = chunk.thread;
+      t.events_.push_back(e);
+    }
+  }
+
+  void read_end(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
+    if (chunk.payload_bytes < sizeof(EndPayload)) {
+      fail(TraceError::Kind::corrupt, payload, "end chunk too short");
+    }
+    EndPayload end;
+    std::memcpy(&end, data_ + payload, sizeof end);
+    t.completeness_.clean_end = true;
+    t.completeness_.records_written = end.records_written;
+    t.completeness_.records_dropped = end.records_dropped;
+  }
+
+  const std::uint8_t* data_;
+  std::size_t size_;
+  std::string name_;
+};
+
+Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  return Parser(data, size, name).run();
+}
+
+Trace Trace::load(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw TraceError(TraceError::Kind::cannot_open, path, 0, "no such file");
+  }
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw TraceError(TraceError::Kind::cannot_open, path, 0, "not a regular file");
+  }
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw TraceError(TraceError::Kind::cannot_open, path, 0, std::strerror(errno));
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw TraceError(TraceError::Kind::cannot_open, path, 0, "cannot tell its size");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  in.seekg(0);
+  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
+    throw TraceError(TraceError::Kind::cannot_open, path, 0, "read failed");
+  }
+  Trace t = parse(bytes.data(), bytes.size(), path);
+  return t;
+}
+
+}  // namespace tswap::trace
