@@ -10,8 +10,10 @@ set(TSWAP_INSTALL_TARGETS tswap_trace tswap_recorder)
 if(TARGET tswap_core)
   list(APPEND TSWAP_INSTALL_TARGETS tswap_core)
 endif()
-if(TARGET tswap_testing)
+set(TSWAP_PACKAGE_HAS_TESTING OFF)
+if(TARGET tswap_testing AND NOT TSWAP_GTEST_FROM_SOURCE)
   list(APPEND TSWAP_INSTALL_TARGETS tswap_testing)
+  set(TSWAP_PACKAGE_HAS_TESTING ON)
 endif()
 install(TARGETS ${TSWAP_INSTALL_TARGETS} EXPORT tensorswapTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

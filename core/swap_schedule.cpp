@@ -12,11 +12,15 @@ namespace tswap::detail {
 namespace {
 
 void release_layer(LayerKeys& keys) {
+  // In key order (the order the layer saved them), each swap once: at its
+  // first key. Deterministic, unlike the by-storage hash.
   std::vector<std::shared_ptr<StorageSwap>> copying;
-  for (auto& [storage, weak] : keys.by_storage) {
-    std::shared_ptr<StorageSwap> swap = weak.lock();
-    if (swap && swap->state() == StorageSwap::State::copying_out)
+  for (std::size_t i = 0; i < keys.keys.size(); ++i) {
+    std::shared_ptr<StorageSwap> swap = keys.keys[i].lock();
+    if (swap && static_cast<std::size_t>(swap->first_index()) == i &&
+        swap->state() == StorageSwap::State::copying_out) {
       copying.push_back(std::move(swap));
+    }
   }
   keys.by_storage.clear();
   // Note [Release ordering]: wait for every copy first; only then does the

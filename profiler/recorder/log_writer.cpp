@@ -7,6 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <tswap/trace/encode.h>
+
 namespace tswap::profiler::detail {
 
 LogWriter::LogWriter(const std::string& path, const trace::FileHeader& header) : path_(path) {
@@ -44,35 +46,18 @@ bool LogWriter::write_all(const void* data, std::size_t bytes) {
 
 bool LogWriter::write_chunk(trace::ChunkType type, std::uint16_t thread, std::uint32_t count,
                             const void* payload, std::size_t payload_bytes) {
-  trace::ChunkHeader h{};
-  h.magic = trace::kChunkMagic;
-  h.type = static_cast<std::uint16_t>(type);
-  h.thread = thread;
-  h.count = count;
-  h.payload_bytes = static_cast<std::uint32_t>(payload_bytes);
-  h.sequence = sequence_++;
-  h.checksum = trace::checksum(payload, payload_bytes);
   // Header and payload in one write: a crash tears at most this chunk.
-  scratch_.resize(sizeof h + payload_bytes);
-  std::memcpy(scratch_.data(), &h, sizeof h);
-  if (payload_bytes > 0) std::memcpy(scratch_.data() + sizeof h, payload, payload_bytes);
+  scratch_.clear();
+  trace::append_chunk(scratch_, type, thread, count, payload, payload_bytes, sequence_++);
   return write_all(scratch_.data(), scratch_.size());
 }
 
 bool LogWriter::write_strings(const std::vector<StringDef>& defs) {
   if (defs.empty()) return true;
-  std::vector<std::uint8_t> payload;
-  for (const StringDef& d : defs) {
-    trace::StringEntry e{};
-    e.id = d.id;
-    e.kind = static_cast<std::uint8_t>(d.kind);
-    e.length = static_cast<std::uint32_t>(d.text.size());
-    const std::size_t at = payload.size();
-    const std::size_t padded = (d.text.size() + 7) / 8 * 8;
-    payload.resize(at + sizeof e + padded, 0);
-    std::memcpy(payload.data() + at, &e, sizeof e);
-    std::memcpy(payload.data() + at + sizeof e, d.text.data(), d.text.size());
-  }
+  std::vector<trace::NamedString> strings;
+  strings.reserve(defs.size());
+  for (const StringDef& d : defs) strings.push_back(trace::NamedString{d.kind, d.id, d.text});
+  const std::vector<std::uint8_t> payload = trace::encode_strings(strings);
   return write_chunk(trace::ChunkType::strings, 0, static_cast<std::uint32_t>(defs.size()),
                      payload.data(), payload.size());
 }

@@ -50,6 +50,7 @@ struct Session {
   bool stopping = false;         // guarded by mu
   std::size_t strings_cursor = 0;
   std::atomic<std::uint64_t> records_written{0};
+  std::atomic<std::uint64_t> dropped_by_finished{0};  // by threads whose buffers are gone
   bool failed = false;           // writer thread only
   std::vector<trace::Record> scratch;  // writer thread only
 };
@@ -112,12 +113,16 @@ std::vector<std::shared_ptr<ThreadBuffer>> snapshot_buffers() {
   return r.buffers;
 }
 
-void forget_finished_buffers() {
+/// Frees the buffers of threads that ended, once drained, keeping their
+/// drop counts for the end chunk.
+void forget_finished_buffers(Session& s) {
   Recorder& r = recorder();
   std::lock_guard<std::mutex> lock(r.mu);
   r.buffers.erase(std::remove_if(r.buffers.begin(), r.buffers.end(),
-                                 [](const std::shared_ptr<ThreadBuffer>& b) {
-                                   return b->orphaned.load() && b.use_count() == 1;
+                                 [&](const std::shared_ptr<ThreadBuffer>& b) {
+                                   if (!b->orphaned.load() || b.use_count() != 1) return false;
+                                   s.dropped_by_finished.fetch_add(b->dropped());
+                                   return true;
                                  }),
                   r.buffers.end());
 }
@@ -138,7 +143,7 @@ void drain(Session& s) {
       if (ok) s.records_written.fetch_add(n, std::memory_order_relaxed);
     }
   }
-  forget_finished_buffers();
+  forget_finished_buffers(s);
   if (!ok) {
     // Say so once, stop recording, never throw into training.
     std::fprintf(stderr, "tensorswap profiler: writing %s failed (%s); recording stopped\n",
@@ -161,8 +166,8 @@ void writer_main(Session* s) {
   drain(*s);  // what was recorded before the stop
 }
 
-std::uint64_t dropped_total() {
-  std::uint64_t n = 0;
+std::uint64_t dropped_total(const Session& s) {
+  std::uint64_t n = s.dropped_by_finished.load();
   for (auto& b : snapshot_buffers()) n += b->dropped();
   return n;
 }
@@ -252,7 +257,7 @@ void stop_session() {
   s.writer.join();
   trace::EndPayload end{};
   end.records_written = s.records_written.load();
-  end.records_dropped = detail::dropped_total();
+  end.records_dropped = detail::dropped_total(s);
   end.host_ns = static_cast<std::uint64_t>(detail::steady_ns() - detail::g_start_ns.load());
   if (!s.failed && !s.log->write_end(end)) {
     std::fprintf(stderr, "tensorswap profiler: writing the end of %s failed (%s)\n",
@@ -268,7 +273,7 @@ SessionStats session_stats() {
   detail::Recorder& r = recorder();
   std::lock_guard<std::mutex> control(r.control);
   if (!r.session) return r.last;
-  return SessionStats{r.session->records_written.load(), detail::dropped_total(),
+  return SessionStats{r.session->records_written.load(), detail::dropped_total(*r.session),
                       r.session->log->bytes_written()};
 }
 

@@ -1,0 +1,133 @@
+// What the engine emits through NVTX, as a tool sees it: the probe library
+// (loaded by NVTX through NVTX_INJECTION64_PATH) records every call.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <map>
+#include <stack>
+
+#include <tswap/profiler.h>
+#include <tswap/trace/format.h>
+#include <tswap/tswap.h>
+
+#include "nvtx/nvtx_probe.h"
+#include "support/models.h"
+
+namespace tswap_test {
+namespace {
+
+using ::testing::Contains;
+
+struct Range {
+  std::uint32_t category;
+  std::string message;
+  std::string parent;  // message of the enclosing range on the same thread ("" at the top)
+  std::uint64_t payload;
+  std::uint64_t thread;
+};
+
+/// Replays pushes and pops per thread; fails on a pop without a push.
+std::vector<Range> ranges(const std::vector<NvtxCall>& calls, std::size_t from) {
+  std::map<std::uint64_t, std::stack<std::string>> open;
+  std::vector<Range> out;
+  for (std::size_t i = from; i < calls.size(); ++i) {
+    const NvtxCall& c = calls[i];
+    if (c.type == NvtxCall::range_push) {
+      auto& s = open[c.thread];
+      out.push_back({c.category, c.text, s.empty() ? "" : s.top(), c.payload, c.thread});
+      s.push(c.text);
+    } else if (c.type == NvtxCall::range_pop) {
+      auto& s = open[c.thread];
+      EXPECT_FALSE(s.empty()) << "a pop without a push on thread " << c.thread;
+      if (!s.empty()) s.pop();
+    }
+  }
+  for (const auto& [thread, s] : open) EXPECT_TRUE(s.empty()) << "ranges left open on " << thread;
+  return out;
+}
+
+class Nvtx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::getenv("NVTX_INJECTION64_PATH") == nullptr) {
+      GTEST_SKIP() << "NVTX_INJECTION64_PATH is not set; ctest sets it to the probe library";
+    }
+  }
+};
+
+TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
+  constexpr int layers = 4, steps = 2;
+  torch::manual_seed(0);
+  Stack model = mlp_stack(layers, 16, SwapSetup::with("nvtx.mlp.*"));
+  const torch::Tensor x = torch::randn({4, 16});
+  tswap::reset_stats();
+  for (int s = 0; s < steps; ++s) model->forward(x).sum().backward();
+  ASSERT_TRUE(nvtx_probe_attached()) << "NVTX did not load the probe";
+  const std::vector<NvtxCall> calls = nvtx_calls();
+
+  // One domain, a category per event kind, the copy threads named.
+  std::vector<std::string> domains, categories, threads;
+  std::map<std::uint64_t, std::string> thread_names;
+  for (const NvtxCall& c : calls) {
+    if (c.type == NvtxCall::domain_created) domains.push_back(c.text);
+    if (c.type == NvtxCall::category_named) categories.push_back(std::to_string(c.category) + " " + c.text);
+    if (c.type == NvtxCall::thread_named) thread_names[c.thread] = c.text;
+  }
+  EXPECT_THAT(domains, ::testing::ElementsAre("tensorswap"));
+  EXPECT_EQ(categories.size(), static_cast<std::size_t>(tswap::trace::kLastEventKind));
+  EXPECT_THAT(categories, Contains("5 d2h_queued"));
+  EXPECT_THAT(categories, Contains("8 release"));
+
+  const auto c = tswap::stats().per_tag.at("nvtx.mlp.*");
+  std::map<std::uint32_t, int> by_category;
+  std::uint64_t d2h_payload = 0;
+  for (const Range& r : ranges(calls, 0)) {
+    ++by_category[r.category];
+    switch (static_cast<tswap::trace::EventKind>(r.category)) {
+      case tswap::trace::EventKind::layer_enter:
+        EXPECT_THAT(r.message, ::testing::MatchesRegex("layer_enter nvtx\\.mlp\\.\\* L[0-3]"));
+        EXPECT_EQ(r.parent, "");
+        break;
+      case tswap::trace::EventKind::release:
+        // Releasing layer L-1 happens inside layer L's forward.
+        EXPECT_THAT(r.parent, ::testing::StartsWith("layer_enter nvtx.mlp.* L"));
+        EXPECT_EQ(r.message.back() + 1, r.parent.back()) << r.message << " in " << r.parent;
+        break;
+      case tswap::trace::EventKind::d2h_start:
+        EXPECT_EQ(thread_names[r.thread], "tswap-sim-d2h");
+        d2h_payload += r.payload;
+        break;
+      case tswap::trace::EventKind::h2d_start:
+        EXPECT_EQ(thread_names[r.thread], "tswap-sim-h2d");
+        break;
+      default: break;
+    }
+  }
+  EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::layer_enter)], layers * steps);
+  EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::release)], (layers - 1) * steps);
+  EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::d2h_start)],
+            static_cast<int>(c.tensors_swapped_out));
+  EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::h2d_start)],
+            static_cast<int>(c.tensors_swapped_in));
+  EXPECT_EQ(d2h_payload, c.bytes_swapped_out) << "the payload carries the bytes";
+}
+
+TEST_F(Nvtx, SwitchedOffItEmitsNothing) {
+  torch::manual_seed(0);
+  Stack model = mlp_stack(3, 16, SwapSetup::with("nvtx.off.*"));
+  const torch::Tensor x = torch::randn({4, 16});
+  model->forward(x).sum().backward();  // warm: threads and strings exist
+  tswap::profiler::set_nvtx_enabled(false);
+  const std::size_t before = nvtx_calls().size();
+  model->forward(x).sum().backward();
+  const std::size_t after = nvtx_calls().size();
+  tswap::profiler::set_nvtx_enabled(true);
+  EXPECT_EQ(after, before);
+  EXPECT_TRUE(tswap::profiler::nvtx_enabled());
+}
+
+}  // namespace
+}  // namespace tswap_test

@@ -1,0 +1,18 @@
+# Runs a command and checks its exit status and output:
+#   cmake -DCOMMAND="a|b|c" -DEXIT=N [-DMATCH=regex] [-DOUTPUT_FILE=f -DFILE_MATCH=regex] -P expect.cmake
+string(REPLACE "|" ";" command "${COMMAND}")
+execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(all "${out}${err}")
+if(NOT rc STREQUAL "${EXIT}")
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXIT}\n--- output:\n${all}")
+endif()
+if(DEFINED MATCH AND NOT all MATCHES "${MATCH}")
+  message(FATAL_ERROR "output does not match '${MATCH}'\n--- output:\n${all}")
+endif()
+if(DEFINED OUTPUT_FILE)
+  file(READ "${OUTPUT_FILE}" content)
+  if(NOT content MATCHES "${FILE_MATCH}")
+    message(FATAL_ERROR "${OUTPUT_FILE} does not match '${FILE_MATCH}'")
+  endif()
+endif()
+message(STATUS "ok (exit ${rc})")

@@ -1,0 +1,101 @@
+#pragma once
+
+// Builds .tswap logs in memory, record by record, with the same encoder the
+// recorder uses; tests then break them on purpose or check what the reader,
+// the checks and the exports make of them.
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <tswap/trace/encode.h>
+#include <tswap/trace/trace.h>
+
+namespace tswap_test {
+
+class LogBuilder {
+ public:
+  LogBuilder() {
+    tswap::trace::FileHeader h{};
+    std::memcpy(h.magic, tswap::trace::kMagic, sizeof h.magic);
+    h.version = tswap::trace::kFormatVersion;
+    h.header_bytes = sizeof h;
+    h.record_bytes = sizeof(tswap::trace::Record);
+    h.pid = 42;
+    h.monotonic_start_ns = 1000;
+    h.wall_start_ns = 1795600000000000000ull;
+    std::strcpy(h.clock, "CLOCK_MONOTONIC");
+    std::strcpy(h.process, "builder");
+    std::strcpy(h.host, "test-host");
+    bytes_.resize(sizeof h);
+    std::memcpy(bytes_.data(), &h, sizeof h);
+  }
+
+  LogBuilder& strings(const std::vector<tswap::trace::NamedString>& s) {
+    const std::vector<std::uint8_t> payload = tswap::trace::encode_strings(s);
+    offsets_.push_back(bytes_.size());
+    tswap::trace::append_chunk(bytes_, tswap::trace::ChunkType::strings, 0,
+                               static_cast<std::uint32_t>(s.size()), payload.data(), payload.size(),
+                               sequence_++);
+    return *this;
+  }
+
+  /// A tag (id 1), two streams (1: "d2h", 2: "h2d") and a thread (id 1).
+  LogBuilder& standard_names() {
+    using K = tswap::trace::StringKind;
+    return strings({{K::tag, 1, "model.layer.*"},
+                    {K::stream, 1, "d2h"},
+                    {K::stream, 2, "h2d"},
+                    {K::thread, 1, "main"},
+                    {K::thread, 2, "copier"}});
+  }
+
+  LogBuilder& records(std::uint16_t thread, const std::vector<tswap::trace::Record>& r) {
+    offsets_.push_back(bytes_.size());
+    tswap::trace::append_chunk(bytes_, tswap::trace::ChunkType::records, thread,
+                               static_cast<std::uint32_t>(r.size()), r.data(),
+                               r.size() * sizeof(tswap::trace::Record), sequence_++);
+    return *this;
+  }
+
+  LogBuilder& end(std::uint64_t written, std::uint64_t dropped = 0) {
+    tswap::trace::EndPayload e{written, dropped, 0, 0};
+    offsets_.push_back(bytes_.size());
+    tswap::trace::append_chunk(bytes_, tswap::trace::ChunkType::end, 0, 1, &e, sizeof e,
+                               sequence_++);
+    return *this;
+  }
+
+  std::vector<std::uint8_t>& bytes() { return bytes_; }
+  /// Where the i-th chunk starts.
+  std::size_t chunk_offset(std::size_t i) const { return offsets_.at(i); }
+  tswap::trace::Trace parse(const std::string& name = "built.tswap") const {
+    return tswap::trace::Trace::parse(bytes_.data(), bytes_.size(), name);
+  }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  std::vector<std::size_t> offsets_;
+  std::uint64_t sequence_ = 0;
+};
+
+/// A record of `kind` at `ns` for tag 1.
+inline tswap::trace::Record rec(tswap::trace::EventKind kind, std::uint64_t ns, std::uint16_t layer,
+                                std::uint32_t index = 0, std::uint64_t value = 0,
+                                std::uint8_t stream = 0, std::uint8_t flags = 0,
+                                std::uint8_t reason = 0, std::uint32_t step = 1) {
+  tswap::trace::Record r{};
+  r.host_ns = ns;
+  r.value = value;
+  r.index = index;
+  r.step = step;
+  r.tag = 1;
+  r.layer = layer;
+  r.kind = static_cast<std::uint8_t>(kind);
+  r.stream = stream;
+  r.reason = reason;
+  r.flags = flags;
+  return r;
+}
+
+}  // namespace tswap_test

@@ -1,0 +1,211 @@
+// The reader: what a good log holds, and a clear error naming file and
+// offset for every way a file can be wrong; never a crash.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <tswap/trace/trace.h>
+
+#include "log_builder.h"
+
+namespace tswap_test {
+namespace {
+
+using tswap::trace::EventKind;
+using tswap::trace::Trace;
+using tswap::trace::TraceError;
+using ::testing::HasSubstr;
+
+LogBuilder small_log() {
+  LogBuilder b;
+  b.standard_names()
+      .records(1, {rec(EventKind::d2h_queued, 100, 0, 0, 4096, 1),
+                   rec(EventKind::release, 300, 0, 0, 4096, 0, 0, 1)})
+      .records(2, {rec(EventKind::d2h_start, 150, 0, 0, 4096, 1),
+                   rec(EventKind::d2h_done, 250, 0, 0, 4096, 1)})
+      .end(4);
+  return b;
+}
+
+/// The TraceError that parsing `bytes` throws (fails the test if none).
+TraceError parse_error(const std::vector<std::uint8_t>& bytes) {
+  try {
+    Trace::parse(bytes.data(), bytes.size(), "bad.tswap");
+  } catch (const TraceError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected a TraceError";
+  return TraceError(TraceError::Kind::corrupt, "", 0, "");
+}
+
+TEST(Reader, ReadsNamesEventsInTimeOrderAndCompleteness) {
+  const Trace t = small_log().parse();
+  EXPECT_EQ(t.tag(1), "model.layer.*");
+  EXPECT_EQ(t.stream(2), "h2d");
+  EXPECT_EQ(t.thread(2), "copier");
+  EXPECT_EQ(t.tag(99), "");
+  ASSERT_EQ(t.events().size(), 4u);
+  // Two threads' chunks, merged by time.
+  EXPECT_EQ(t.events()[0].event_kind(), EventKind::d2h_queued);
+  EXPECT_EQ(t.events()[1].event_kind(), EventKind::d2h_start);
+  EXPECT_EQ(t.events()[1].thread, 2);
+  EXPECT_EQ(t.events()[2].event_kind(), EventKind::d2h_done);
+  EXPECT_EQ(t.events()[3].event_kind(), EventKind::release);
+  EXPECT_EQ(t.events()[3].thread, 1);
+  EXPECT_EQ(t.duration_ns(), 200u);
+  EXPECT_TRUE(t.completeness().clean_end);
+  EXPECT_EQ(t.completeness().records_written, 4u);
+  EXPECT_EQ(t.completeness().bytes_lost, 0u);
+  EXPECT_EQ(t.header().pid, 42u);
+}
+
+TEST(Reader, AnEmptyFileSaysSo) {
+  const TraceError e = parse_error({});
+  EXPECT_EQ(e.kind(), TraceError::Kind::empty);
+  EXPECT_STREQ(e.what(), "bad.tswap: empty file");
+}
+
+TEST(Reader, AnotherKindOfFileIsNotALog) {
+  const std::string text = "PK\x03\x04 this is a zip file, not a log";
+  const TraceError e = parse_error(std::vector<std::uint8_t>(text.begin(), text.end()));
+  EXPECT_EQ(e.kind(), TraceError::Kind::not_a_log);
+  EXPECT_THAT(e.what(), HasSubstr("bad.tswap: not a tensorswap log at byte offset 0"));
+}
+
+TEST(Reader, ANewerVersionIsRefusedNamingBoth) {
+  LogBuilder b = small_log();
+  const std::uint32_t newer = tswap::trace::kFormatVersion + 1;
+  std::memcpy(b.bytes().data() + 8, &newer, sizeof newer);
+  const TraceError e = parse_error(b.bytes());
+  EXPECT_EQ(e.kind(), TraceError::Kind::unsupported_version);
+  EXPECT_EQ(e.offset(), 8u);
+  EXPECT_THAT(e.what(), HasSubstr("format version 2; this reader knows versions 1 to 1"));
+}
+
+TEST(Reader, ACutHeaderIsCorrupt) {
+  std::vector<std::uint8_t> bytes = small_log().bytes();
+  bytes.resize(100);
+  const TraceError e = parse_error(bytes);
+  EXPECT_EQ(e.kind(), TraceError::Kind::corrupt);
+  EXPECT_THAT(e.what(), HasSubstr("the header is cut short (100 of 256 bytes)"));
+}
+
+TEST(Reader, ATornLastChunkLoadsWhatCameBeforeAndSaysWhatWasLost) {
+  LogBuilder b = small_log();
+  const std::size_t full = b.bytes().size();
+  b.bytes().resize(full - 10);  // the end chunk is torn
+  const Trace t = b.parse();
+  EXPECT_EQ(t.events().size(), 4u);
+  EXPECT_FALSE(t.completeness().clean_end);
+  EXPECT_EQ(t.completeness().bytes_lost, sizeof(tswap::trace::ChunkHeader) + 32 - 10);
+  EXPECT_EQ(t.completeness().bytes_read, full - 64);
+}
+
+TEST(Reader, AFlippedPayloadByteFailsTheChecksumAtItsChunk) {
+  LogBuilder b = small_log();
+  const std::size_t first_records_chunk = b.chunk_offset(1);
+  b.bytes()[first_records_chunk + 32 + 5] ^= 0xff;
+  const TraceError e = parse_error(b.bytes());
+  EXPECT_EQ(e.kind(), TraceError::Kind::corrupt);
+  EXPECT_EQ(e.offset(), first_records_chunk);
+  EXPECT_THAT(e.what(), HasSubstr("chunk 1 fails its checksum"));
+}
+
+TEST(Reader, GarbageWhereAChunkShouldStartIsCorrupt) {
+  LogBuilder b = small_log();
+  b.bytes()[256] = 'X';
+  const TraceError e = parse_error(b.bytes());
+  EXPECT_EQ(e.offset(), 256u);
+  EXPECT_THAT(e.what(), HasSubstr("expected a chunk header"));
+}
+
+TEST(Reader, AnUnknownEventKindIsCorrupt) {
+  LogBuilder b;
+  tswap::trace::Record r = rec(EventKind::stall, 10, 0);
+  r.kind = 200;
+  b.standard_names().records(1, {r});
+  const TraceError e = parse_error(b.bytes());
+  EXPECT_THAT(e.what(), HasSubstr("unknown event kind 200"));
+}
+
+TEST(Reader, ChunksOutOfSequenceAreCorrupt) {
+  LogBuilder a = small_log();
+  // Drop the strings chunk: the next chunk says 1 where 0 was expected.
+  std::vector<std::uint8_t> bytes(a.bytes().begin(), a.bytes().begin() + 256);
+  bytes.insert(bytes.end(), a.bytes().begin() + static_cast<long>(a.chunk_offset(1)), a.bytes().end());
+  EXPECT_THAT(parse_error(bytes).what(), HasSubstr("chunk number 1 where 0 was expected"));
+}
+
+TEST(Reader, UnknownChunkTypesFromNewerWritersAreSkipped) {
+  LogBuilder b;
+  b.standard_names();
+  const std::uint64_t future[2] = {1, 2};
+  tswap::trace::append_chunk(b.bytes(), static_cast<tswap::trace::ChunkType>(77), 0, 2, future,
+                             sizeof future, 1);
+  EXPECT_NO_THROW(b.parse());
+}
+
+TEST(Reader, TruncationAnywhereNeverCrashesAndNeverReadsPastTheEnd) {
+  // Every prefix of a valid log either loads (losing the tail) or is
+  // refused with a typed error. Run under AddressSanitizer to catch reads
+  // past the end.
+  const std::vector<std::uint8_t> full = small_log().bytes();
+  for (std::size_t n = 0; n <= full.size(); ++n) {
+    const std::vector<std::uint8_t> cut(full.begin(), full.begin() + static_cast<long>(n));
+    try {
+      const Trace t = Trace::parse(cut.data(), cut.size(), "cut.tswap");
+      EXPECT_GE(n, 256u);
+      EXPECT_EQ(t.completeness().bytes_read + t.completeness().bytes_lost, n) << n;
+    } catch (const TraceError& e) {
+      EXPECT_LT(n, 256u) << "only a cut header is an error; at " << n << ": " << e.what();
+    }
+  }
+}
+
+TEST(Reader, EveryFlippedByteIsLoadedOrRefusedNeverACrash) {
+  const std::vector<std::uint8_t> full = small_log().bytes();
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    std::vector<std::uint8_t> bad = full;
+    bad[i] ^= 0x5a;
+    try {
+      Trace::parse(bad.data(), bad.size(), "flipped.tswap");
+    } catch (const TraceError&) {
+    }
+  }
+}
+
+TEST(Reader, FilesThatCannotBeOpenedNameTheFile) {
+  try {
+    Trace::load("/nonexistent/run.tswap");
+    FAIL();
+  } catch (const TraceError& e) {
+    EXPECT_EQ(e.kind(), TraceError::Kind::cannot_open);
+    EXPECT_STREQ(e.what(), "/nonexistent/run.tswap: cannot open: no such file");
+  }
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  try {
+    Trace::load(dir);
+    FAIL();
+  } catch (const TraceError& e) {
+    EXPECT_EQ(std::string(e.what()), dir + ": cannot open: not a regular file");
+  }
+}
+
+TEST(Reader, LoadsFromDiskWhatParseReadsFromMemory) {
+  LogBuilder b = small_log();
+  const std::string path = (std::filesystem::temp_directory_path() / "tswap-reader-test.tswap").string();
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.bytes().data()),
+                                              static_cast<std::streamsize>(b.bytes().size()));
+  const Trace t = Trace::load(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(t.path(), path);
+  EXPECT_EQ(t.events().size(), 4u);
+  EXPECT_EQ(t.file_bytes(), b.bytes().size());
+}
+
+}  // namespace
+}  // namespace tswap_test

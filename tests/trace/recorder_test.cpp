@@ -1,0 +1,198 @@
+// Recording sessions: what is emitted is what the reader returns, field by
+// field; misuse gets a clear error; a full buffer drops and counts; a
+// process that dies leaves a readable log.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <tswap/profiler.h>
+#include <tswap/profiler/emit.h>
+#include <tswap/trace/trace.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using tswap::trace::EventKind;
+using tswap::trace::Trace;
+using ::testing::HasSubstr;
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("tswap-recorder-" + std::to_string(::getpid()) + "-" + name + ".tswap"))
+      .string();
+}
+
+/// Deletes the file when the test ends.
+struct TempLog {
+  explicit TempLog(const std::string& name) : path(temp_path(name)) {}
+  ~TempLog() { std::remove(path.c_str()); }
+  std::string path;
+};
+
+tswap::profiler::Fields fields(std::uint16_t tag, std::uint16_t layer, std::uint32_t index,
+                               std::uint64_t value, std::uint8_t stream = 0) {
+  tswap::profiler::Fields f;
+  f.tag = tag;
+  f.layer = layer;
+  f.index = index;
+  f.step = 7;
+  f.value = value;
+  f.stream = stream;
+  f.reason = 2;
+  f.flags = 1;
+  return f;
+}
+
+TEST(Recorder, WhatIsEmittedIsWhatIsReadFieldByField) {
+  TempLog log("roundtrip");
+  tswap::profiler::SessionOptions options;
+  options.path = log.path;
+  options.device = "cpu (test)";
+  tswap::profiler::start_session(options);
+  ASSERT_TRUE(tswap::profiler::session_active());
+  // Names made during the session are defined in the log before use.
+  const std::uint16_t tag = tswap::profiler::intern_tag("rec.roundtrip.*");
+  const std::uint8_t stream = tswap::profiler::intern_stream("rec stream");
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    tswap::profiler::emit(EventKind::d2h_queued, fields(tag, static_cast<std::uint16_t>(i % 7), i,
+                                                        1000000 + i, stream));
+  }
+  std::thread([&] {
+    tswap::profiler::name_this_thread("rec-helper");
+    tswap::profiler::emit(EventKind::stall, fields(tag, 3, 99, 12345));
+  }).join();
+  tswap::profiler::stop_session();
+  EXPECT_FALSE(tswap::profiler::session_active());
+  EXPECT_EQ(tswap::profiler::session_stats().records_written, 1001u);
+
+  const Trace t = Trace::load(log.path);
+  EXPECT_TRUE(t.completeness().clean_end);
+  EXPECT_EQ(t.completeness().records_written, 1001u);
+  EXPECT_EQ(t.completeness().records_dropped, 0u);
+  EXPECT_STREQ(t.header().device, "cpu (test)");
+  EXPECT_EQ(t.header().pid, static_cast<std::uint32_t>(::getpid()));
+  ASSERT_EQ(t.events().size(), 1001u);
+  std::uint32_t next = 0;
+  std::uint64_t last_ns = 0;
+  for (const tswap::trace::Event& e : t.events()) {
+    EXPECT_GE(e.host_ns, last_ns);
+    last_ns = e.host_ns;
+    EXPECT_EQ(t.tag(e.tag), "rec.roundtrip.*");
+    EXPECT_EQ(e.step, 7u);
+    EXPECT_EQ(e.reason, 2);
+    EXPECT_EQ(e.flags, 1);
+    if (e.event_kind() == EventKind::stall) {
+      EXPECT_EQ(t.thread(e.thread), "rec-helper");
+      EXPECT_EQ(e.layer, 3);
+      EXPECT_EQ(e.index, 99u);
+      EXPECT_EQ(e.value, 12345u);
+      continue;
+    }
+    ASSERT_EQ(e.event_kind(), EventKind::d2h_queued);
+    EXPECT_EQ(e.index, next);
+    EXPECT_EQ(e.layer, next % 7);
+    EXPECT_EQ(e.value, 1000000u + next);
+    EXPECT_EQ(t.stream(e.stream), "rec stream");
+    ++next;
+  }
+  EXPECT_EQ(next, 1000u);
+}
+
+TEST(Recorder, NothingIsRecordedOutsideASession) {
+  TempLog log("outside");
+  const std::uint16_t tag = tswap::profiler::intern_tag("rec.outside.*");
+  tswap::profiler::emit(EventKind::kept, fields(tag, 0, 0, 1));  // before: dropped
+  tswap::profiler::start_session(log.path);
+  tswap::profiler::emit(EventKind::kept, fields(tag, 1, 0, 1));
+  tswap::profiler::stop_session();
+  tswap::profiler::emit(EventKind::kept, fields(tag, 2, 0, 1));  // after: dropped
+  tswap::profiler::stop_session();                                // a second stop: nothing
+  const Trace t = Trace::load(log.path);
+  ASSERT_EQ(t.events().size(), 1u);
+  EXPECT_EQ(t.events()[0].layer, 1);
+}
+
+TEST(Recorder, StartingASecondSessionNamesTheFirst) {
+  TempLog a("first"), b("second");
+  tswap::profiler::ScopedSession session(a.path);
+  try {
+    tswap::profiler::start_session(b.path);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a session is already recording to " + a.path));
+  }
+}
+
+TEST(Recorder, AFileThatCannotBeCreatedIsRefused) {
+  try {
+    tswap::profiler::start_session("/nonexistent-dir/run.tswap");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot create /nonexistent-dir/run.tswap"));
+  }
+  EXPECT_FALSE(tswap::profiler::session_active());
+}
+
+TEST(Recorder, AFullDiskIsRefusedAtStart) {
+  try {
+    tswap::profiler::start_session("/dev/full");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot write /dev/full: No space left on device"));
+  }
+  EXPECT_FALSE(tswap::profiler::session_active());
+}
+
+TEST(Recorder, AFullThreadBufferDropsAndCountsNeverBlocks) {
+  TempLog log("drops");
+  tswap::profiler::SessionOptions options;
+  options.path = log.path;
+  options.thread_buffer_records = 16;  // for threads that start recording now
+  options.flush_interval = 10s;        // the writer will not drain before stop
+  tswap::profiler::start_session(options);
+  const std::uint16_t tag = tswap::profiler::intern_tag("rec.drops.*");
+  std::thread([&] {
+    for (std::uint32_t i = 0; i < 100; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+  }).join();
+  tswap::profiler::stop_session();
+  const Trace t = Trace::load(log.path);
+  EXPECT_EQ(t.events().size(), 16u) << "the first 16 fit";
+  EXPECT_EQ(t.completeness().records_dropped, 84u);
+  EXPECT_EQ(tswap::profiler::session_stats().records_dropped, 84u);
+  EXPECT_EQ(t.events().back().index, 15u);
+}
+
+TEST(Recorder, AProcessThatDiesLeavesALogReadableUpToItsLastFlush) {
+  TempLog log("crash");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    tswap::profiler::SessionOptions options;
+    options.path = log.path;
+    options.flush_interval = 5ms;
+    tswap::profiler::start_session(options);
+    const std::uint16_t tag = tswap::profiler::intern_tag("rec.crash.*");
+    for (std::uint32_t i = 0; i < 500; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+    std::this_thread::sleep_for(200ms);  // flushed by now
+    for (std::uint32_t i = 500; i < 600; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+    ::_exit(3);  // dies: no stop, no end chunk, no static destructors
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 3);
+  const Trace t = Trace::load(log.path);
+  EXPECT_FALSE(t.completeness().clean_end);
+  EXPECT_GE(t.events().size(), 500u);
+  EXPECT_LE(t.events().size(), 600u);
+  for (std::size_t i = 0; i < t.events().size(); ++i) EXPECT_EQ(t.events()[i].index, i);
+}
+
+}  // namespace
