@@ -8,6 +8,7 @@
 //   kept   inside scopes, every tensor rejected by the predicate (hooks only)
 //   swap   inside scopes, every tensor swapped through the simulated runtime
 //          with an unlimited link (copies are plain memcpys, no modelled time)
+//   swap_recorded  the same with a profiling session on (written to /dev/null)
 // at 10^2 .. 10^5 saved tensors per step. "per_tensor" is the step time
 // divided by the saved tensors: flat across sizes means nothing grows
 // quadratically; swap minus plain is the engine's cost per saved tensor.
@@ -26,7 +27,7 @@ namespace {
 
 constexpr int kLayers = 10;
 
-enum class Variant { plain, kept, swap };
+enum class Variant { plain, kept, swap, swap_recorded };
 
 class Chain {
  public:
@@ -57,11 +58,21 @@ class Chain {
 
 void run(benchmark::State& state, Variant variant) {
   const int64_t saved = state.range(0);
-  Chain chain(variant, saved);
+  Chain chain(variant == Variant::swap_recorded ? Variant::swap : variant, saved);
+  if (variant == Variant::swap_recorded) {
+    tswap::profiler::SessionOptions options;
+    options.path = "/dev/null";
+    options.thread_buffer_records = 1 << 20;
+    tswap::profiler::start_session(options);
+  }
   const torch::Tensor weight = torch::randn({16}, torch::requires_grad());  // 64 bytes
   for (auto _ : state) {
     chain.step(weight);
     weight.mutable_grad() = torch::Tensor();
+  }
+  if (variant == Variant::swap_recorded) {
+    tswap::profiler::stop_session();
+    state.counters["dropped"] = static_cast<double>(tswap::profiler::session_stats().records_dropped);
   }
   state.counters["saved_per_step"] = static_cast<double>(saved);
   state.counters["per_tensor"] =

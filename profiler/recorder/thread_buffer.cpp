@@ -1,5 +1,7 @@
 #include "thread_buffer.h"
 
+#include <algorithm>
+
 namespace tswap::profiler::detail {
 namespace {
 
@@ -19,9 +21,15 @@ ThreadBuffer::ThreadBuffer(std::uint16_t thread_id, std::size_t capacity)
 std::size_t ThreadBuffer::drain(std::vector<trace::Record>& out) {
   const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
   const std::uint64_t head = head_.load(std::memory_order_acquire);
-  for (std::uint64_t i = tail; i < head; ++i) out.push_back(ring_[i & mask_]);
+  // At most two contiguous pieces of the ring: up to its end, then from 0.
+  const std::size_t n = static_cast<std::size_t>(head - tail);
+  const std::size_t from = static_cast<std::size_t>(tail & mask_);
+  const std::size_t first = std::min(n, ring_.size() - from);
+  out.insert(out.end(), ring_.begin() + static_cast<std::ptrdiff_t>(from),
+             ring_.begin() + static_cast<std::ptrdiff_t>(from + first));
+  out.insert(out.end(), ring_.begin(), ring_.begin() + static_cast<std::ptrdiff_t>(n - first));
   tail_.store(head, std::memory_order_release);
-  return static_cast<std::size_t>(head - tail);
+  return n;
 }
 
 void ThreadBuffer::discard() {

@@ -104,7 +104,7 @@ struct ChunkHeader {
   std::uint32_t count;          // records or string entries in the payload
   std::uint32_t payload_bytes;  // bytes after this header
   std::uint64_t sequence;       // chunks are numbered from 0 in writing order
-  std::uint64_t checksum;       // FNV-1a 64 of the payload
+  std::uint64_t checksum;       // checksum() of the payload
 };
 static_assert(sizeof(ChunkHeader) == 32);
 
@@ -134,7 +134,9 @@ struct FileHeader {
 };
 static_assert(sizeof(FileHeader) == 256);
 
-/// FNV-1a, 64 bits: cheap and enough to tell a torn or corrupted chunk.
+/// FNV-1a, 64 bits, over the payload's 8-byte little-endian words (then any
+/// trailing bytes one by one): cheap, and enough to tell a torn or
+/// corrupted chunk.
 std::uint64_t checksum(const void* data, std::size_t bytes);
 
 const char* to_string(EventKind kind);

@@ -1,0 +1,179 @@
+// The profiler's costs.
+//
+// Recording, per event, on the thread that records:
+//   BM_Emit_NoSession       emit() with no session active (a relaxed load)
+//   BM_Emit_Session         emit() into an active session (the writer drains to /dev/null),
+//                           from one and from two threads at once
+//   BM_NvtxPushPop_NoTool   an NVTX push and pop with no tool attached
+//   BM_MutexVector          the obvious alternative: a timestamp, a mutex and a vector push_back
+// Reading a 10-million-event log (written once to $TMPDIR):
+//   BM_ReadLog              tswap::trace::Trace::load (validate, decode, sort by time)
+//   BM_PlainRead            reading the same file into memory, nothing else
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <vector>
+
+#include <tswap/profiler.h>
+#include <tswap/profiler/emit.h>
+#include <tswap/trace/encode.h>
+#include <tswap/trace/trace.h>
+
+#if TSWAP_HAVE_NVTX
+#include <nvtx3/nvToolsExt.h>
+#endif
+
+namespace {
+
+using tswap::trace::EventKind;
+
+tswap::profiler::Fields some_fields(std::uint32_t i) {
+  tswap::profiler::Fields f;
+  f.tag = 1;
+  f.layer = static_cast<std::uint16_t>(i & 31);
+  f.index = i;
+  f.step = 3;
+  f.value = 4096;
+  return f;
+}
+
+void BM_Emit_NoSession(benchmark::State& state) {
+  std::uint32_t i = 0;
+  for (auto _ : state) tswap::profiler::emit(EventKind::d2h_queued, some_fields(i++));
+}
+
+void start_session(const benchmark::State&) {
+  tswap::profiler::SessionOptions options;
+  options.path = "/dev/null";
+  options.thread_buffer_records = 1 << 22;  // the writer drains every 5 ms: no drops
+  options.flush_interval = std::chrono::milliseconds(5);
+  tswap::profiler::start_session(options);
+}
+
+void stop_session(const benchmark::State&) { tswap::profiler::stop_session(); }
+
+void BM_Emit_Session(benchmark::State& state) {
+  std::uint32_t i = 0;
+  for (auto _ : state) tswap::profiler::emit(EventKind::d2h_queued, some_fields(i++));
+  if (state.thread_index() == 0) {
+    state.counters["dropped"] = static_cast<double>(tswap::profiler::session_stats().records_dropped);
+  }
+}
+
+#if TSWAP_HAVE_NVTX
+void BM_NvtxPushPop_NoTool(benchmark::State& state) {
+  for (auto _ : state) {
+    nvtxRangePushA("d2h_queued model.layer.* L3");
+    nvtxRangePop();
+  }
+}
+BENCHMARK(BM_NvtxPushPop_NoTool);
+#endif
+
+void BM_MutexVector(benchmark::State& state) {
+  // Shared by the benchmark's threads, as one recorder would be.
+  static std::mutex mu;
+  static std::vector<tswap::trace::Record> records;
+  if (state.thread_index() == 0) {
+    std::lock_guard<std::mutex> lock(mu);
+    records.reserve(1 << 20);
+  }
+  std::uint32_t i = 0;
+  for (auto _ : state) {
+    tswap::trace::Record r{};
+    r.host_ns = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    r.index = i++;
+    std::lock_guard<std::mutex> lock(mu);
+    if (records.size() == records.capacity()) records.clear();  // a writer took them
+    records.push_back(r);
+  }
+}
+
+BENCHMARK(BM_Emit_NoSession);
+BENCHMARK(BM_Emit_Session)->Setup(start_session)->Teardown(stop_session)->Threads(1)->Threads(2);
+BENCHMARK(BM_MutexVector)->Threads(1)->Threads(2);
+
+constexpr std::size_t kEvents = 10'000'000;
+
+/// A 10-million-event log: 4 threads' chunks of 8192 records, interleaved.
+const std::string& big_log() {
+  static const std::string path = [] {
+    const std::string p =
+        (std::filesystem::temp_directory_path() / "tswap-bench-10M.tswap").string();
+    tswap::trace::FileHeader h{};
+    std::memcpy(h.magic, tswap::trace::kMagic, sizeof h.magic);
+    h.version = tswap::trace::kFormatVersion;
+    h.header_bytes = sizeof h;
+    h.record_bytes = sizeof(tswap::trace::Record);
+    std::ofstream out(p, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(&h), sizeof h);
+    std::vector<std::uint8_t> bytes;
+    const std::vector<tswap::trace::NamedString> names = {
+        {tswap::trace::StringKind::tag, 1, "model.layer.*"}, {tswap::trace::StringKind::thread, 1, "t"}};
+    const auto payload = tswap::trace::encode_strings(names);
+    std::uint64_t seq = 0;
+    tswap::trace::append_chunk(bytes, tswap::trace::ChunkType::strings, 0, 2, payload.data(),
+                               payload.size(), seq++);
+    std::vector<tswap::trace::Record> chunk(8192);
+    for (std::size_t written = 0; written < kEvents; written += chunk.size()) {
+      const std::size_t n = std::min(chunk.size(), kEvents - written);
+      for (std::size_t i = 0; i < n; ++i) {
+        tswap::trace::Record& r = chunk[i];
+        r = {};
+        r.host_ns = (written + i) * 100 + (written / 8192) % 4;  // threads interleave in time
+        r.kind = static_cast<std::uint8_t>(EventKind::d2h_queued);
+        r.tag = 1;
+        r.index = static_cast<std::uint32_t>(i);
+      }
+      tswap::trace::append_chunk(bytes, tswap::trace::ChunkType::records,
+                                 static_cast<std::uint16_t>(1 + (written / 8192) % 4),
+                                 static_cast<std::uint32_t>(n), chunk.data(),
+                                 n * sizeof(tswap::trace::Record), seq++);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      bytes.clear();
+    }
+    return p;
+  }();
+  return path;
+}
+
+void report(benchmark::State& state) {
+  const double bytes = static_cast<double>(std::filesystem::file_size(big_log()));
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(kEvents), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["MB_per_s"] =
+      benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_ReadLog(benchmark::State& state) {
+  big_log();
+  for (auto _ : state) {
+    const tswap::trace::Trace t = tswap::trace::Trace::load(big_log());
+    benchmark::DoNotOptimize(t.events().data());
+  }
+  report(state);
+}
+
+void BM_PlainRead(benchmark::State& state) {
+  big_log();
+  for (auto _ : state) {
+    std::ifstream in(big_log(), std::ios::binary | std::ios::ate);
+    std::vector<char> bytes(static_cast<std::size_t>(in.tellg()));
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    benchmark::DoNotOptimize(bytes.data());
+  }
+  report(state);
+}
+
+BENCHMARK(BM_ReadLog)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_PlainRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+}  // namespace
+
+BENCHMARK_MAIN();
