@@ -20,6 +20,7 @@
 #include <optional>
 #include <vector>
 
+#include <tswap/profiler.h>
 #include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
@@ -86,6 +87,7 @@ void BM_Plain(benchmark::State& state) {
 void BM_Kept(benchmark::State& state) {
   run(state, Variant::kept);
 }
+void BM_SwapRecorded(benchmark::State& state) { run(state, Variant::swap_recorded); }
 void BM_Swap(benchmark::State& state) {
   run(state, Variant::swap);
 }
@@ -95,6 +97,7 @@ void BM_Swap(benchmark::State& state) {
 BENCHMARK(BM_Plain) TSWAP_SIZES;
 BENCHMARK(BM_Kept) TSWAP_SIZES;
 BENCHMARK(BM_Swap) TSWAP_SIZES;
+BENCHMARK(BM_SwapRecorded) TSWAP_SIZES;
 
 }  // namespace
 
