@@ -11,6 +11,7 @@
 #include <tswap/profiler/nvtx.h>
 
 #include "check.h"
+#include "stream_names.h"
 
 namespace tswap {
 namespace {
@@ -54,6 +55,8 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, HostAllocator host_al
       h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))) {
   TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
               " gave one stream for both copy directions");
+  detail::name_copy_stream(d2h_, "tswap " + stream_name("d2h", d2h_));
+  detail::name_copy_stream(h2d_, "tswap " + stream_name("h2d", h2d_));
 }
 
 std::string AcceleratorRuntime::name() const {
