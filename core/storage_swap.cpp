@@ -62,13 +62,8 @@ profiler::Fields StorageSwap::fields(std::uint64_t value) const {
 }
 
 CopyLabel StorageSwap::label(bool prefetch) const {
-  CopyLabel l;
-  l.tag = tag_->trace_id;
-  l.layer = static_cast<std::uint16_t>(layer_);
-  l.index = static_cast<std::uint32_t>(first_index_);
-  l.step = step_->number;
-  l.prefetch = prefetch;
-  return l;
+  const profiler::Fields f = fields(0);
+  return CopyLabel{f.tag, f.layer, f.index, f.step, prefetch};
 }
 
 void StorageSwap::record_stall(std::int64_t waited, bool copy_back) {

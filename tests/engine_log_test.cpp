@@ -75,14 +75,7 @@ TEST(EngineLog, TheLogAgreesWithTheCounters) {
   // Resident bytes replayed from the log peak where the engine's did.
   std::int64_t resident = 0, peak = 0;
   for (const tswap::trace::Event& e : log.events()) {
-    switch (e.event_kind()) {
-      case EventKind::swap_created:
-      case EventKind::h2d_queued:
-      case EventKind::reuse: resident += static_cast<std::int64_t>(e.value); break;
-      case EventKind::release:
-      case EventKind::swap_destroyed: resident -= static_cast<std::int64_t>(e.value); break;
-      default: break;
-    }
+    resident += tswap::trace::resident_delta(e);
     peak = std::max(peak, resident);
   }
   EXPECT_EQ(resident, 0);

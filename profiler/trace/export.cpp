@@ -1,4 +1,5 @@
 #include <tswap/trace/export.h>
+#include <tswap/trace/summary.h>
 
 #include <nlohmann/json.hpp>
 
@@ -134,26 +135,16 @@ void export_chrome(const Trace& t, std::ostream& out) {
                           {"cat", "layer"}, {"pid", pid}, {"tid", thread_track(e.thread)},
                           {"ts", us(e.host_ns)}});
         continue;
-      case EventKind::swap_created:
-      case EventKind::h2d_queued:
-      case EventKind::reuse: resident += static_cast<std::int64_t>(e.value); break;
-      case EventKind::release:
-      case EventKind::swap_destroyed: resident -= static_cast<std::int64_t>(e.value); break;
       default: break;
     }
+    const std::int64_t delta = resident_delta(e);
+    resident += delta;
     events.push_back({{"ph", "i"}, {"s", "t"}, {"name", label}, {"cat", to_string(e.event_kind())},
                       {"pid", pid}, {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
                       {"ts", us(e.host_ns)}, {"args", args}});
-    switch (e.event_kind()) {
-      case EventKind::swap_created:
-      case EventKind::h2d_queued:
-      case EventKind::reuse:
-      case EventKind::release:
-      case EventKind::swap_destroyed:
-        events.push_back({{"ph", "C"}, {"name", "resident bytes"}, {"pid", pid},
-                          {"ts", us(e.host_ns)}, {"args", {{"bytes", resident}}}});
-        break;
-      default: break;
+    if (delta != 0) {
+      events.push_back({{"ph", "C"}, {"name", "resident bytes"}, {"pid", pid},
+                        {"ts", us(e.host_ns)}, {"args", {{"bytes", resident}}}});
     }
   }
   json doc = {{"traceEvents", std::move(events)},

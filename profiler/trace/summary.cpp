@@ -36,6 +36,18 @@ void add_into(LayerSummary& total, const LayerSummary& l) {
 
 }  // namespace
 
+std::int64_t resident_delta(const Event& e) {
+  const auto bytes = static_cast<std::int64_t>(e.value);
+  switch (e.event_kind()) {
+    case EventKind::swap_created:
+    case EventKind::h2d_queued:
+    case EventKind::reuse: return bytes;
+    case EventKind::release:
+    case EventKind::swap_destroyed: return -bytes;
+    default: return 0;
+  }
+}
+
 double LayerSummary::d2h_gb_per_s() const { return gb_per_s(bytes_out, d2h_ns); }
 double LayerSummary::h2d_gb_per_s() const { return gb_per_s(bytes_in, h2d_ns); }
 double LayerSummary::overlap_fraction() const {

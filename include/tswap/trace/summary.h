@@ -36,4 +36,11 @@ struct Summary {
 
 Summary summarize(const Trace& trace);
 
+/// How an event changes the engine's device-resident bytes of saved
+/// activations (tswap::stats().resident_bytes): + for a swap taking a
+/// storage, a copy back queued or a storage held again; - for a release or a
+/// swap destroyed while holding memory; 0 for everything else. Summed over a
+/// log in time order it replays the engine's level.
+std::int64_t resident_delta(const Event& event);
+
 }  // namespace tswap::trace
