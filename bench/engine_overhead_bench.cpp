@@ -73,7 +73,8 @@ void run(benchmark::State& state, Variant variant) {
   }
   if (variant == Variant::swap_recorded) {
     tswap::profiler::stop_session();
-    state.counters["dropped"] = static_cast<double>(tswap::profiler::session_stats().records_dropped);
+    state.counters["dropped"] =
+        static_cast<double>(tswap::profiler::session_stats().records_dropped);
   }
   state.counters["saved_per_step"] = static_cast<double>(saved);
   state.counters["per_tensor"] =
@@ -87,7 +88,9 @@ void BM_Plain(benchmark::State& state) {
 void BM_Kept(benchmark::State& state) {
   run(state, Variant::kept);
 }
-void BM_SwapRecorded(benchmark::State& state) { run(state, Variant::swap_recorded); }
+void BM_SwapRecorded(benchmark::State& state) {
+  run(state, Variant::swap_recorded);
+}
 void BM_Swap(benchmark::State& state) {
   run(state, Variant::swap);
 }

@@ -55,13 +55,16 @@ void start_session(const benchmark::State&) {
   tswap::profiler::start_session(options);
 }
 
-void stop_session(const benchmark::State&) { tswap::profiler::stop_session(); }
+void stop_session(const benchmark::State&) {
+  tswap::profiler::stop_session();
+}
 
 void BM_Emit_Session(benchmark::State& state) {
   std::uint32_t i = 0;
   for (auto _ : state) tswap::profiler::emit(EventKind::d2h_queued, some_fields(i++));
   if (state.thread_index() == 0) {
-    state.counters["dropped"] = static_cast<double>(tswap::profiler::session_stats().records_dropped);
+    state.counters["dropped"] =
+        static_cast<double>(tswap::profiler::session_stats().records_dropped);
   }
 }
 
@@ -86,7 +89,8 @@ void BM_MutexVector(benchmark::State& state) {
   std::uint32_t i = 0;
   for (auto _ : state) {
     tswap::trace::Record r{};
-    r.host_ns = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    r.host_ns =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     r.index = i++;
     std::lock_guard<std::mutex> lock(mu);
     if (records.size() == records.capacity()) records.clear();  // a writer took them
@@ -114,7 +118,8 @@ const std::string& big_log() {
     out.write(reinterpret_cast<const char*>(&h), sizeof h);
     std::vector<std::uint8_t> bytes;
     const std::vector<tswap::trace::NamedString> names = {
-        {tswap::trace::StringKind::tag, 1, "model.layer.*"}, {tswap::trace::StringKind::thread, 1, "t"}};
+        {tswap::trace::StringKind::tag, 1, "model.layer.*"},
+        {tswap::trace::StringKind::thread, 1, "t"}};
     const auto payload = tswap::trace::encode_strings(names);
     std::uint64_t seq = 0;
     tswap::trace::append_chunk(bytes, tswap::trace::ChunkType::strings, 0, 2, payload.data(),
@@ -134,7 +139,8 @@ const std::string& big_log() {
                                  static_cast<std::uint16_t>(1 + (written / 8192) % 4),
                                  static_cast<std::uint32_t>(n), chunk.data(),
                                  n * sizeof(tswap::trace::Record), seq++);
-      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      out.write(reinterpret_cast<const char*>(bytes.data()),
+                static_cast<std::streamsize>(bytes.size()));
       bytes.clear();
     }
     return p;
@@ -144,8 +150,8 @@ const std::string& big_log() {
 
 void report(benchmark::State& state) {
   const double bytes = static_cast<double>(std::filesystem::file_size(big_log()));
-  state.counters["events_per_s"] =
-      benchmark::Counter(static_cast<double>(kEvents), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(kEvents), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["MB_per_s"] =
       benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsIterationInvariantRate);
 }

@@ -35,7 +35,10 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
     profiler::Fields f;
     f.tag = tag_->trace_id;
     f.layer = static_cast<std::uint16_t>(layer_);
-    f.value = static_cast<std::uint64_t>(tensor.numel()) * tensor.element_size();
+    // Sizes of nested or sparse tensors ("not dense") are not plain numbers.
+    f.value = eligibility.keep == KeepReason::not_dense
+                  ? 0
+                  : static_cast<std::uint64_t>(tensor.numel()) * tensor.element_size();
     f.reason = static_cast<std::uint8_t>(eligibility.keep);
     profiler::emit(trace::EventKind::kept, f);
     return;

@@ -179,8 +179,10 @@ SimulatedRuntime::SimulatedRuntime(SimulatedLink link)
     : link_(link),
       pool_(HostPool::create()),
       instance_(instance_name()),
-      d2h_(std::make_unique<Stream>("tswap-sim-d2h", instance_ + " d2h", EventKind::d2h_start, link)),
-      h2d_(std::make_unique<Stream>("tswap-sim-h2d", instance_ + " h2d", EventKind::h2d_start, link)) {
+      d2h_(std::make_unique<Stream>("tswap-sim-d2h", instance_ + " d2h", EventKind::d2h_start,
+                                    link)),
+      h2d_(std::make_unique<Stream>("tswap-sim-h2d", instance_ + " h2d", EventKind::h2d_start,
+                                    link)) {
   TSWAP_CHECK(link.bytes_per_second >= 0 && link.latency.count() >= 0,
               "a simulated link needs bandwidth and latency >= 0, got ", link.bytes_per_second,
               " B/s and ", link.latency.count(), " ns");
@@ -209,13 +211,15 @@ EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor&
   // The compute "stream" is this thread and CPU work is synchronous: all the
   // compute work queued so far is already done.
   profiler::emit(EventKind::d2h_queued, fields_of(label, d2h_->stream_id(), dst.nbytes()));
-  return d2h_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
+  return d2h_->enqueue(
+      dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
 
 EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst,
                                           const CopyLabel& label) {
   profiler::emit(EventKind::h2d_queued, fields_of(label, h2d_->stream_id(), dst.nbytes()));
-  return h2d_->enqueue(dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
+  return h2d_->enqueue(
+      dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
 
 std::int64_t SimulatedRuntime::compute_wait(const EventPtr& event) {

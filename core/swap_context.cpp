@@ -28,9 +28,7 @@ std::shared_ptr<const SwapOptions> ContextState::options() const {
   return own_options ? own_options : default_options_snapshot();
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 profiler::Fields layer_fields(const ContextState& context, std::uint32_t step) {
   profiler::Fields f;
@@ -89,8 +87,6 @@ SwapScope::SwapScope(SwapContext& context)
   active = &link_;
 }
 
-
-
 SwapScope::~SwapScope() {
   detail::ScopeLink*& active = detail::active_scope();
   if (active != &link_) {
@@ -100,7 +96,8 @@ SwapScope::~SwapScope() {
   }
   active = link_.outer;
   if (std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
-  if (outermost_) profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, step_));
+  if (outermost_)
+    profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, step_));
   if (nvtx_pushed_) profiler::nvtx_pop();
 }
 

@@ -78,7 +78,7 @@ class TagState {
   std::vector<bool> taken;  // layer index -> held by a live context
   int last_entered_layer = -1;
   bool step_ended = true;
-  std::uint32_t steps = 0;            // steps started so far; the current one's number
+  std::uint32_t steps = 0;          // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now
 
   int layer_count_locked() const;

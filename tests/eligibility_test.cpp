@@ -131,10 +131,12 @@ class NowhereRuntime final : public tswap::Runtime {
   std::string name() const override { return "nowhere"; }
   bool supports(c10::Device) const override { return false; }
   at::Tensor allocate_host(std::size_t) override { throw std::logic_error("unused"); }
-  tswap::EventPtr copy_to_host(const at::Tensor&, const at::Tensor&, const tswap::CopyLabel&) override {
+  tswap::EventPtr copy_to_host(const at::Tensor&, const at::Tensor&,
+                               const tswap::CopyLabel&) override {
     throw std::logic_error("unused");
   }
-  tswap::EventPtr copy_to_device(const at::Tensor&, const at::Tensor&, const tswap::CopyLabel&) override {
+  tswap::EventPtr copy_to_device(const at::Tensor&, const at::Tensor&,
+                                 const tswap::CopyLabel&) override {
     throw std::logic_error("unused");
   }
   std::int64_t compute_wait(const tswap::EventPtr&) override { throw std::logic_error("unused"); }

@@ -36,9 +36,9 @@ class AcceleratorRuntime final : public Runtime {
   bool supports(c10::Device device) const override;
   at::Tensor allocate_host(std::size_t nbytes) override;
   EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
-                       const CopyLabel& label) override;
+                        const CopyLabel& label) override;
   EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
-                         const CopyLabel& label) override;
+                          const CopyLabel& label) override;
   std::int64_t compute_wait(const EventPtr& event) override;
 
   c10::Device device() const { return device_; }
@@ -47,8 +47,8 @@ class AcceleratorRuntime final : public Runtime {
 
  private:
   EventPtr copy_on(const c10::Stream& stream, const at::Tensor& src, const at::Tensor& dst,
-                   const at::Tensor& device_side, const CopyLabel& label,
-                   trace::EventKind queued, std::uint8_t stream_id);
+                   const at::Tensor& device_side, const CopyLabel& label, trace::EventKind queued,
+                   std::uint8_t stream_id);
 
   c10::Device device_;
   c10::impl::VirtualGuardImpl guard_;

@@ -23,7 +23,7 @@ struct CopyLabel {
   std::uint16_t layer = 0;
   std::uint32_t index = 0;  // the swap's first key index in its layer
   std::uint32_t step = 0;
-  bool prefetch = false;    // a copy back queued ahead by prefetch
+  bool prefetch = false;  // a copy back queued ahead by prefetch
 };
 
 /// A point in one stream's queued work, reached once the stream got past it.
@@ -62,12 +62,12 @@ class Runtime {
   /// the host, same sizes and dtype. Both stay valid for the copy even if the
   /// caller drops them. Returns the copy's completion.
   virtual EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
-                               const CopyLabel& label) = 0;
+                                const CopyLabel& label) = 0;
 
   /// Queues dst.copy_(src) on the host-to-device stream, after the compute
   /// stream's work so far (`dst` may reuse memory compute just freed).
   virtual EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
-                                 const CopyLabel& label) = 0;
+                                  const CopyLabel& label) = 0;
 
   /// Makes the compute stream wait for `event`. Returns the nanoseconds the
   /// calling thread itself blocked: 0 where the wait is queued on the device.

@@ -35,9 +35,9 @@ class SimulatedRuntime final : public Runtime {
   bool supports(c10::Device device) const override;
   at::Tensor allocate_host(std::size_t nbytes) override;
   EventPtr copy_to_host(const at::Tensor& src, const at::Tensor& dst,
-                       const CopyLabel& label) override;
+                        const CopyLabel& label) override;
   EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
-                         const CopyLabel& label) override;
+                          const CopyLabel& label) override;
   std::int64_t compute_wait(const EventPtr& event) override;
 
   const SimulatedLink& link() const { return link_; }

@@ -27,7 +27,9 @@ std::optional<Trace> load(const std::string& file, std::ostream& err) {
   }
 }
 
-std::string text(const char* field, std::size_t size) { return std::string(field, strnlen(field, size)); }
+std::string text(const char* field, std::size_t size) {
+  return std::string(field, strnlen(field, size));
+}
 
 std::string bytes(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -116,7 +118,8 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
       << std::setw(7) << "pref" << std::setw(7) << "reuse" << std::setw(10) << "D2H ms"
       << std::setw(8) << "GB/s" << std::setw(10) << "H2D ms" << std::setw(8) << "GB/s"
       << std::setw(9) << "overlap" << std::setw(8) << "stalls" << std::setw(10) << "stall ms"
-      << std::setw(7) << "freed" << std::setw(9) << "deferred" << std::setw(6) << "kept" << "\n";
+      << std::setw(7) << "freed" << std::setw(9) << "deferred" << std::setw(6) << "kept"
+      << "\n";
   auto row = [&](const trace::LayerSummary& l) {
     std::ostringstream overlap;
     overlap << std::fixed << std::setprecision(0) << 100 * l.overlap_fraction() << "%";
@@ -128,9 +131,9 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
         << l.tensors_out << std::setw(11) << bytes(static_cast<double>(l.bytes_out)) << std::setw(6)
         << l.tensors_in << std::setw(7) << l.prefetched << std::setw(7) << l.reused << std::setw(10)
         << ms(l.d2h_ns) << std::setw(8) << d2h_bw.str() << std::setw(10) << ms(l.h2d_ns)
-        << std::setw(8) << h2d_bw.str() << std::setw(9) << overlap.str() << std::setw(8)
-        << l.stalls << std::setw(10) << ms(l.stall_ns) << std::setw(7) << l.freed << std::setw(9)
-        << l.deferred << std::setw(6) << l.kept << "\n";
+        << std::setw(8) << h2d_bw.str() << std::setw(9) << overlap.str() << std::setw(8) << l.stalls
+        << std::setw(10) << ms(l.stall_ns) << std::setw(7) << l.freed << std::setw(9) << l.deferred
+        << std::setw(6) << l.kept << "\n";
   };
   for (const trace::LayerSummary& tag : s.tags) {
     for (const trace::LayerSummary& l : s.layers) {
@@ -183,7 +186,8 @@ int check(const std::string& file, std::ostream& out, std::ostream& err) {
     out << file << ": all ordering rules hold over " << t->events().size() << " events\n";
     return kOk;
   }
-  for (const trace::Violation& v : found) out << file << ": " << v.rule << ": " << v.message << "\n";
+  for (const trace::Violation& v : found)
+    out << file << ": " << v.rule << ": " << v.message << "\n";
   out << file << ": " << found.size() << " rule violation" << (found.size() == 1 ? "" : "s")
       << "\n";
   return kFound;

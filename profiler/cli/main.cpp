@@ -20,12 +20,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string file, other, format, output;
 
-  CLI::App* info = app.add_subcommand("info", "Header, counts, duration, and what was lost if cut short");
+  CLI::App* info =
+      app.add_subcommand("info", "Header, counts, duration, and what was lost if cut short");
   info->add_option("FILE", file, "a .tswap log")->required();
 
   CLI::App* summary =
-      app.add_subcommand("summary", "Per tag and layer: bytes swapped, copy time and bandwidth, "
-                                    "overlap with compute, stalls, deferred releases");
+      app.add_subcommand("summary",
+                         "Per tag and layer: bytes swapped, copy time and bandwidth, "
+                         "overlap with compute, stalls, deferred releases");
   summary->add_option("FILE", file, "a .tswap log")->required();
 
   CLI::App* exporter = app.add_subcommand(
@@ -40,8 +42,8 @@ int main(int argc, char** argv) {
       "check", "Check the ordering rules of the swap schedule; exit 1 if any is broken");
   checker->add_option("FILE", file, "a .tswap log")->required();
 
-  CLI::App* differ =
-      app.add_subcommand("diff", "Compare two logs' event orders (times ignored); exit 1 if they differ");
+  CLI::App* differ = app.add_subcommand(
+      "diff", "Compare two logs' event orders (times ignored); exit 1 if they differ");
   differ->add_option("A", file, "a .tswap log")->required();
   differ->add_option("B", other, "another .tswap log")->required();
 

@@ -32,12 +32,18 @@ std::atomic<bool> g_nvtx_wanted{[] {
 
 }  // namespace
 
-void set_nvtx_enabled(bool enabled) { g_nvtx_wanted.store(enabled); }
-bool nvtx_enabled() { return g_nvtx_wanted.load() && nvtx_compiled_in(); }
+void set_nvtx_enabled(bool enabled) {
+  g_nvtx_wanted.store(enabled);
+}
+bool nvtx_enabled() {
+  return g_nvtx_wanted.load() && nvtx_compiled_in();
+}
 
 #if TSWAP_HAVE_NVTX
 
-bool nvtx_compiled_in() { return true; }
+bool nvtx_compiled_in() {
+  return true;
+}
 
 namespace {
 
@@ -61,10 +67,9 @@ struct Nvtx {
     std::lock_guard<std::mutex> lock(mu);
     auto& handle = messages[{static_cast<int>(kind), tag, layer}];
     if (handle == nullptr) {
-      const std::string text =
-          std::string(trace::to_string(kind)) + " " +
-          detail::StringRegistry::get().name(trace::StringKind::tag, tag) + " L" +
-          std::to_string(layer);
+      const std::string text = std::string(trace::to_string(kind)) + " " +
+                               detail::StringRegistry::get().name(trace::StringKind::tag, tag) +
+                               " L" + std::to_string(layer);
       handle = nvtxDomainRegisterStringA(domain, text.c_str());
     }
     return handle;
@@ -116,7 +121,9 @@ void nvtx_name_this_thread(const char* name) {
 
 #else  // no NVTX headers at build time
 
-bool nvtx_compiled_in() { return false; }
+bool nvtx_compiled_in() {
+  return false;
+}
 bool nvtx_push(trace::EventKind, std::uint16_t, std::uint16_t, std::uint64_t) noexcept {
   return false;
 }

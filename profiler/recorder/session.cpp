@@ -47,12 +47,12 @@ struct Session {
   std::thread writer;
   std::mutex mu;
   std::condition_variable wake;
-  bool stopping = false;         // guarded by mu
+  bool stopping = false;  // guarded by mu
   std::size_t strings_cursor = 0;
   std::atomic<std::uint64_t> records_written{0};
   std::atomic<std::uint64_t> dropped_by_finished{0};  // by threads whose buffers are gone
-  bool failed = false;           // writer thread only
-  std::vector<trace::Record> scratch;  // writer thread only
+  bool failed = false;                                // writer thread only
+  std::vector<trace::Record> scratch;                 // writer thread only
 };
 
 /// Process-wide recorder state. Leaked on purpose: threads record during
@@ -94,8 +94,8 @@ ThreadBuffer* register_thread() noexcept {
     const std::string name = t_slot.name.empty() ? current_thread_name() : t_slot.name;
     const std::uint32_t id = StringRegistry::get().add_thread(name);
     Recorder& r = recorder();
-    auto buffer = std::make_shared<ThreadBuffer>(static_cast<std::uint16_t>(std::min<std::uint32_t>(id, 0xffff)),
-                                                 r.buffer_records.load());
+    auto buffer = std::make_shared<ThreadBuffer>(
+        static_cast<std::uint16_t>(std::min<std::uint32_t>(id, 0xffff)), r.buffer_records.load());
     {
       std::lock_guard<std::mutex> lock(r.mu);
       r.buffers.push_back(buffer);
@@ -179,10 +179,10 @@ void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64
   h.record_bytes = sizeof(trace::Record);
   h.pid = static_cast<std::uint32_t>(::getpid());
   h.monotonic_start_ns = static_cast<std::uint64_t>(start_ns);
-  h.wall_start_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  h.wall_start_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   std::snprintf(h.clock, sizeof h.clock, "%s", "CLOCK_MONOTONIC");
   std::snprintf(h.process, sizeof h.process, "%s", program_invocation_short_name);
   ::gethostname(h.host, sizeof h.host - 1);
@@ -267,7 +267,9 @@ void stop_session() {
   r.session.reset();
 }
 
-bool session_active() { return recording(); }
+bool session_active() {
+  return recording();
+}
 
 SessionStats session_stats() {
   detail::Recorder& r = recorder();

@@ -23,12 +23,15 @@ std::string temporary_log_path() {
 
 class OrderingRulesMatcher : public ::testing::MatcherInterface<const trace::Trace&> {
  public:
-  bool MatchAndExplain(const trace::Trace& log, ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(const trace::Trace& log,
+                       ::testing::MatchResultListener* listener) const override {
     const std::vector<trace::Violation> found = trace::check_invariants(log);
     for (const trace::Violation& v : found) *listener << "\n  " << v.rule << ": " << v.message;
     return found.empty();
   }
-  void DescribeTo(std::ostream* os) const override { *os << "satisfies the swap schedule's ordering rules"; }
+  void DescribeTo(std::ostream* os) const override {
+    *os << "satisfies the swap schedule's ordering rules";
+  }
   void DescribeNegationTo(std::ostream* os) const override { *os << "breaks an ordering rule"; }
 };
 
@@ -36,7 +39,8 @@ class GoldenOrderMatcher : public ::testing::MatcherInterface<const trace::Trace
  public:
   explicit GoldenOrderMatcher(std::string path) : path_(std::move(path)) {}
 
-  bool MatchAndExplain(const trace::Trace& log, ::testing::MatchResultListener* listener) const override {
+  bool MatchAndExplain(const trace::Trace& log,
+                       ::testing::MatchResultListener* listener) const override {
     const std::vector<std::string> got = trace::event_order(log);
     const char* update = std::getenv("TSWAP_UPDATE_GOLDEN");
     if (update != nullptr && std::string(update) == "1") {
@@ -75,7 +79,9 @@ class GoldenOrderMatcher : public ::testing::MatcherInterface<const trace::Trace
 
 }  // namespace
 
-RecordedRun::RecordedRun() : path_(temporary_log_path()) { profiler::start_session(path_); }
+RecordedRun::RecordedRun() : path_(temporary_log_path()) {
+  profiler::start_session(path_);
+}
 
 RecordedRun::~RecordedRun() {
   if (!stopped_) profiler::stop_session();

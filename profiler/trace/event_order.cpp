@@ -12,11 +12,17 @@ std::string line_of(const Trace& t, const Event& e) {
   out << to_string(e.event_kind());
   if (e.tag != 0) out << " " << t.tag(e.tag) << " L" << e.layer;
   switch (e.event_kind()) {
-    case EventKind::step_begin: out << " step " << e.step; return out.str();
+    case EventKind::step_begin:
+      out << " step " << e.step;
+      return out.str();
     case EventKind::layer_enter:
-    case EventKind::layer_exit: return out.str();
-    case EventKind::kept: out << " " << to_string(static_cast<KeepReason>(e.reason)); return out.str();
-    default: break;
+    case EventKind::layer_exit:
+      return out.str();
+    case EventKind::kept:
+      out << " " << to_string(static_cast<KeepReason>(e.reason));
+      return out.str();
+    default:
+      break;
   }
   out << " #" << e.index << " step " << e.step;
   if (e.event_kind() == EventKind::release) {
@@ -33,12 +39,17 @@ std::string describe(const Trace& t, const Event& e) {
   out.precision(6);
   out << std::fixed << static_cast<double>(e.host_ns) / 1e6 << " ms " << line_of(t, e);
   switch (e.event_kind()) {
-    case EventKind::stall: out << " waited " << static_cast<double>(e.value) / 1e3 << " us"; break;
+    case EventKind::stall:
+      out << " waited " << static_cast<double>(e.value) / 1e3 << " us";
+      break;
     case EventKind::unpack:
     case EventKind::step_begin:
     case EventKind::layer_enter:
-    case EventKind::layer_exit: break;
-    default: out << " (" << e.value << " bytes)"; break;
+    case EventKind::layer_exit:
+      break;
+    default:
+      out << " (" << e.value << " bytes)";
+      break;
   }
   if (e.stream != 0) out << " on " << t.stream(e.stream);
   out << " [" << t.thread(e.thread) << "]";
@@ -52,7 +63,8 @@ std::vector<std::string> event_order(const Trace& t) {
     if (e.event_kind() != EventKind::stall) by_thread[e.thread].push_back(&e);
   }
   std::vector<std::pair<std::string, const std::vector<const Event*>*>> threads;
-  for (const auto& [id, events] : by_thread) threads.emplace_back(std::string(t.thread(id)), &events);
+  for (const auto& [id, events] : by_thread)
+    threads.emplace_back(std::string(t.thread(id)), &events);
   std::stable_sort(threads.begin(), threads.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
     return a.second->front()->host_ns < b.second->front()->host_ns;

@@ -85,11 +85,17 @@ void export_chrome(const Trace& t, std::ostream& out) {
   auto thread_track = [](std::uint32_t id) { return 1000 + static_cast<int>(id); };
   json events = json::array();
   for (const auto& [id, name] : t.streams()) {
-    events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", stream_track(id)},
+    events.push_back({{"ph", "M"},
+                      {"name", "thread_name"},
+                      {"pid", pid},
+                      {"tid", stream_track(id)},
                       {"args", {{"name", "stream " + name}}}});
   }
   for (const auto& [id, name] : t.threads()) {
-    events.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", thread_track(id)},
+    events.push_back({{"ph", "M"},
+                      {"name", "thread_name"},
+                      {"pid", pid},
+                      {"tid", thread_track(id)},
                       {"args", {{"name", "thread " + name}}}});
   }
   std::unordered_map<detail::SwapKey, const Event*, detail::SwapKeyHash> started_out, started_in;
@@ -99,11 +105,18 @@ void export_chrome(const Trace& t, std::ostream& out) {
     const std::string label = std::string(to_string(e.event_kind())) + " " +
                               std::string(t.tag(e.tag)) + " L" + std::to_string(e.layer) + " #" +
                               std::to_string(e.index);
-    json args = {{"tag", std::string(t.tag(e.tag))}, {"layer", e.layer}, {"index", e.index},
-                 {"step", e.step},                   {"value", e.value}};
+    json args = {{"tag", std::string(t.tag(e.tag))},
+                 {"layer", e.layer},
+                 {"index", e.index},
+                 {"step", e.step},
+                 {"value", e.value}};
     switch (e.event_kind()) {
-      case EventKind::d2h_start: started_out[key] = &e; continue;
-      case EventKind::h2d_start: started_in[key] = &e; continue;
+      case EventKind::d2h_start:
+        started_out[key] = &e;
+        continue;
+      case EventKind::h2d_start:
+        started_in[key] = &e;
+        continue;
       case EventKind::d2h_done:
       case EventKind::h2d_done: {
         auto& started = e.event_kind() == EventKind::d2h_done ? started_out : started_in;
@@ -123,33 +136,47 @@ void export_chrome(const Trace& t, std::ostream& out) {
         continue;
       }
       case EventKind::stall:
-        events.push_back({{"ph", "X"}, {"name", label}, {"cat", "stall"}, {"pid", pid},
+        events.push_back({{"ph", "X"},
+                          {"name", label},
+                          {"cat", "stall"},
+                          {"pid", pid},
                           {"tid", thread_track(e.thread)},
                           {"ts", us(e.host_ns >= e.value ? e.host_ns - e.value : 0)},
-                          {"dur", us(e.value)}, {"args", args}});
+                          {"dur", us(e.value)},
+                          {"args", args}});
         continue;
       case EventKind::layer_enter:
       case EventKind::layer_exit:
         events.push_back({{"ph", e.event_kind() == EventKind::layer_enter ? "B" : "E"},
                           {"name", std::string(t.tag(e.tag)) + " L" + std::to_string(e.layer)},
-                          {"cat", "layer"}, {"pid", pid}, {"tid", thread_track(e.thread)},
+                          {"cat", "layer"},
+                          {"pid", pid},
+                          {"tid", thread_track(e.thread)},
                           {"ts", us(e.host_ns)}});
         continue;
-      default: break;
+      default:
+        break;
     }
     const std::int64_t delta = resident_delta(e);
     resident += delta;
-    events.push_back({{"ph", "i"}, {"s", "t"}, {"name", label}, {"cat", to_string(e.event_kind())},
-                      {"pid", pid}, {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
-                      {"ts", us(e.host_ns)}, {"args", args}});
+    events.push_back({{"ph", "i"},
+                      {"s", "t"},
+                      {"name", label},
+                      {"cat", to_string(e.event_kind())},
+                      {"pid", pid},
+                      {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
+                      {"ts", us(e.host_ns)},
+                      {"args", args}});
     if (delta != 0) {
-      events.push_back({{"ph", "C"}, {"name", "resident bytes"}, {"pid", pid},
-                        {"ts", us(e.host_ns)}, {"args", {{"bytes", resident}}}});
+      events.push_back({{"ph", "C"},
+                        {"name", "resident bytes"},
+                        {"pid", pid},
+                        {"ts", us(e.host_ns)},
+                        {"args", {{"bytes", resident}}}});
     }
   }
-  json doc = {{"traceEvents", std::move(events)},
-              {"displayTimeUnit", "ns"},
-              {"otherData", header_json(t)}};
+  json doc = {
+      {"traceEvents", std::move(events)}, {"displayTimeUnit", "ns"}, {"otherData", header_json(t)}};
   out << doc.dump() << "\n";
 }
 
@@ -166,9 +193,15 @@ bool parse_export_format(const std::string& name, ExportFormat& format) {
 
 void export_trace(const Trace& trace, ExportFormat format, std::ostream& out) {
   switch (format) {
-    case ExportFormat::jsonl: export_jsonl(trace, out); break;
-    case ExportFormat::csv: export_csv(trace, out); break;
-    case ExportFormat::chrome: export_chrome(trace, out); break;
+    case ExportFormat::jsonl:
+      export_jsonl(trace, out);
+      break;
+    case ExportFormat::csv:
+      export_csv(trace, out);
+      break;
+    case ExportFormat::chrome:
+      export_chrome(trace, out);
+      break;
   }
 }
 

@@ -20,45 +20,72 @@ std::uint64_t checksum(const void* data, std::size_t bytes) {
 
 const char* to_string(EventKind kind) {
   switch (kind) {
-    case EventKind::step_begin: return "step_begin";
-    case EventKind::layer_enter: return "layer_enter";
-    case EventKind::layer_exit: return "layer_exit";
-    case EventKind::kept: return "kept";
-    case EventKind::d2h_queued: return "d2h_queued";
-    case EventKind::d2h_start: return "d2h_start";
-    case EventKind::d2h_done: return "d2h_done";
-    case EventKind::release: return "release";
-    case EventKind::h2d_queued: return "h2d_queued";
-    case EventKind::h2d_start: return "h2d_start";
-    case EventKind::h2d_done: return "h2d_done";
-    case EventKind::reuse: return "reuse";
-    case EventKind::stall: return "stall";
-    case EventKind::unpack: return "unpack";
-    case EventKind::swap_created: return "swap_created";
-    case EventKind::swap_destroyed: return "swap_destroyed";
+    case EventKind::step_begin:
+      return "step_begin";
+    case EventKind::layer_enter:
+      return "layer_enter";
+    case EventKind::layer_exit:
+      return "layer_exit";
+    case EventKind::kept:
+      return "kept";
+    case EventKind::d2h_queued:
+      return "d2h_queued";
+    case EventKind::d2h_start:
+      return "d2h_start";
+    case EventKind::d2h_done:
+      return "d2h_done";
+    case EventKind::release:
+      return "release";
+    case EventKind::h2d_queued:
+      return "h2d_queued";
+    case EventKind::h2d_start:
+      return "h2d_start";
+    case EventKind::h2d_done:
+      return "h2d_done";
+    case EventKind::reuse:
+      return "reuse";
+    case EventKind::stall:
+      return "stall";
+    case EventKind::unpack:
+      return "unpack";
+    case EventKind::swap_created:
+      return "swap_created";
+    case EventKind::swap_destroyed:
+      return "swap_destroyed";
   }
   return "unknown";
 }
 
 const char* to_string(KeepReason reason) {
   switch (reason) {
-    case KeepReason::none: return "swapped";
-    case KeepReason::not_dense: return "not a dense strided tensor";
-    case KeepReason::no_storage: return "no storage";
-    case KeepReason::empty: return "empty";
-    case KeepReason::parameter: return "parameter";
-    case KeepReason::view_of_parameter: return "view of a parameter";
-    case KeepReason::no_runtime: return "no runtime for its device";
-    case KeepReason::min_bytes: return "below min_bytes";
-    case KeepReason::predicate: return "rejected by the predicate";
+    case KeepReason::none:
+      return "swapped";
+    case KeepReason::not_dense:
+      return "not a dense strided tensor";
+    case KeepReason::no_storage:
+      return "no storage";
+    case KeepReason::empty:
+      return "empty";
+    case KeepReason::parameter:
+      return "parameter";
+    case KeepReason::view_of_parameter:
+      return "view of a parameter";
+    case KeepReason::no_runtime:
+      return "no runtime for its device";
+    case KeepReason::min_bytes:
+      return "below min_bytes";
+    case KeepReason::predicate:
+      return "rejected by the predicate";
   }
   return "unknown";
 }
 
 const char* to_string(ReleaseReason reason) {
   switch (reason) {
-    case ReleaseReason::freed: return "freed";
-    case ReleaseReason::deferred_held: return "deferred: held elsewhere";
+    case ReleaseReason::freed:
+      return "freed";
+    case ReleaseReason::deferred_held:
+      return "deferred: held elsewhere";
   }
   return "unknown";
 }

@@ -17,13 +17,14 @@ struct SwapLife {
   const Event* d2h_done = nullptr;
   const Event* release = nullptr;
   const Event* h2d_done = nullptr;
-  std::vector<const Event*> back;    // h2d_queued and reuse
+  std::vector<const Event*> back;  // h2d_queued and reuse
   std::vector<const Event*> unpacks;
 };
 
 std::string where(const Trace& t, const Event& e) {
   std::ostringstream out;
-  out << "'" << t.tag(e.tag) << "' step " << e.step << " layer " << e.layer << " tensor " << e.index;
+  out << "'" << t.tag(e.tag) << "' step " << e.step << " layer " << e.layer << " tensor "
+      << e.index;
   return out.str();
 }
 
@@ -59,14 +60,22 @@ class Checker {
           lives_[key].d2h_queued = &e;
           out_order_[{e.tag, e.step}].push_back(&e);
           break;
-        case EventKind::d2h_done: lives_[key].d2h_done = &e; break;
-        case EventKind::release: lives_[key].release = &e; break;
+        case EventKind::d2h_done:
+          lives_[key].d2h_done = &e;
+          break;
+        case EventKind::release:
+          lives_[key].release = &e;
+          break;
         case EventKind::h2d_queued:
           lives_[key].back.push_back(&e);
           in_order_[{e.tag, e.step}].push_back(&e);
           break;
-        case EventKind::reuse: lives_[key].back.push_back(&e); break;
-        case EventKind::h2d_done: lives_[key].h2d_done = &e; break;
+        case EventKind::reuse:
+          lives_[key].back.push_back(&e);
+          break;
+        case EventKind::h2d_done:
+          lives_[key].h2d_done = &e;
+          break;
         case EventKind::unpack: {
           lives_[key].unpacks.push_back(&e);
           auto& first = first_unpack_[{e.tag, e.step}];
@@ -74,7 +83,8 @@ class Checker {
           if (first[e.layer] == nullptr) first[e.layer] = &e;
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -158,12 +168,15 @@ class Checker {
   const Trace& t_;
   std::vector<Violation> found_;
   std::unordered_map<SwapKey, SwapLife, detail::SwapKeyHash> lives_;
-  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_, in_order_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_,
+      in_order_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> first_unpack_;
 };
 
 }  // namespace
 
-std::vector<Violation> check_invariants(const Trace& trace) { return Checker(trace).run(); }
+std::vector<Violation> check_invariants(const Trace& trace) {
+  return Checker(trace).run();
+}
 
 }  // namespace tswap::trace

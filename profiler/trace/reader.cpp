@@ -13,11 +13,16 @@ namespace tswap::trace {
 
 const char* to_string(TraceError::Kind kind) {
   switch (kind) {
-    case TraceError::Kind::cannot_open: return "cannot open";
-    case TraceError::Kind::empty: return "empty file";
-    case TraceError::Kind::not_a_log: return "not a tensorswap log";
-    case TraceError::Kind::unsupported_version: return "unsupported format version";
-    case TraceError::Kind::corrupt: return "corrupt log";
+    case TraceError::Kind::cannot_open:
+      return "cannot open";
+    case TraceError::Kind::empty:
+      return "empty file";
+    case TraceError::Kind::not_a_log:
+      return "not a tensorswap log";
+    case TraceError::Kind::unsupported_version:
+      return "unsupported format version";
+    case TraceError::Kind::corrupt:
+      return "corrupt log";
   }
   return "error";
 }
@@ -35,10 +40,10 @@ std::string describe(TraceError::Kind kind, const std::string& file, std::uint64
   return out.str();
 }
 
-
 }  // namespace
 
-TraceError::TraceError(Kind kind, std::string file, std::uint64_t offset, const std::string& problem)
+TraceError::TraceError(Kind kind, std::string file, std::uint64_t offset,
+                       const std::string& problem)
     : std::runtime_error(describe(kind, file, offset, problem)),
       kind_(kind),
       file_(std::move(file)),
@@ -123,8 +128,8 @@ class Parser {
         break;
       }
       if (checksum(data_ + payload, chunk.payload_bytes) != chunk.checksum) {
-        fail(TraceError::Kind::corrupt, offset, "chunk " + std::to_string(chunk.sequence) +
-                                                    " fails its checksum");
+        fail(TraceError::Kind::corrupt, offset,
+             "chunk " + std::to_string(chunk.sequence) + " fails its checksum");
       }
       if (chunk.sequence != expected_sequence) {
         fail(TraceError::Kind::corrupt, offset,
@@ -133,10 +138,17 @@ class Parser {
       }
       ++expected_sequence;
       switch (static_cast<ChunkType>(chunk.type)) {
-        case ChunkType::strings: read_strings(t, chunk, payload); break;
-        case ChunkType::records: read_records(t, chunk, payload); break;
-        case ChunkType::end: read_end(t, chunk, payload); break;
-        default: break;  // a newer writer's chunk type: skip it
+        case ChunkType::strings:
+          read_strings(t, chunk, payload);
+          break;
+        case ChunkType::records:
+          read_records(t, chunk, payload);
+          break;
+        case ChunkType::end:
+          read_end(t, chunk, payload);
+          break;
+        default:
+          break;  // a newer writer's chunk type: skip it
       }
       offset = payload + chunk.payload_bytes;
       t.completeness_.bytes_read = offset;
@@ -206,10 +218,17 @@ class Parser {
       std::string text(reinterpret_cast<const char*>(data_ + at), e.length);
       at += padded;
       switch (static_cast<StringKind>(e.kind)) {
-        case StringKind::tag: t.tags_[e.id] = std::move(text); break;
-        case StringKind::stream: t.streams_[e.id] = std::move(text); break;
-        case StringKind::thread: t.threads_[e.id] = std::move(text); break;
-        default: fail(TraceError::Kind::corrupt, at, "unknown string kind " + std::to_string(e.kind));
+        case StringKind::tag:
+          t.tags_[e.id] = std::move(text);
+          break;
+        case StringKind::stream:
+          t.streams_[e.id] = std::move(text);
+          break;
+        case StringKind::thread:
+          t.threads_[e.id] = std::move(text);
+          break;
+        default:
+          fail(TraceError::Kind::corrupt, at, "unknown string kind " + std::to_string(e.kind));
       }
     }
   }

@@ -41,15 +41,22 @@ std::int64_t resident_delta(const Event& e) {
   switch (e.event_kind()) {
     case EventKind::swap_created:
     case EventKind::h2d_queued:
-    case EventKind::reuse: return bytes;
+    case EventKind::reuse:
+      return bytes;
     case EventKind::release:
-    case EventKind::swap_destroyed: return -bytes;
-    default: return 0;
+    case EventKind::swap_destroyed:
+      return -bytes;
+    default:
+      return 0;
   }
 }
 
-double LayerSummary::d2h_gb_per_s() const { return gb_per_s(bytes_out, d2h_ns); }
-double LayerSummary::h2d_gb_per_s() const { return gb_per_s(bytes_in, h2d_ns); }
+double LayerSummary::d2h_gb_per_s() const {
+  return gb_per_s(bytes_out, d2h_ns);
+}
+double LayerSummary::h2d_gb_per_s() const {
+  return gb_per_s(bytes_in, h2d_ns);
+}
 double LayerSummary::overlap_fraction() const {
   const std::uint64_t copy = d2h_ns + h2d_ns;
   return copy == 0 ? 1.0 : static_cast<double>(overlap_ns) / static_cast<double>(copy);
@@ -69,8 +76,12 @@ Summary summarize(const Trace& trace) {
   for (const Event& e : trace.events()) {
     const detail::SwapKey key = detail::SwapKey::of(e);
     switch (e.event_kind()) {
-      case EventKind::step_begin: ++s.steps; break;
-      case EventKind::kept: ++layer_of(e).kept; break;
+      case EventKind::step_begin:
+        ++s.steps;
+        break;
+      case EventKind::kept:
+        ++layer_of(e).kept;
+        break;
       case EventKind::d2h_queued: {
         LayerSummary& l = layer_of(e);
         ++l.tensors_out;
@@ -84,7 +95,9 @@ Summary summarize(const Trace& trace) {
         if (e.flags & kFlagPrefetch) ++l.prefetched;
         break;
       }
-      case EventKind::reuse: ++layer_of(e).reused; break;
+      case EventKind::reuse:
+        ++layer_of(e).reused;
+        break;
       case EventKind::release:
         if (e.reason == static_cast<std::uint8_t>(ReleaseReason::freed)) {
           ++layer_of(e).freed;
@@ -92,10 +105,18 @@ Summary summarize(const Trace& trace) {
           ++layer_of(e).deferred;
         }
         break;
-      case EventKind::d2h_start: out[key].start = e.host_ns, out[key].started = true; break;
-      case EventKind::d2h_done: out[key].done = e.host_ns, out[key].finished = true; break;
-      case EventKind::h2d_start: in[key].start = e.host_ns, in[key].started = true; break;
-      case EventKind::h2d_done: in[key].done = e.host_ns, in[key].finished = true; break;
+      case EventKind::d2h_start:
+        out[key].start = e.host_ns, out[key].started = true;
+        break;
+      case EventKind::d2h_done:
+        out[key].done = e.host_ns, out[key].finished = true;
+        break;
+      case EventKind::h2d_start:
+        in[key].start = e.host_ns, in[key].started = true;
+        break;
+      case EventKind::h2d_done:
+        in[key].done = e.host_ns, in[key].finished = true;
+        break;
       case EventKind::stall: {
         LayerSummary& l = layer_of(e);
         ++l.stalls;
@@ -103,7 +124,8 @@ Summary summarize(const Trace& trace) {
         ((e.flags & kFlagWaitH2D) ? in : out)[key].stalled += e.value;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   // Copy time and overlap per layer, from the copies that were timed.

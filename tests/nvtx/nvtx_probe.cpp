@@ -19,7 +19,9 @@ void add(NvtxCall call) {
   g_calls.push_back(std::move(call));
 }
 
-std::uint64_t tid() { return static_cast<std::uint64_t>(::gettid()); }
+std::uint64_t tid() {
+  return static_cast<std::uint64_t>(::gettid());
+}
 
 nvtxDomainHandle_t NVTX_API domain_create(const char* name) {
   add({NvtxCall::domain_created, tid(), name});
@@ -61,7 +63,8 @@ void NVTX_API name_os_thread(uint32_t thread, const char* name) {
 
 template <class F>
 void install(NvtxFunctionTable table, unsigned int size, unsigned int slot, F* fn) {
-  if (slot < size && table[slot] != nullptr) *table[slot] = reinterpret_cast<NvtxFunctionPointer>(fn);
+  if (slot < size && table[slot] != nullptr)
+    *table[slot] = reinterpret_cast<NvtxFunctionPointer>(fn);
 }
 
 }  // namespace
@@ -71,7 +74,9 @@ std::vector<NvtxCall> nvtx_calls() {
   return g_calls;
 }
 
-bool nvtx_probe_attached() { return g_attached; }
+bool nvtx_probe_attached() {
+  return g_attached;
+}
 
 }  // namespace tswap_test
 

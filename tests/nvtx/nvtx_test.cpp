@@ -73,7 +73,8 @@ TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
   std::map<std::uint64_t, std::string> thread_names;
   for (const NvtxCall& c : calls) {
     if (c.type == NvtxCall::domain_created) domains.push_back(c.text);
-    if (c.type == NvtxCall::category_named) categories.push_back(std::to_string(c.category) + " " + c.text);
+    if (c.type == NvtxCall::category_named)
+      categories.push_back(std::to_string(c.category) + " " + c.text);
     if (c.type == NvtxCall::thread_named) thread_names[c.thread] = c.text;
   }
   EXPECT_THAT(domains, ::testing::ElementsAre("tensorswap"));
@@ -103,7 +104,8 @@ TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
       case tswap::trace::EventKind::h2d_start:
         EXPECT_EQ(thread_names[r.thread], "tswap-sim-h2d");
         break;
-      default: break;
+      default:
+        break;
     }
   }
   EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::layer_enter)], layers * steps);

@@ -11,12 +11,12 @@
 namespace tswap_test {
 namespace {
 
-using tswap::trace::EventKind;
-using tswap::trace::kFlagPrefetch;
-using tswap::trace::Violation;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
+using tswap::trace::EventKind;
+using tswap::trace::kFlagPrefetch;
+using tswap::trace::Violation;
 
 constexpr std::uint8_t kFreed = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::freed);
 
@@ -34,7 +34,8 @@ struct Schedule {
         rec(EventKind::release, release, 0, 0, 64, 0, 0, kFreed),
         rec(EventKind::unpack, 60, 1, 0),
     };
-    if (back) main.push_back(rec(EventKind::h2d_queued, prefetch, h2d_layer, 0, 64, 2, kFlagPrefetch));
+    if (back)
+      main.push_back(rec(EventKind::h2d_queued, prefetch, h2d_layer, 0, 64, 2, kFlagPrefetch));
     main.push_back(rec(EventKind::unpack, use0, 0, 0));
     std::vector<tswap::trace::Record> copier = {rec(EventKind::d2h_start, 20, 0, 0, 64, 1),
                                                 rec(EventKind::d2h_done, d2h_done, 0, 0, 64, 1)};
@@ -63,8 +64,9 @@ TEST(OrderingRules, ReleaseBeforeTheCopyOutEnds) {
   s.release = 25;  // the copy ends at 30
   const auto found = tswap::trace::check_invariants(s.build());
   ASSERT_THAT(rules(found), ElementsAre("release-after-copy"));
-  EXPECT_THAT(found[0].message, HasSubstr("release of 'model.layer.*' step 1 layer 0 tensor 0 at "
-                                          "0.000025 ms precedes the end of its copy out at 0.000030 ms"));
+  EXPECT_THAT(found[0].message,
+              HasSubstr("release of 'model.layer.*' step 1 layer 0 tensor 0 at "
+                        "0.000025 ms precedes the end of its copy out at 0.000030 ms"));
 }
 
 TEST(OrderingRules, UseBeforeTheCopyBackEnds) {
@@ -97,7 +99,8 @@ TEST(OrderingRules, LayersSwapOutAscendingAndComeBackDescending) {
       1, {rec(EventKind::d2h_queued, 10, 1, 0, 8, 1), rec(EventKind::d2h_queued, 20, 0, 0, 8, 1),
           rec(EventKind::h2d_queued, 30, 0, 0, 8, 2), rec(EventKind::h2d_queued, 40, 1, 0, 8, 2)});
   const auto found = tswap::trace::check_invariants(b.parse());
-  EXPECT_THAT(rules(found), ::testing::UnorderedElementsAre("swap-out-ascending", "swap-in-descending"));
+  EXPECT_THAT(rules(found),
+              ::testing::UnorderedElementsAre("swap-out-ascending", "swap-in-descending"));
 }
 
 TEST(OrderingRules, ComingBackTwiceIsReported) {
@@ -111,17 +114,19 @@ TEST(OrderingRules, ComingBackTwiceIsReported) {
 TEST(EventOrder, ListsEachThreadsEventsWithoutTimesOrStalls) {
   LogBuilder b;
   b.standard_names()
-      .records(2, {rec(EventKind::d2h_start, 20, 0, 3, 8, 1), rec(EventKind::d2h_done, 25, 0, 3, 8, 1)})
+      .records(
+          2, {rec(EventKind::d2h_start, 20, 0, 3, 8, 1), rec(EventKind::d2h_done, 25, 0, 3, 8, 1)})
       .records(1, {rec(EventKind::step_begin, 1, 0), rec(EventKind::d2h_queued, 10, 0, 3, 8, 1),
-                   rec(EventKind::stall, 30, 0, 3, 5), rec(EventKind::h2d_queued, 40, 0, 3, 8, 2, kFlagPrefetch),
+                   rec(EventKind::stall, 30, 0, 3, 5),
+                   rec(EventKind::h2d_queued, 40, 0, 3, 8, 2, kFlagPrefetch),
                    rec(EventKind::release, 50, 0, 3, 8, 0, 0, kFreed)});
-  EXPECT_THAT(tswap::trace::event_order(b.parse()),
-              ElementsAre("thread copier", "d2h_start model.layer.* L0 #3 step 1",
-                          "d2h_done model.layer.* L0 #3 step 1", "thread main",
-                          "step_begin model.layer.* L0 step 1",
-                          "d2h_queued model.layer.* L0 #3 step 1",
-                          "h2d_queued model.layer.* L0 #3 step 1 prefetch",
-                          "release model.layer.* L0 #3 step 1 freed"));
+  EXPECT_THAT(
+      tswap::trace::event_order(b.parse()),
+      ElementsAre("thread copier", "d2h_start model.layer.* L0 #3 step 1",
+                  "d2h_done model.layer.* L0 #3 step 1", "thread main",
+                  "step_begin model.layer.* L0 step 1", "d2h_queued model.layer.* L0 #3 step 1",
+                  "h2d_queued model.layer.* L0 #3 step 1 prefetch",
+                  "release model.layer.* L0 #3 step 1 freed"));
 }
 
 TEST(EventOrder, DiffFindsTheFirstDifferenceAndIgnoresTimes) {

@@ -15,10 +15,10 @@
 namespace tswap_test {
 namespace {
 
+using ::testing::HasSubstr;
 using tswap::trace::EventKind;
 using tswap::trace::Trace;
 using tswap::trace::TraceError;
-using ::testing::HasSubstr;
 
 LogBuilder small_log() {
   LogBuilder b;
@@ -136,7 +136,8 @@ TEST(Reader, ChunksOutOfSequenceAreCorrupt) {
   LogBuilder a = small_log();
   // Drop the strings chunk: the next chunk says 1 where 0 was expected.
   std::vector<std::uint8_t> bytes(a.bytes().begin(), a.bytes().begin() + 256);
-  bytes.insert(bytes.end(), a.bytes().begin() + static_cast<long>(a.chunk_offset(1)), a.bytes().end());
+  bytes.insert(bytes.end(), a.bytes().begin() + static_cast<long>(a.chunk_offset(1)),
+               a.bytes().end());
   EXPECT_THAT(parse_error(bytes).what(), HasSubstr("chunk number 1 where 0 was expected"));
 }
 
@@ -197,9 +198,11 @@ TEST(Reader, FilesThatCannotBeOpenedNameTheFile) {
 
 TEST(Reader, LoadsFromDiskWhatParseReadsFromMemory) {
   LogBuilder b = small_log();
-  const std::string path = (std::filesystem::temp_directory_path() / "tswap-reader-test.tswap").string();
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.bytes().data()),
-                                              static_cast<std::streamsize>(b.bytes().size()));
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "tswap-reader-test.tswap").string();
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.bytes().data()),
+             static_cast<std::streamsize>(b.bytes().size()));
   const Trace t = Trace::load(path);
   std::remove(path.c_str());
   EXPECT_EQ(t.path(), path);

@@ -19,9 +19,9 @@
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::HasSubstr;
 using tswap::trace::EventKind;
 using tswap::trace::Trace;
-using ::testing::HasSubstr;
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() /
@@ -61,8 +61,8 @@ TEST(Recorder, WhatIsEmittedIsWhatIsReadFieldByField) {
   const std::uint16_t tag = tswap::profiler::intern_tag("rec.roundtrip.*");
   const std::uint8_t stream = tswap::profiler::intern_stream("rec stream");
   for (std::uint32_t i = 0; i < 1000; ++i) {
-    tswap::profiler::emit(EventKind::d2h_queued, fields(tag, static_cast<std::uint16_t>(i % 7), i,
-                                                        1000000 + i, stream));
+    tswap::profiler::emit(EventKind::d2h_queued,
+                          fields(tag, static_cast<std::uint16_t>(i % 7), i, 1000000 + i, stream));
   }
   std::thread([&] {
     tswap::profiler::name_this_thread("rec-helper");
@@ -113,7 +113,7 @@ TEST(Recorder, NothingIsRecordedOutsideASession) {
   tswap::profiler::emit(EventKind::kept, fields(tag, 1, 0, 1));
   tswap::profiler::stop_session();
   tswap::profiler::emit(EventKind::kept, fields(tag, 2, 0, 1));  // after: dropped
-  tswap::profiler::stop_session();                                // a second stop: nothing
+  tswap::profiler::stop_session();                               // a second stop: nothing
   const Trace t = Trace::load(log.path);
   ASSERT_EQ(t.events().size(), 1u);
   EXPECT_EQ(t.events()[0].layer, 1);
@@ -159,7 +159,8 @@ TEST(Recorder, AFullThreadBufferDropsAndCountsNeverBlocks) {
   tswap::profiler::start_session(options);
   const std::uint16_t tag = tswap::profiler::intern_tag("rec.drops.*");
   std::thread([&] {
-    for (std::uint32_t i = 0; i < 100; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+    for (std::uint32_t i = 0; i < 100; ++i)
+      tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
   }).join();
   tswap::profiler::stop_session();
   const Trace t = Trace::load(log.path);
@@ -179,9 +180,11 @@ TEST(Recorder, AProcessThatDiesLeavesALogReadableUpToItsLastFlush) {
     options.flush_interval = 5ms;
     tswap::profiler::start_session(options);
     const std::uint16_t tag = tswap::profiler::intern_tag("rec.crash.*");
-    for (std::uint32_t i = 0; i < 500; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+    for (std::uint32_t i = 0; i < 500; ++i)
+      tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
     std::this_thread::sleep_for(200ms);  // flushed by now
-    for (std::uint32_t i = 500; i < 600; ++i) tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
+    for (std::uint32_t i = 500; i < 600; ++i)
+      tswap::profiler::emit(EventKind::kept, fields(tag, 0, i, 1));
     ::_exit(3);  // dies: no stop, no end chunk, no static destructors
   }
   int status = 0;

@@ -19,7 +19,8 @@ using tswap::trace::kFlagPrefetch;
 using tswap::trace::kFlagWaitH2D;
 
 constexpr std::uint8_t kFreed = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::freed);
-constexpr std::uint8_t kDeferred = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::deferred_held);
+constexpr std::uint8_t kDeferred =
+    static_cast<std::uint8_t>(tswap::trace::ReleaseReason::deferred_held);
 constexpr std::uint8_t kParameter = static_cast<std::uint8_t>(tswap::trace::KeepReason::parameter);
 
 /// Layer 0: two swaps out (1000 and 3000 bytes), one freed, one deferred;
@@ -28,8 +29,7 @@ constexpr std::uint8_t kParameter = static_cast<std::uint8_t>(tswap::trace::Keep
 tswap::trace::Trace sample() {
   LogBuilder b;
   b.standard_names()
-      .records(1, {rec(EventKind::step_begin, 1, 0),
-                   rec(EventKind::swap_created, 2, 0, 0, 1000),
+      .records(1, {rec(EventKind::step_begin, 1, 0), rec(EventKind::swap_created, 2, 0, 0, 1000),
                    rec(EventKind::swap_created, 3, 0, 1, 3000),
                    rec(EventKind::d2h_queued, 10, 0, 0, 1000, 1),
                    rec(EventKind::d2h_queued, 11, 0, 1, 3000, 1),
@@ -42,9 +42,9 @@ tswap::trace::Trace sample() {
                    rec(EventKind::swap_destroyed, 900, 0, 0, 1000),
                    rec(EventKind::swap_destroyed, 901, 0, 1, 3000)})
       .records(2, {rec(EventKind::d2h_start, 100, 0, 0, 1000, 1),
-                   rec(EventKind::d2h_done, 300, 0, 0, 1000, 1),      // 1000 B in 200 ns: 5 GB/s
+                   rec(EventKind::d2h_done, 300, 0, 0, 1000, 1),  // 1000 B in 200 ns: 5 GB/s
                    rec(EventKind::d2h_start, 300, 0, 1, 3000, 1),
-                   rec(EventKind::d2h_done, 400, 0, 1, 3000, 1),      // 3000 B in 100 ns
+                   rec(EventKind::d2h_done, 400, 0, 1, 3000, 1),  // 3000 B in 100 ns
                    rec(EventKind::h2d_start, 650, 0, 0, 1000, 2, kFlagPrefetch),
                    rec(EventKind::h2d_done, 750, 0, 0, 1000, 2, kFlagPrefetch)})
       .end(19);

@@ -15,12 +15,12 @@ namespace tswap::profiler {
 
 /// Everything of a record but its kind and time.
 struct Fields {
-  std::uint16_t tag = 0;     // from intern_tag()
+  std::uint16_t tag = 0;  // from intern_tag()
   std::uint16_t layer = 0;
   std::uint32_t index = 0;
   std::uint32_t step = 0;
   std::uint64_t value = 0;
-  std::uint8_t stream = 0;   // from intern_stream()
+  std::uint8_t stream = 0;  // from intern_stream()
   std::uint8_t reason = 0;
   std::uint8_t flags = 0;
 };
@@ -30,7 +30,9 @@ extern std::atomic<bool> g_recording;
 void append(trace::EventKind kind, const Fields& fields) noexcept;
 }  // namespace detail
 
-inline bool recording() noexcept { return detail::g_recording.load(std::memory_order_relaxed); }
+inline bool recording() noexcept {
+  return detail::g_recording.load(std::memory_order_relaxed);
+}
 
 /// Records an event now, on the calling thread, if a session is active.
 inline void emit(trace::EventKind kind, const Fields& fields) noexcept {

@@ -38,13 +38,14 @@ std::vector<std::string> event_order(const Trace& trace);
 /// Where two logs' event orders part.
 struct OrderDiff {
   bool same = true;
-  std::size_t line = 0;  // first differing line (0-based) when not the same
+  std::size_t line = 0;           // first differing line (0-based) when not the same
   std::vector<std::string> a, b;  // up to 3 lines of each side from there
   std::size_t a_lines = 0, b_lines = 0;
 };
 OrderDiff diff_order(const Trace& a, const Trace& b);
 
-/// One event, for people: "12.345678 ms d2h_queued model.layer.* L3 #5 step 2 (4.0 MiB) on sim d2h".
+/// One event, for people: "12.345678 ms d2h_queued model.layer.* L3 #5 step 2 (4.0 MiB) on sim
+/// d2h".
 std::string describe(const Trace& trace, const Event& event);
 
 }  // namespace tswap::trace

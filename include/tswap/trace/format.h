@@ -23,22 +23,22 @@ inline constexpr std::uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
 
 /// What happened. Values are part of the format: append, never renumber.
 enum class EventKind : std::uint8_t {
-  step_begin = 1,        // a new step of a tag starts (aux: step number)
-  layer_enter = 2,       // a layer's outermost scope is entered
-  layer_exit = 3,        // ...and left
-  kept = 4,              // a saved tensor stays on the device (reason: KeepReason)
-  d2h_queued = 5,        // copy to host queued (value: bytes)
-  d2h_start = 6,         // the D2H stream starts it
-  d2h_done = 7,          // ...and finishes it
-  release = 8,           // the engine drops its device memory (reason: ReleaseReason)
-  h2d_queued = 9,        // copy back queued (flags: kFlagPrefetch)
+  step_begin = 1,   // a new step of a tag starts (aux: step number)
+  layer_enter = 2,  // a layer's outermost scope is entered
+  layer_exit = 3,   // ...and left
+  kept = 4,         // a saved tensor stays on the device (reason: KeepReason)
+  d2h_queued = 5,   // copy to host queued (value: bytes)
+  d2h_start = 6,    // the D2H stream starts it
+  d2h_done = 7,     // ...and finishes it
+  release = 8,      // the engine drops its device memory (reason: ReleaseReason)
+  h2d_queued = 9,   // copy back queued (flags: kFlagPrefetch)
   h2d_start = 10,
   h2d_done = 11,
-  reuse = 12,            // a deferred storage still alive is held again, no copy
-  stall = 13,            // compute waited on a copy (value: ns waited)
-  unpack = 14,           // backward uses the tensor (after any wait; value: its key index)
-  swap_created = 15,     // a swap takes over a saved storage (value: device bytes now held)
-  swap_destroyed = 16,   // autograd let go of a swap (value: device bytes it still held)
+  reuse = 12,           // a deferred storage still alive is held again, no copy
+  stall = 13,           // compute waited on a copy (value: ns waited)
+  unpack = 14,          // backward uses the tensor (after any wait; value: its key index)
+  swap_created = 15,    // a swap takes over a saved storage (value: device bytes now held)
+  swap_destroyed = 16,  // autograd let go of a swap (value: device bytes it still held)
 };
 inline constexpr std::uint8_t kLastEventKind = 16;
 
@@ -57,8 +57,8 @@ enum class KeepReason : std::uint8_t {
 
 /// What a release did (Record::reason of `release`).
 enum class ReleaseReason : std::uint8_t {
-  freed = 1,               // the engine held the last reference
-  deferred_held = 2,       // something else holds the storage: freed when it lets go
+  freed = 1,          // the engine held the last reference
+  deferred_held = 2,  // something else holds the storage: freed when it lets go
 };
 
 /// Record::flags bits.
@@ -73,10 +73,10 @@ struct Record {
   std::uint32_t step;     // step number of the tag
   std::uint16_t tag;      // string id of the module tag (0: none)
   std::uint16_t layer;
-  std::uint8_t kind;      // EventKind
-  std::uint8_t stream;    // string id of the stream it happened on (0: none)
-  std::uint8_t reason;    // KeepReason or ReleaseReason
-  std::uint8_t flags;     // kFlag*
+  std::uint8_t kind;    // EventKind
+  std::uint8_t stream;  // string id of the stream it happened on (0: none)
+  std::uint8_t reason;  // KeepReason or ReleaseReason
+  std::uint8_t flags;   // kFlag*
 };
 static_assert(sizeof(Record) == 32, "a record is 32 bytes on disk");
 static_assert(alignof(Record) == 8);
@@ -119,10 +119,10 @@ static_assert(sizeof(EndPayload) == 32);
 
 /// The file's first 256 bytes.
 struct FileHeader {
-  char magic[8];                     // kMagic
-  std::uint32_t version;             // kFormatVersion
-  std::uint32_t header_bytes;        // sizeof(FileHeader)
-  std::uint32_t record_bytes;        // sizeof(Record)
+  char magic[8];               // kMagic
+  std::uint32_t version;       // kFormatVersion
+  std::uint32_t header_bytes;  // sizeof(FileHeader)
+  std::uint32_t record_bytes;  // sizeof(Record)
   std::uint32_t pid;
   std::uint64_t monotonic_start_ns;  // CLOCK_MONOTONIC (steady_clock) at session start
   std::uint64_t wall_start_ns;       // CLOCK_REALTIME at the same moment, ns since the epoch

@@ -48,9 +48,9 @@ struct Event : Record {
 
 /// How much of the log survived.
 struct Completeness {
-  bool clean_end = false;           // the session stopped and wrote its end chunk
-  std::uint64_t bytes_read = 0;     // header and whole chunks
-  std::uint64_t bytes_lost = 0;     // a torn last chunk, when the writer died mid-write
+  bool clean_end = false;             // the session stopped and wrote its end chunk
+  std::uint64_t bytes_read = 0;       // header and whole chunks
+  std::uint64_t bytes_lost = 0;       // a torn last chunk, when the writer died mid-write
   std::uint64_t records_dropped = 0;  // from the end chunk: buffers were full
   std::uint64_t records_written = 0;  // from the end chunk
 };
