@@ -12,6 +12,10 @@ namespace {
 
 using nlohmann::json;
 
+// Names come from the log: one that is not valid UTF-8 (a corrupt file, an
+// odd thread name) is exported with U+FFFD in place of the bad bytes.
+constexpr auto kReplaceBadUtf8 = json::error_handler_t::replace;
+
 json event_json(const Trace& t, const Event& e) {
   json j = {{"t_ns", e.host_ns},
             {"kind", to_string(e.event_kind())},
@@ -47,8 +51,8 @@ json header_json(const Trace& t) {
 void export_jsonl(const Trace& t, std::ostream& out) {
   json header = header_json(t);
   header["type"] = "header";
-  out << header.dump() << "\n";
-  for (const Event& e : t.events()) out << event_json(t, e).dump() << "\n";
+  out << header.dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
+  for (const Event& e : t.events()) out << event_json(t, e).dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
 }
 
 std::string csv_field(std::string_view s) {
@@ -177,7 +181,7 @@ void export_chrome(const Trace& t, std::ostream& out) {
   }
   json doc = {
       {"traceEvents", std::move(events)}, {"displayTimeUnit", "ns"}, {"otherData", header_json(t)}};
-  out << doc.dump() << "\n";
+  out << doc.dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
 }
 
 }  // namespace

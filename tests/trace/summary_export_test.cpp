@@ -150,3 +150,23 @@ TEST(Export, FormatNamesParse) {
 
 }  // namespace
 }  // namespace tswap_test
+
+namespace tswap_test {
+namespace {
+
+TEST(Export, NamesThatAreNotUtf8AreExportedWithReplacementCharacters) {
+  // Found by fuzzing: nlohmann::json refuses to write invalid UTF-8.
+  LogBuilder b;
+  b.strings({{tswap::trace::StringKind::tag, 1, std::string("bad\xff\xfe", 5)},
+             {tswap::trace::StringKind::thread, 1, "main"}})
+      .records(1, {rec(EventKind::kept, 1, 0)});
+  const tswap::trace::Trace t = b.parse();
+  for (const auto f : {tswap::trace::ExportFormat::jsonl, tswap::trace::ExportFormat::chrome}) {
+    std::ostringstream out;
+    ASSERT_NO_THROW(tswap::trace::export_trace(t, f, out));
+    EXPECT_NE(out.str().find("bad\xef\xbf\xbd"), std::string::npos) << "U+FFFD in place of the bytes";
+  }
+}
+
+}  // namespace
+}  // namespace tswap_test
