@@ -58,10 +58,19 @@ int main(int argc, char** argv) {
     return kUsage;
   }
 
-  if (info->parsed()) return tswap::cli::info(file, std::cout, std::cerr);
-  if (summary->parsed()) return tswap::cli::summary(file, std::cout, std::cerr);
-  if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
-  if (checker->parsed()) return check(file, std::cout, std::cerr);
-  if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
+  try {
+    if (info->parsed()) return tswap::cli::info(file, std::cout, std::cerr);
+    if (summary->parsed()) return tswap::cli::summary(file, std::cout, std::cerr);
+    if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
+    if (checker->parsed()) return check(file, std::cout, std::cerr);
+    if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "tswap-log: not enough memory to load " << file << "\n";
+    return kUnreadable;
+  } catch (const std::exception& e) {
+    // Readers throw TraceError, handled by each command; anything else is a bug.
+    std::cerr << "tswap-log: unexpected error: " << e.what() << "\n";
+    return kUnreadable;
+  }
   return kUsage;
 }
