@@ -100,8 +100,8 @@ void sort_by_time(std::vector<Event>& events) {
 /// Walks a log held in memory. Every read is checked against `size_` first.
 class Parser {
  public:
-  Parser(const std::uint8_t* data, std::size_t size, std::string name)
-      : data_(data), size_(size), name_(std::move(name)) {}
+  Parser(const std::uint8_t* data, std::size_t size, std::string name, const LoadProgress& progress)
+      : data_(data), size_(size), name_(std::move(name)), progress_(progress) {}
 
   Trace run() {
     Trace t;
@@ -152,6 +152,7 @@ class Parser {
       }
       offset = payload + chunk.payload_bytes;
       t.completeness_.bytes_read = offset;
+      if (progress_ && expected_sequence % 64 == 0 && !progress_(offset, size_)) throw LoadCancelled();
     }
     if (t.completeness_.bytes_read == 0) t.completeness_.bytes_read = sizeof(FileHeader);
     sort_by_time(t.events_);
@@ -267,13 +268,15 @@ class Parser {
   const std::uint8_t* data_;
   std::size_t size_;
   std::string name_;
+  const LoadProgress& progress_;
 };
 
-Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name) {
-  return Parser(data, size, name).run();
+Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name,
+                   const LoadProgress& progress) {
+  return Parser(data, size, name, progress).run();
 }
 
-Trace Trace::load(const std::string& path) {
+Trace Trace::load(const std::string& path, const LoadProgress& progress) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw TraceError(TraceError::Kind::cannot_open, path, 0, "no such file");
@@ -290,8 +293,7 @@ Trace Trace::load(const std::string& path) {
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
     throw TraceError(TraceError::Kind::cannot_open, path, 0, "read failed");
   }
-  Trace t = parse(bytes.data(), bytes.size(), path);
-  return t;
+  return parse(bytes.data(), bytes.size(), path, progress);
 }
 
 }  // namespace tswap::trace

@@ -212,3 +212,28 @@ TEST(Reader, LoadsFromDiskWhatParseReadsFromMemory) {
 
 }  // namespace
 }  // namespace tswap_test
+
+namespace tswap_test {
+namespace {
+
+TEST(Reader, ReportsProgressAndCanBeCancelled) {
+  LogBuilder b;
+  b.standard_names();
+  for (int i = 0; i < 200; ++i) b.records(1, {rec(EventKind::kept, 10 + i, 0)});
+  std::vector<std::uint64_t> seen;
+  const auto total = b.bytes().size();
+  b.parse("p.tswap");  // no callback: fine
+  tswap::trace::Trace::parse(b.bytes().data(), total, "p.tswap", [&](std::uint64_t done, std::uint64_t all) {
+    EXPECT_EQ(all, total);
+    seen.push_back(done);
+    return true;
+  });
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_THROW(tswap::trace::Trace::parse(b.bytes().data(), total, "p.tswap",
+                                          [](std::uint64_t, std::uint64_t) { return false; }),
+               tswap::trace::LoadCancelled);
+}
+
+}  // namespace
+}  // namespace tswap_test

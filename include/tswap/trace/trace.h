@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -40,6 +41,15 @@ class TraceError : public std::runtime_error {
   std::uint64_t offset_;
 };
 
+/// Thrown by a load whose progress callback asked to stop.
+struct LoadCancelled : std::exception {
+  const char* what() const noexcept override { return "loading cancelled"; }
+};
+
+/// Called while a log loads with the bytes done and the total; return false
+/// to cancel (the load then throws LoadCancelled).
+using LoadProgress = std::function<bool(std::uint64_t done, std::uint64_t total)>;
+
 /// A record and the thread that recorded it.
 struct Event : Record {
   std::uint16_t thread = 0;  // string id of the recording thread
@@ -57,10 +67,11 @@ struct Completeness {
 
 class Trace {
  public:
-  /// Reads and validates `path`. Throws TraceError.
-  static Trace load(const std::string& path);
+  /// Reads and validates `path`. Throws TraceError (or LoadCancelled).
+  static Trace load(const std::string& path, const LoadProgress& progress = {});
   /// Validates a log held in memory; `name` is used in errors.
-  static Trace parse(const std::uint8_t* data, std::size_t size, const std::string& name);
+  static Trace parse(const std::uint8_t* data, std::size_t size, const std::string& name,
+                     const LoadProgress& progress = {});
 
   const std::string& path() const { return path_; }
   const FileHeader& header() const { return header_; }

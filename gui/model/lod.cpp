@@ -1,0 +1,108 @@
+#include "lod.h"
+
+#include <algorithm>
+
+#include "time_mapping.h"
+#include "timeline.h"
+
+namespace tswap::viewer {
+
+void Lod::build(const std::vector<Span>& spans) {
+  levels_.clear();
+  std::vector<Bucket> level;
+  for (const Span& s : spans) {
+    const std::uint64_t index = s.begin >> kBaseShift;
+    const std::uint32_t kind = 1u << static_cast<unsigned>(s.kind);
+    if (!level.empty() && level.back().index == index) {
+      Bucket& b = level.back();
+      b.end_max = std::max(b.end_max, s.end);
+      ++b.count;
+      b.kinds |= kind;
+    } else {
+      level.push_back(Bucket{index, s.end, 1, kind});
+    }
+  }
+  // Each level halves the one below until a single bucket is left.
+  while (!level.empty()) {
+    const bool last = level.size() == 1;
+    std::vector<Bucket> up;
+    up.reserve(level.size() / 2 + 1);
+    for (const Bucket& b : level) {
+      const std::uint64_t index = b.index >> 1;
+      if (!up.empty() && up.back().index == index) {
+        Bucket& u = up.back();
+        u.end_max = std::max(u.end_max, b.end_max);
+        u.count += b.count;
+        u.kinds |= b.kinds;
+      } else {
+        up.push_back(Bucket{index, b.end_max, b.count, b.kinds});
+      }
+    }
+    levels_.push_back(std::move(level));
+    if (last || levels_.size() > 56) break;
+    level = std::move(up);
+  }
+}
+
+const std::vector<Lod::Bucket>* Lod::level_for(double ns_per_px, int* shift) const {
+  const std::vector<Bucket>* found = nullptr;
+  for (std::size_t k = 0; k < levels_.size(); ++k) {
+    const double width = static_cast<double>(std::uint64_t{1} << (kBaseShift + k));
+    if (width > ns_per_px) break;
+    found = &levels_[k];
+    *shift = kBaseShift + static_cast<int>(k);
+  }
+  return found;
+}
+
+namespace {
+
+/// Adds [x0, x1) to the items, merging with the last one where they meet.
+void add(std::vector<DrawItem>& items, double x0, double x1, std::uint32_t kinds,
+         std::uint32_t count, std::uint32_t span) {
+  x1 = std::max(x1, x0 + 1);
+  if (!items.empty() && x0 < items.back().x1) {
+    DrawItem& last = items.back();
+    last.x1 = std::max(last.x1, x1);
+    last.kinds |= kinds;
+    last.count += count;
+    return;
+  }
+  items.push_back(DrawItem{x0, x1, kinds, count, span});
+}
+
+}  // namespace
+
+std::vector<DrawItem> visible_items(const std::vector<Span>& spans, const Lod& lod,
+                                    std::uint64_t longest, const TimeMapping& m) {
+  std::vector<DrawItem> items;
+  const double t0 = m.begin(), t1 = m.end(), width = m.width();
+  const double from = std::max(0.0, t0 - static_cast<double>(longest));
+  int shift = 0;
+  if (const std::vector<Lod::Bucket>* level = lod.level_for(m.ns_per_px(), &shift)) {
+    const auto first_index = static_cast<std::uint64_t>(from) >> shift;
+    auto it = std::lower_bound(level->begin(), level->end(), first_index,
+                               [](const Lod::Bucket& b, std::uint64_t i) { return b.index < i; });
+    for (; it != level->end(); ++it) {
+      const double begin = static_cast<double>(it->index << shift);
+      if (begin > t1) break;
+      const double end = std::max(begin + static_cast<double>(std::uint64_t{1} << shift),
+                                  static_cast<double>(it->end_max));
+      if (end < t0) continue;
+      add(items, std::max(0.0, m.x(begin)), std::min(width, m.x(end)), it->kinds, it->count, 0);
+    }
+    return items;
+  }
+  auto it = std::lower_bound(spans.begin(), spans.end(), from,
+                             [](const Span& s, double t) { return static_cast<double>(s.begin) < t; });
+  for (; it != spans.end(); ++it) {
+    if (static_cast<double>(it->begin) > t1) break;
+    if (static_cast<double>(it->end) < t0) continue;
+    add(items, std::max(0.0, m.x(static_cast<double>(it->begin))),
+        std::min(width, m.x(static_cast<double>(it->end))), 1u << static_cast<unsigned>(it->kind), 1,
+        static_cast<std::uint32_t>(it - spans.begin()));
+  }
+  return items;
+}
+
+}  // namespace tswap::viewer

@@ -1,0 +1,134 @@
+#include "statistics.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <sstream>
+
+namespace tswap::viewer {
+
+std::string format_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  char text[32];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return text;
+}
+
+std::string format_duration(double ns) {
+  char text[32];
+  if (ns < 1e3) {
+    std::snprintf(text, sizeof text, "%.0f ns", ns);
+  } else if (ns < 1e6) {
+    std::snprintf(text, sizeof text, "%.1f us", ns / 1e3);
+  } else if (ns < 1e9) {
+    std::snprintf(text, sizeof text, "%.2f ms", ns / 1e6);
+  } else {
+    std::snprintf(text, sizeof text, "%.3f s", ns / 1e9);
+  }
+  return text;
+}
+
+RangeStats range_stats(const Timeline& timeline, double t0, double t1) {
+  RangeStats r;
+  r.begin = std::min(t0, t1);
+  r.end = std::max(t0, t1);
+  for (const Lane& lane : timeline.lanes) {
+    RangeStats::LaneBusy busy{lane.name, 0};
+    double covered_to = r.begin;  // spans sorted by begin: union by sweeping
+    const double from = r.begin - static_cast<double>(lane.longest);
+    auto it = std::lower_bound(lane.spans.begin(), lane.spans.end(), from,
+                               [](const Span& s, double t) { return static_cast<double>(s.begin) < t; });
+    for (; it != lane.spans.end() && static_cast<double>(it->begin) <= r.end; ++it) {
+      const double b = std::max(r.begin, static_cast<double>(it->begin));
+      const double e = std::min(r.end, static_cast<double>(it->end));
+      if (e < b) continue;
+      RangeStats::Kind& k = r.kinds[static_cast<std::size_t>(it->kind)];
+      ++k.count;
+      k.bytes += it->bytes;
+      k.busy_ns += e - b;
+      if (e > covered_to) {
+        busy.busy_ns += e - std::max(b, covered_to);
+        covered_to = e;
+      }
+    }
+    r.lanes.push_back(busy);
+  }
+  return r;
+}
+
+std::string describe(const trace::Trace& trace, const Span& s) {
+  std::ostringstream out;
+  out << to_string(s.kind) << " " << trace.tag(s.tag) << " L" << s.layer;
+  if (s.kind != SpanKind::layer) out << " #" << s.index;
+  out << " step " << s.step;
+  const double took = static_cast<double>(s.end - s.begin);
+  switch (s.kind) {
+    case SpanKind::d2h:
+    case SpanKind::h2d:
+    case SpanKind::prefetch: {
+      char bw[32];
+      std::snprintf(bw, sizeof bw, "%.2f GB/s", took > 0 ? static_cast<double>(s.bytes) / took : 0.0);
+      out << ": " << format_bytes(static_cast<double>(s.bytes)) << " in " << format_duration(took)
+          << " (" << bw << ")";
+      break;
+    }
+    case SpanKind::stall:
+    case SpanKind::layer: out << ": " << format_duration(took); break;
+    default: out << ": " << format_bytes(static_cast<double>(s.bytes)); break;
+  }
+  return out.str();
+}
+
+std::string details(const trace::Trace& trace, const Span& s) {
+  const trace::Event& e = trace.events().at(s.event);
+  std::ostringstream out;
+  out << "what: " << to_string(s.kind) << "\n"
+      << "module tag: " << trace.tag(s.tag) << "\n"
+      << "layer: " << s.layer << "\n"
+      << "tensor index: " << s.index << "\n"
+      << "step: " << s.step << "\n"
+      << "bytes: " << s.bytes << " (" << format_bytes(static_cast<double>(s.bytes)) << ")\n"
+      << "begins: " << format_duration(static_cast<double>(s.begin)) << " after the start\n"
+      << "duration: " << format_duration(static_cast<double>(s.end - s.begin)) << "\n"
+      << "event: " << trace::to_string(e.event_kind()) << " (#" << s.event << ")\n"
+      << "stream: " << (e.stream ? std::string(trace.stream(e.stream)) : std::string("-")) << "\n"
+      << "thread: " << trace.thread(e.thread) << "\n"
+      << "host time: " << e.host_ns << " ns\n";
+  if (e.event_kind() == trace::EventKind::release) {
+    out << "release: " << trace::to_string(static_cast<trace::ReleaseReason>(e.reason)) << "\n";
+  }
+  if (e.flags & trace::kFlagPrefetch) out << "prefetched: yes\n";
+  return out.str();
+}
+
+namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+}  // namespace
+
+std::optional<SpanRef> find_next(const trace::Trace& trace, const Timeline& timeline,
+                                 const std::string& needle, double after_ns) {
+  if (needle.empty()) return std::nullopt;
+  const std::string want = lower(needle);
+  std::optional<SpanRef> best, first;
+  double best_t = 0, first_t = 0;
+  for (std::size_t l = 0; l < timeline.lanes.size(); ++l) {
+    const Lane& lane = timeline.lanes[l];
+    const bool lane_matches = lower(lane.name).find(want) != std::string::npos;
+    for (std::size_t i = 0; i < lane.spans.size(); ++i) {
+      const Span& s = lane.spans[i];
+      const double t = static_cast<double>(s.begin);
+      if ((best && t >= best_t) && (first && t >= first_t)) continue;
+      if (!lane_matches && lower(describe(trace, s)).find(want) == std::string::npos) continue;
+      if (t > after_ns && (!best || t < best_t)) best = SpanRef{l, i}, best_t = t;
+      if (!first || t < first_t) first = SpanRef{l, i}, first_t = t;
+    }
+  }
+  return best ? best : first;
+}
+
+}  // namespace tswap::viewer

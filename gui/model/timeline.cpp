@@ -1,0 +1,200 @@
+#include "timeline.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace tswap::viewer {
+
+using trace::Event;
+using trace::EventKind;
+
+const char* to_string(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::d2h: return "copy out (D2H)";
+    case SpanKind::h2d: return "copy back (H2D)";
+    case SpanKind::prefetch: return "prefetch (H2D)";
+    case SpanKind::stall: return "stall";
+    case SpanKind::layer: return "layer";
+    case SpanKind::freed: return "release (freed)";
+    case SpanKind::deferred: return "release (deferred)";
+    case SpanKind::reuse: return "held again";
+    case SpanKind::queued: return "copy queued";
+  }
+  return "?";
+}
+
+bool Filter::shows(const std::string& tag_name, const Span& s) const {
+  if (!(kinds & (1u << static_cast<unsigned>(s.kind)))) return false;
+  if (tag && *tag != tag_name) return false;
+  if (layer && *layer != s.layer) return false;
+  if (step && *step != s.step) return false;
+  return true;
+}
+
+namespace {
+
+/// A copy in flight: its swap and direction.
+using CopyKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t, bool>;
+CopyKey copy_key(const Event& e, bool back) { return {e.tag, e.step, e.layer, e.index, back}; }
+
+class Builder {
+ public:
+  Builder(const trace::Trace& t, const Filter& f) : t_(t), f_(f) {}
+
+  std::optional<Timeline> run(const BuildProgress& progress) {
+    const auto& events = t_.events();
+    if (!events.empty()) {
+      tl_.first = events.front().host_ns;
+      tl_.last = events.back().host_ns;
+    }
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (progress && i % 65536 == 0 && !progress(0.8 * static_cast<double>(i) / events.size())) {
+        return std::nullopt;
+      }
+      take(events[i], static_cast<std::uint32_t>(i));
+    }
+    // Copies queued on streams that never said when they ran.
+    for (const auto& [key, e] : queued_) {
+      add(stream_lane(e->stream), instant(*e, SpanKind::queued, index_of(e)));
+    }
+    if (progress && !progress(0.8)) return std::nullopt;
+    finish();
+    if (progress && !progress(1.0)) return std::nullopt;
+    return std::move(tl_);
+  }
+
+ private:
+  std::uint32_t index_of(const Event* e) const {
+    return static_cast<std::uint32_t>(e - t_.events().data());
+  }
+
+  Span span(const Event& e, std::uint64_t begin, SpanKind kind, std::uint32_t event) const {
+    Span s;
+    s.begin = begin;
+    s.end = e.host_ns;
+    s.event = event;
+    s.kind = kind;
+    s.tag = e.tag;
+    s.layer = e.layer;
+    s.index = e.index;
+    s.step = e.step;
+    s.bytes = e.value;
+    return s;
+  }
+  Span instant(const Event& e, SpanKind kind, std::uint32_t event) const {
+    return span(e, e.host_ns, kind, event);
+  }
+
+  void take(const Event& e, std::uint32_t i) {
+    switch (e.event_kind()) {
+      case EventKind::step_begin: tl_.step_marks.push_back(e.host_ns); break;
+      case EventKind::d2h_queued:
+      case EventKind::h2d_queued:
+        queued_[copy_key(e, e.event_kind() == EventKind::h2d_queued)] = &e;
+        break;
+      case EventKind::d2h_start:
+      case EventKind::h2d_start: {
+        const CopyKey key = copy_key(e, e.event_kind() == EventKind::h2d_start);
+        queued_.erase(key);
+        started_[key] = e.host_ns;
+        break;
+      }
+      case EventKind::d2h_done:
+      case EventKind::h2d_done: {
+        const bool back = e.event_kind() == EventKind::h2d_done;
+        const auto s = started_.find(copy_key(e, back));
+        if (s == started_.end()) break;
+        const SpanKind kind = !back ? SpanKind::d2h
+                              : (e.flags & trace::kFlagPrefetch) ? SpanKind::prefetch
+                                                                 : SpanKind::h2d;
+        add(stream_lane(e.stream), span(e, s->second, kind, i));
+        started_.erase(s);
+        break;
+      }
+      case EventKind::stall: {
+        const std::uint64_t begin = e.host_ns >= e.value ? e.host_ns - e.value : 0;
+        add(thread_lane(e.thread), span(e, begin, SpanKind::stall, i));
+        break;
+      }
+      case EventKind::release:
+        add(thread_lane(e.thread),
+            instant(e, e.reason == static_cast<std::uint8_t>(trace::ReleaseReason::freed)
+                           ? SpanKind::freed
+                           : SpanKind::deferred,
+                    i));
+        break;
+      case EventKind::reuse: add(thread_lane(e.thread), instant(e, SpanKind::reuse, i)); break;
+      case EventKind::layer_enter: entered_[{e.thread, e.tag, e.layer}] = e.host_ns; break;
+      case EventKind::layer_exit: {
+        const auto s = entered_.find({e.thread, e.tag, e.layer});
+        if (s == entered_.end()) break;
+        add(layer_lane(e.tag), span(e, s->second, SpanKind::layer, i));
+        entered_.erase(s);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  std::size_t lane(std::map<std::uint32_t, std::size_t>& index, std::uint32_t id, Lane::Type type,
+                   const std::string& name) {
+    const auto [it, added] = index.try_emplace(id, lanes_.size());
+    if (added) {
+      Lane l;
+      l.type = type;
+      l.name = name;
+      lanes_.push_back(std::move(l));
+    }
+    return it->second;
+  }
+  std::size_t stream_lane(std::uint32_t id) {
+    return lane(streams_, id, Lane::Type::stream, "stream " + std::string(t_.stream(id)));
+  }
+  std::size_t thread_lane(std::uint32_t id) {
+    return lane(threads_, id, Lane::Type::thread, "thread " + std::string(t_.thread(id)));
+  }
+  std::size_t layer_lane(std::uint32_t tag) {
+    return lane(layer_lanes_, tag, Lane::Type::layers, "layers " + std::string(t_.tag(tag)));
+  }
+
+  void add(std::size_t lane, const Span& s) {
+    if (f_.active() && !f_.shows(std::string(t_.tag(s.tag)), s)) return;
+    lanes_[lane].spans.push_back(s);
+  }
+
+  void finish() {
+    for (Lane& l : lanes_) {
+      if (l.spans.empty()) continue;
+      std::stable_sort(l.spans.begin(), l.spans.end(),
+                       [](const Span& a, const Span& b) { return a.begin < b.begin; });
+      for (const Span& s : l.spans) l.longest = std::max(l.longest, s.end - s.begin);
+      l.lod.build(l.spans);
+    }
+    // Streams, then layers, then threads; by name within each.
+    std::stable_sort(lanes_.begin(), lanes_.end(), [](const Lane& a, const Lane& b) {
+      return std::tie(a.type, a.name) < std::tie(b.type, b.name);
+    });
+    for (Lane& l : lanes_) {
+      if (!l.spans.empty()) tl_.lanes.push_back(std::move(l));
+    }
+  }
+
+  const trace::Trace& t_;
+  const Filter& f_;
+  Timeline tl_;
+  std::vector<Lane> lanes_;
+  std::map<std::uint32_t, std::size_t> streams_, threads_, layer_lanes_;
+  std::map<CopyKey, std::uint64_t> started_;
+  std::map<CopyKey, const Event*> queued_;
+  std::map<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>, std::uint64_t> entered_;
+};
+
+}  // namespace
+
+std::optional<Timeline> Timeline::build(const trace::Trace& trace, const Filter& filter,
+                                        const BuildProgress& progress) {
+  return Builder(trace, filter).run(progress);
+}
+
+}  // namespace tswap::viewer

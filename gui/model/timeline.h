@@ -1,0 +1,76 @@
+#pragma once
+
+// A log turned into lanes of spans: one lane per copy stream, one per host
+// thread (stalls, releases), one per module tag (its layers), each span a
+// bar to draw. Immutable once built; built on a worker thread.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tswap/trace/trace.h>
+
+#include "lod.h"
+
+namespace tswap::viewer {
+
+/// What a bar stands for; its colour.
+enum class SpanKind : std::uint8_t {
+  d2h,       // a copy to host, start to done
+  h2d,       // a copy back asked for by backward
+  prefetch,  // a copy back queued ahead
+  stall,     // compute waiting on a copy
+  layer,     // a layer's outermost scope, enter to exit
+  freed,     // a release that freed memory (an instant)
+  deferred,  // a release left to another holder (an instant)
+  reuse,     // a deferred storage held again (an instant)
+  queued,    // a copy queued on a stream that could not time it (accelerator)
+};
+inline constexpr int kSpanKinds = 9;
+const char* to_string(SpanKind kind);
+
+struct Span {
+  std::uint64_t begin = 0, end = 0;  // ns; equal for instants
+  std::uint32_t event = 0;           // index in Trace::events() of the event that ends it
+  SpanKind kind = SpanKind::d2h;
+  std::uint16_t tag = 0, layer = 0;
+  std::uint32_t index = 0, step = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct Lane {
+  enum class Type { stream, layers, thread };  // drawn in this order
+  Type type = Type::thread;
+  std::string name;            // "stream sim d2h", "thread main", "layers model.layer.*"
+  std::vector<Span> spans;     // by begin
+  std::uint64_t longest = 0;   // the longest span: how far back a visible span can begin
+  Lod lod;
+};
+
+/// What to show. Empty fields show everything.
+struct Filter {
+  std::optional<std::string> tag;
+  std::optional<int> layer;
+  std::optional<std::uint32_t> step;
+  std::uint32_t kinds = (1u << kSpanKinds) - 1;  // bit per SpanKind
+
+  bool shows(const std::string& tag_name, const Span& s) const;
+  bool active() const { return tag || layer || step || kinds != (1u << kSpanKinds) - 1; }
+};
+
+/// Called with a fraction done in [0, 1]; return false to cancel (the
+/// build then returns nullopt).
+using BuildProgress = std::function<bool(double)>;
+
+struct Timeline {
+  std::vector<Lane> lanes;
+  std::vector<std::uint64_t> step_marks;  // step_begin times, all tags
+  std::uint64_t first = 0, last = 0;      // the events' extent
+
+  static std::optional<Timeline> build(const trace::Trace& trace, const Filter& filter = {},
+                                       const BuildProgress& progress = {});
+};
+
+}  // namespace tswap::viewer

@@ -1,0 +1,346 @@
+// The viewer's widget-free model: time mapping, lanes, level of detail,
+// memory curves, range statistics, search.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "log_builder.h"
+#include "memory.h"
+#include "statistics.h"
+#include "time_mapping.h"
+#include "timeline.h"
+
+namespace tswap_test {
+namespace {
+
+using tswap::trace::EventKind;
+using tswap::trace::kFlagPrefetch;
+using tswap::trace::kFlagWaitH2D;
+using namespace tswap::viewer;
+
+constexpr std::uint8_t kFreed = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::freed);
+constexpr std::uint8_t kDeferred = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::deferred_held);
+
+// ---------------------------------------------------------------- mapping
+
+TEST(TimeMapping, MapsBothWaysAndFitsTheLog) {
+  TimeMapping m;
+  m.set_width(1000);
+  m.set_bounds(1000, 11000);
+  EXPECT_DOUBLE_EQ(m.begin(), 1000);
+  EXPECT_DOUBLE_EQ(m.ns_per_px(), 10);
+  EXPECT_DOUBLE_EQ(m.x(6000), 500);
+  EXPECT_DOUBLE_EQ(m.ns(250), 3500);
+}
+
+TEST(TimeMapping, ZoomKeepsTheTimeUnderTheAnchor) {
+  TimeMapping m;
+  m.set_width(1000);
+  m.set_bounds(0, 10000);
+  const double under = m.ns(300);
+  m.zoom(4, 300);
+  EXPECT_DOUBLE_EQ(m.ns_per_px(), 2.5);
+  EXPECT_NEAR(m.ns(300), under, 1e-9);
+  m.zoom(0.25, 300);
+  EXPECT_NEAR(m.ns(300), under, 1e-9);
+}
+
+TEST(TimeMapping, PanAndZoomStayNearTheLog) {
+  TimeMapping m;
+  m.set_width(100);
+  m.set_bounds(0, 1000);
+  m.pan(1e9);  // far right
+  EXPECT_DOUBLE_EQ(m.end(), 1100) << "a tenth of the extent past the end, no more";
+  m.pan(-1e9);
+  EXPECT_DOUBLE_EQ(m.begin(), -100);
+  m.zoom(1e-6, 50);  // far out
+  EXPECT_DOUBLE_EQ(m.end() - m.begin(), 1200);
+  m.zoom(1e9, 50);   // far in
+  EXPECT_DOUBLE_EQ(m.ns_per_px(), 0.01);
+}
+
+TEST(TimeMapping, ShowFillsTheWidthWithARange) {
+  TimeMapping m;
+  m.set_width(200);
+  m.set_bounds(0, 100000);
+  m.show(5000, 3000);  // either order
+  EXPECT_DOUBLE_EQ(m.begin(), 3000);
+  EXPECT_DOUBLE_EQ(m.end(), 5000);
+  m.set_width(400);    // a wider window shows the same range
+  EXPECT_DOUBLE_EQ(m.begin(), 3000);
+  EXPECT_DOUBLE_EQ(m.end(), 5000);
+}
+
+// ---------------------------------------------------------------- a log
+
+/// Two steps of a two-layer schedule on streams 1 (d2h) and 2 (h2d),
+/// thread 1 computing, thread 2 copying. Layer 0 swaps out 1000 bytes and
+/// comes back by prefetch; compute stalls 50 ns on it.
+tswap::trace::Trace two_steps() {
+  std::vector<tswap::trace::Record> main, copier;
+  for (std::uint32_t step = 1; step <= 2; ++step) {
+    const std::uint64_t t = step * 10000;
+    main.insert(main.end(), {
+        rec(EventKind::step_begin, t, 0, 0, 0, 0, 0, 0, step),
+        rec(EventKind::layer_enter, t + 10, 0, 0, 0, 0, 0, 0, step),
+        rec(EventKind::swap_created, t + 20, 0, 0, 1000, 0, 0, 0, step),
+        rec(EventKind::d2h_queued, t + 30, 0, 0, 1000, 1, 0, 0, step),
+        rec(EventKind::layer_exit, t + 100, 0, 0, 0, 0, 0, 0, step),
+        rec(EventKind::layer_enter, t + 110, 1, 0, 0, 0, 0, 0, step),
+        rec(EventKind::swap_created, t + 120, 1, 0, 500, 0, 0, 0, step),
+        rec(EventKind::release, t + 400, 0, 0, 1000, 0, 0, step == 1 ? kFreed : kDeferred, step),
+        rec(EventKind::layer_exit, t + 500, 1, 0, 0, 0, 0, 0, step),
+        rec(EventKind::unpack, t + 600, 1, 0, 0, 0, 0, 0, step),
+        rec(EventKind::h2d_queued, t + 610, 0, 0, 1000, 2, kFlagPrefetch, 0, step),
+        rec(EventKind::swap_destroyed, t + 700, 1, 0, 500, 0, 0, 0, step),
+        rec(EventKind::stall, t + 900, 0, 0, 50, 0, kFlagWaitH2D, 0, step),
+        rec(EventKind::unpack, t + 900, 0, 0, 0, 0, 0, 0, step),
+        rec(EventKind::swap_destroyed, t + 1000, 0, 0, 1000, 0, 0, 0, step),
+    });
+    copier.insert(copier.end(), {
+        rec(EventKind::d2h_start, t + 40, 0, 0, 1000, 1, 0, 0, step),
+        rec(EventKind::d2h_done, t + 240, 0, 0, 1000, 1, 0, 0, step),
+        rec(EventKind::h2d_start, t + 700, 0, 0, 1000, 2, kFlagPrefetch, 0, step),
+        rec(EventKind::h2d_done, t + 880, 0, 0, 1000, 2, kFlagPrefetch, 0, step),
+    });
+  }
+  LogBuilder b;
+  b.standard_names().records(1, main).records(2, copier).end(main.size() + copier.size());
+  return b.parse("two_steps.tswap");
+}
+
+const Lane& lane(const Timeline& t, const std::string& name) {
+  for (const Lane& l : t.lanes) {
+    if (l.name == name) return l;
+  }
+  ADD_FAILURE() << "no lane " << name;
+  static const Lane none;
+  return none;
+}
+
+// ---------------------------------------------------------------- timeline
+
+TEST(Timeline, CopiesStallsReleasesAndLayersBecomeSpansInTheirLanes) {
+  const tswap::trace::Trace log = two_steps();
+  const Timeline t = *Timeline::build(log);
+  std::vector<std::string> names;
+  for (const Lane& l : t.lanes) names.push_back(l.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("stream d2h", "stream h2d", "layers model.layer.*",
+                                            "thread main"));
+  const Lane& d2h = lane(t, "stream d2h");
+  ASSERT_EQ(d2h.spans.size(), 2u);
+  EXPECT_EQ(d2h.spans[0].kind, SpanKind::d2h);
+  EXPECT_EQ(d2h.spans[0].begin, 10040u);
+  EXPECT_EQ(d2h.spans[0].end, 10240u);
+  EXPECT_EQ(d2h.spans[0].bytes, 1000u);
+  EXPECT_EQ(lane(t, "stream h2d").spans[0].kind, SpanKind::prefetch);
+  const Lane& layers = lane(t, "layers model.layer.*");
+  ASSERT_EQ(layers.spans.size(), 4u);
+  EXPECT_EQ(layers.spans[1].begin, 10110u);
+  EXPECT_EQ(layers.spans[1].end, 10500u);
+  EXPECT_EQ(layers.spans[1].layer, 1);
+  const Lane& main = lane(t, "thread main");
+  std::vector<SpanKind> kinds;
+  for (const Span& s : main.spans) kinds.push_back(s.kind);
+  EXPECT_THAT(kinds, ::testing::ElementsAre(SpanKind::freed, SpanKind::stall, SpanKind::deferred,
+                                            SpanKind::stall));
+  EXPECT_EQ(main.spans[1].begin, 10850u) << "a stall ends when it is recorded";
+  EXPECT_THAT(t.step_marks, ::testing::ElementsAre(10000u, 20000u));
+  EXPECT_EQ(t.first, 10000u);
+  EXPECT_EQ(t.last, 21000u);
+}
+
+TEST(Timeline, FiltersByLayerKindAndStep) {
+  const tswap::trace::Trace log = two_steps();
+  Filter f;
+  f.step = 2;
+  f.kinds = 1u << static_cast<unsigned>(SpanKind::d2h) | 1u << static_cast<unsigned>(SpanKind::layer);
+  f.layer = 0;
+  const Timeline t = *Timeline::build(log, f);
+  ASSERT_EQ(t.lanes.size(), 2u) << "lanes left empty by the filter are dropped";
+  EXPECT_EQ(t.lanes[0].spans.size(), 1u);
+  EXPECT_EQ(t.lanes[0].spans[0].step, 2u);
+  EXPECT_EQ(t.lanes[1].spans.size(), 1u);
+  Filter other_tag;
+  other_tag.tag = "another.*";
+  EXPECT_TRUE(Timeline::build(log, other_tag)->lanes.empty());
+}
+
+TEST(Timeline, CopiesThatWereNeverTimedShowWhereTheyWereQueued) {
+  // An accelerator runtime records only the queueing.
+  LogBuilder b;
+  b.standard_names().records(1, {rec(EventKind::d2h_queued, 100, 0, 0, 64, 1)});
+  const tswap::trace::Trace log = b.parse();
+  const Timeline t = *Timeline::build(log);
+  ASSERT_EQ(t.lanes.size(), 1u);
+  EXPECT_EQ(t.lanes[0].spans[0].kind, SpanKind::queued);
+}
+
+TEST(Timeline, BuildingReportsProgressAndCanBeCancelled) {
+  const tswap::trace::Trace log = two_steps();
+  std::vector<double> seen;
+  ASSERT_TRUE(Timeline::build(log, {}, [&](double f) { return seen.push_back(f), true; }));
+  EXPECT_EQ(seen.back(), 1.0);
+  EXPECT_FALSE(Timeline::build(log, {}, [](double) { return false; }));
+}
+
+// ---------------------------------------------------------------- level of detail
+
+std::vector<Span> many_spans(std::size_t n, std::uint64_t every, std::uint64_t length) {
+  std::vector<Span> spans(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    spans[i].begin = i * every;
+    spans[i].end = i * every + length;
+    spans[i].kind = static_cast<SpanKind>(i % 3);
+  }
+  return spans;
+}
+
+TEST(LevelOfDetail, FarOutAMillionSpansDrawAsAboutOneBarPerPixel) {
+  const std::vector<Span> spans = many_spans(1'000'000, 1000, 400);
+  Lod lod;
+  lod.build(spans);
+  TimeMapping m;
+  m.set_width(1920);
+  m.set_bounds(0, spans.back().end);
+  const std::vector<DrawItem> items = visible_items(spans, lod, 400, m);
+  EXPECT_LE(items.size(), 1921u);
+  EXPECT_GE(items.size(), 1u);
+  const std::uint64_t drawn = std::accumulate(items.begin(), items.end(), std::uint64_t{0},
+                                              [](std::uint64_t n, const DrawItem& d) { return n + d.count; });
+  EXPECT_EQ(drawn, spans.size()) << "every span is in some bar";
+  for (std::size_t i = 1; i < items.size(); ++i) EXPECT_GE(items[i].x0, items[i - 1].x1);
+  EXPECT_EQ(items[0].kinds, 0b111u) << "merged bars carry every kind they hold";
+}
+
+TEST(LevelOfDetail, CloseInEachSpanIsItsOwnBar) {
+  const std::vector<Span> spans = many_spans(1'000'000, 1000, 400);
+  Lod lod;
+  lod.build(spans);
+  TimeMapping m;
+  m.set_width(1000);
+  m.set_bounds(0, spans.back().end);
+  m.show(500'000, 510'000);  // 10 ns per pixel: spans 40 px wide, 100 px apart
+  const std::vector<DrawItem> items = visible_items(spans, lod, 400, m);
+  ASSERT_EQ(items.size(), 11u);  // spans 500 .. 510, the first cut at the left edge
+  EXPECT_EQ(items[1].count, 1u);
+  EXPECT_EQ(items[1].span, 501u);
+  EXPECT_DOUBLE_EQ(items[1].x0, 100);
+  EXPECT_DOUBLE_EQ(items[1].x1, 140);
+}
+
+TEST(LevelOfDetail, ALongSpanBeganBeforeTheViewStillShows) {
+  std::vector<Span> spans = many_spans(10, 100, 10);
+  spans.insert(spans.begin(), Span{0, 1'000'000, 0, SpanKind::layer});
+  std::stable_sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  Lod lod;
+  lod.build(spans);
+  TimeMapping m;
+  m.set_width(100);
+  m.set_bounds(0, 1'000'000);
+  m.show(500'000, 600'000);
+  const std::vector<DrawItem> items = visible_items(spans, lod, 1'000'000, m);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_DOUBLE_EQ(items[0].x0, 0);
+  EXPECT_DOUBLE_EQ(items[0].x1, 100);
+}
+
+// ---------------------------------------------------------------- memory
+
+TEST(Memory, CurvesReplayResidentBytesPerLayerAndWithoutSwapping) {
+  const MemoryModel m = MemoryModel::build(two_steps());
+  EXPECT_THAT(m.labels, ::testing::ElementsAre("model.layer.* L0", "model.layer.* L1"));
+  // Step 1: L0 +1000 at 20, L1 +500 at 120, L0 -1000 at 400 (freed),
+  // +1000 back at 610, L1 -500 at 700, L0 -1000 at 1000.
+  EXPECT_EQ(m.total.at(10130), 1500);
+  EXPECT_EQ(m.total.at(10450), 500);
+  EXPECT_EQ(m.total.at(10650), 1500);
+  EXPECT_EQ(m.total.at(10750), 1000);
+  EXPECT_EQ(m.total.at(11500), 0);
+  EXPECT_EQ(m.layers[0].at(10450), 0);
+  EXPECT_EQ(m.layers[1].at(10450), 500);
+  std::uint64_t when = 0;
+  EXPECT_EQ(m.total.peak(&when), 1500);
+  EXPECT_EQ(when, 10120u);
+  // Without swapping nothing is released before autograd lets go.
+  EXPECT_EQ(m.without_swap.at(10450), 1500);
+  EXPECT_EQ(m.without_swap.at(10750), 1000);
+  EXPECT_EQ(m.without_swap.at(11500), 0);
+}
+
+TEST(Memory, ColumnsHoldEachColumnsHighestLevel) {
+  const MemoryModel m = MemoryModel::build(two_steps());
+  TimeMapping map;
+  map.set_width(11);
+  map.set_bounds(10000, 11100);  // 100 ns per column
+  map.show(10000, 11100);
+  const std::vector<std::int64_t> c = m.total.columns(map);
+  ASSERT_EQ(c.size(), 11u);
+  EXPECT_EQ(c[1], 1500) << "column [10100, 10200) holds the peak";
+  EXPECT_EQ(c[3], 1500) << "[10300, 10400): before the release at 10400";
+  EXPECT_EQ(c[4], 500) << "[10400, 10500): from the release on";
+  EXPECT_EQ(c[10], 0);
+}
+
+TEST(Memory, BlockMaximaAgreeWithAScan) {
+  Curve c;
+  for (std::uint64_t i = 0; i < 10000; ++i) c.append(i * 10, static_cast<std::int64_t>((i * 7919) % 1000));
+  c.seal();
+  for (double t0 : {0.0, 5.0, 2555.0, 40000.0}) {
+    for (double t1 : {t0 + 1, t0 + 2560, t0 + 30000, 1e9}) {
+      std::int64_t want = c.at(t0);
+      for (std::uint64_t i = 0; i < 10000; ++i) {
+        if (i * 10 > t0 && i * 10 < t1) want = std::max(want, static_cast<std::int64_t>((i * 7919) % 1000));
+      }
+      EXPECT_EQ(c.max_in(t0, t1), want) << t0 << " " << t1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- statistics
+
+TEST(RangeStats, CountsKindsAndBusyTimeInsideTheRange) {
+  const tswap::trace::Trace log = two_steps();
+  const Timeline t = *Timeline::build(log);
+  const RangeStats r = range_stats(t, 10000, 10500);  // step 1, forward
+  const auto& d2h = r.kinds[static_cast<std::size_t>(SpanKind::d2h)];
+  EXPECT_EQ(d2h.count, 1u);
+  EXPECT_EQ(d2h.bytes, 1000u);
+  EXPECT_DOUBLE_EQ(d2h.busy_ns, 200);
+  EXPECT_EQ(r.kinds[static_cast<std::size_t>(SpanKind::freed)].count, 1u);
+  const auto layers = std::find_if(r.lanes.begin(), r.lanes.end(),
+                                   [](const auto& l) { return l.name == "layers model.layer.*"; });
+  ASSERT_NE(layers, r.lanes.end());
+  EXPECT_DOUBLE_EQ(layers->busy_ns, 90 + 390);
+}
+
+TEST(Search, FindsTheNextMatchAndWrapsAround) {
+  const tswap::trace::Trace log = two_steps();
+  const Timeline t = *Timeline::build(log);
+  const auto first = find_next(log, t, "PREFETCH", 0);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(t.lanes[first->lane].spans[first->span].begin, 10700u);
+  const auto second = find_next(log, t, "prefetch", 10700);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(t.lanes[second->lane].spans[second->span].begin, 20700u);
+  const auto wrapped = find_next(log, t, "prefetch", 20700);
+  ASSERT_TRUE(wrapped);
+  EXPECT_EQ(*wrapped, *first);
+  EXPECT_FALSE(find_next(log, t, "no such thing", 0));
+}
+
+TEST(Describe, SaysWhatHowMuchAndHowFast) {
+  const tswap::trace::Trace log = two_steps();
+  const Timeline t = *Timeline::build(log);
+  EXPECT_EQ(describe(log, lane(t, "stream d2h").spans[0]),
+            "copy out (D2H) model.layer.* L0 #0 step 1: 1000 B in 200 ns (5.00 GB/s)");
+  EXPECT_THAT(details(log, lane(t, "stream d2h").spans[0]),
+              ::testing::HasSubstr("stream: d2h\nthread: copier\n"));
+  EXPECT_EQ(format_bytes(4.0 * 1024 * 1024), "4.0 MiB");
+  EXPECT_EQ(format_duration(12345), "12.3 us");
+}
+
+}  // namespace
+}  // namespace tswap_test
