@@ -10,7 +10,8 @@ namespace tswap::viewer {
 void Lod::build(const std::vector<Span>& spans) {
   levels_.clear();
   std::vector<Bucket> level;
-  for (const Span& s : spans) {
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const Span& s = spans[i];
     const std::uint64_t index = s.begin >> kBaseShift;
     const std::uint32_t kind = 1u << static_cast<unsigned>(s.kind);
     if (!level.empty() && level.back().index == index) {
@@ -19,7 +20,7 @@ void Lod::build(const std::vector<Span>& spans) {
       ++b.count;
       b.kinds |= kind;
     } else {
-      level.push_back(Bucket{index, s.end, 1, kind});
+      level.push_back(Bucket{index, s.begin, s.end, 1, kind, static_cast<std::uint32_t>(i)});
     }
   }
   // Each level halves the one below until a single bucket is left.
@@ -35,7 +36,7 @@ void Lod::build(const std::vector<Span>& spans) {
         u.count += b.count;
         u.kinds |= b.kinds;
       } else {
-        up.push_back(Bucket{index, b.end_max, b.count, b.kinds});
+        up.push_back(Bucket{index, b.begin_min, b.end_max, b.count, b.kinds, b.first});
       }
     }
     levels_.push_back(std::move(level));
@@ -84,12 +85,12 @@ std::vector<DrawItem> visible_items(const std::vector<Span>& spans, const Lod& l
     auto it = std::lower_bound(level->begin(), level->end(), first_index,
                                [](const Lod::Bucket& b, std::uint64_t i) { return b.index < i; });
     for (; it != level->end(); ++it) {
-      const double begin = static_cast<double>(it->index << shift);
+      const double begin = static_cast<double>(it->begin_min);
       if (begin > t1) break;
-      const double end = std::max(begin + static_cast<double>(std::uint64_t{1} << shift),
-                                  static_cast<double>(it->end_max));
+      const double end = static_cast<double>(it->end_max);
       if (end < t0) continue;
-      add(items, std::max(0.0, m.x(begin)), std::min(width, m.x(end)), it->kinds, it->count, 0);
+      add(items, std::max(0.0, m.x(begin)), std::min(width, m.x(end)), it->kinds, it->count,
+          it->first);
     }
     return items;
   }

@@ -28,10 +28,12 @@ class Lod {
  public:
   static constexpr int kBaseShift = 6;  // 64 ns
   struct Bucket {
-    std::uint64_t index;   // begin >> shift
+    std::uint64_t index;      // begin >> shift
+    std::uint64_t begin_min;  // the earliest begin in it: touching neighbours stay apart
     std::uint64_t end_max;
     std::uint32_t count;
     std::uint32_t kinds;
+    std::uint32_t first;      // position of its first span in the lane
   };
 
   void build(const std::vector<Span>& spans);

@@ -25,6 +25,39 @@ void Curve::seal() {
     const auto end = v_.begin() + static_cast<std::ptrdiff_t>(std::min(v_.size(), b + kBlock));
     block_max_.push_back(*std::max_element(v_.begin() + static_cast<std::ptrdiff_t>(b), end));
   }
+  peak_ = 0;
+  peak_at_ = 0;
+  if (!v_.empty()) {
+    const auto it = std::max_element(v_.begin(), v_.end());
+    peak_ = *it;
+    peak_at_ = t_[static_cast<std::size_t>(it - v_.begin())];
+  }
+  levels_.clear();
+  std::vector<Bucket> level;
+  for (std::size_t i = 0; i < t_.size(); ++i) {
+    const std::uint64_t index = t_[i] >> kBaseShift;
+    if (!level.empty() && level.back().index == index) {
+      level.back().max = std::max(level.back().max, v_[i]);
+      level.back().last = v_[i];
+    } else {
+      level.push_back(Bucket{index, v_[i], v_[i]});
+    }
+  }
+  while (!level.empty()) {
+    const bool last = level.size() == 1;
+    std::vector<Bucket> up;
+    for (const Bucket& b : level) {
+      if (!up.empty() && up.back().index == b.index >> 1) {
+        up.back().max = std::max(up.back().max, b.max);
+        up.back().last = b.last;
+      } else {
+        up.push_back(Bucket{b.index >> 1, b.max, b.last});
+      }
+    }
+    levels_.push_back(std::move(level));
+    if (last || levels_.size() > 56) break;
+    level = std::move(up);
+  }
 }
 
 std::int64_t Curve::at(double ns) const {
@@ -54,21 +87,63 @@ std::int64_t Curve::max_in(double t0, double t1) const {
 }
 
 std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
-  std::vector<std::int64_t> out(static_cast<std::size_t>(m.width()));
-  for (int x = 0; x < m.width(); ++x) out[static_cast<std::size_t>(x)] = max_in(m.ns(x), m.ns(x + 1));
+  const auto width = static_cast<std::size_t>(m.width());
+  std::vector<std::int64_t> out(width);
+  // The coarsest level whose buckets are no wider than a column.
+  const std::vector<Bucket>* level = nullptr;
+  int shift = 0;
+  for (std::size_t k = 0; k < levels_.size(); ++k) {
+    if (static_cast<double>(std::uint64_t{1} << (kBaseShift + k)) > m.ns_per_px()) break;
+    level = &levels_[k];
+    shift = kBaseShift + static_cast<int>(k);
+  }
+  if (level == nullptr) {  // zoomed in past the finest buckets: exact
+    for (std::size_t x = 0; x < width; ++x) {
+      out[x] = max_in(m.ns(static_cast<double>(x)), m.ns(static_cast<double>(x + 1)));
+    }
+    return out;
+  }
+  // One sweep over the buckets. A column gets the maximum of every bucket
+  // that overlaps it, and the level held at its start: the last level of
+  // the bucket before the one straddling the start (or of the last bucket,
+  // if none straddles it). No binary search per column: on arrays of
+  // millions of points each one is a string of cache misses.
+  const double bucket = static_cast<double>(std::uint64_t{1} << shift);
+  const double begin = std::max(0.0, m.begin());
+  auto it = std::lower_bound(level->begin(), level->end(), static_cast<std::uint64_t>(begin) >> shift,
+                             [](const Bucket& b, std::uint64_t i) { return b.index < i; });
+  if (it != level->begin()) --it;  // a bucket begun before the view may reach into it
+  // The level before the first bucket taken.
+  std::int64_t before_spill =
+      it == level->end() ? at(begin) : at(static_cast<double>(it->index << shift) - 0.5);
+  const Bucket* spill = nullptr;  // the last bucket taken
+  for (std::size_t x = 0; x < width; ++x) {
+    const double start = m.ns(static_cast<double>(x)), end = m.ns(static_cast<double>(x + 1));
+    std::int64_t best = before_spill;
+    if (spill) {
+      const bool straddles = static_cast<double>(spill->index << shift) + bucket > start;
+      best = straddles ? std::max(before_spill, spill->max) : spill->last;
+    }
+    while (it != level->end() && static_cast<double>(it->index << shift) < end) {
+      if (static_cast<double>(it->index << shift) + bucket > start) best = std::max(best, it->max);
+      if (spill) before_spill = spill->last;
+      spill = &*it;
+      ++it;
+    }
+    out[x] = best;
+  }
   return out;
 }
 
 std::int64_t Curve::peak(std::uint64_t* when) const {
-  if (v_.empty()) return 0;
-  const auto it = std::max_element(v_.begin(), v_.end());
-  if (when) *when = t_[static_cast<std::size_t>(it - v_.begin())];
-  return *it;
+  if (when) *when = peak_at_;
+  return peak_;
 }
 
 MemoryModel MemoryModel::build(const trace::Trace& trace) {
   MemoryModel m;
-  std::map<std::pair<std::string, int>, std::pair<Curve, std::int64_t>> layers;  // curve, level
+  // By (tag id, layer): no string per event. Named and ordered at the end.
+  std::map<std::pair<std::uint16_t, std::uint16_t>, std::pair<Curve, std::int64_t>> layers;
   using SwapKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t>;
   std::map<SwapKey, std::int64_t> taken;  // bytes each live swap took over
   std::int64_t total = 0, without = 0;
@@ -89,16 +164,22 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     }
     const std::int64_t delta = trace::resident_delta(e);
     if (delta == 0) continue;
-    auto& [curve, level] = layers[{std::string(trace.tag(e.tag)), static_cast<int>(e.layer)}];
+    auto& [curve, level] = layers[{e.tag, e.layer}];
     level += delta;
     curve.append(e.host_ns, level);
     total += delta;
     m.total.append(e.host_ns, total);
   }
+  std::vector<std::pair<std::pair<std::string, int>, Curve*>> named;
   for (auto& [key, layer] : layers) {
+    named.push_back({{std::string(trace.tag(key.first)), key.second}, &layer.first});
+  }
+  std::sort(named.begin(), named.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [key, curve] : named) {
     m.labels.push_back(key.first + " L" + std::to_string(key.second));
-    layer.first.seal();
-    m.layers.push_back(std::move(layer.first));
+    curve->seal();
+    m.layers.push_back(std::move(*curve));
   }
   m.total.seal();
   m.without_swap.seal();

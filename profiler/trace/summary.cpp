@@ -1,6 +1,8 @@
 #include <tswap/trace/summary.h>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "copy_key.h"
@@ -63,14 +65,16 @@ double LayerSummary::overlap_fraction() const {
 }
 
 Summary summarize(const Trace& trace) {
-  std::map<std::pair<std::string, int>, LayerSummary> layers;
+  // By (tag id, layer) while counting: no string per event.
+  std::map<std::pair<std::uint16_t, std::uint16_t>, LayerSummary> layers;
   std::unordered_map<detail::SwapKey, CopyTimes, detail::SwapKeyHash> out, in;
   Summary s;
   auto layer_of = [&](const Event& e) -> LayerSummary& {
-    const std::string tag(trace.tag(e.tag));
-    LayerSummary& l = layers[{tag, e.layer}];
-    l.tag = tag;
-    l.layer = e.layer;
+    LayerSummary& l = layers[{e.tag, e.layer}];
+    if (l.layer < 0) {
+      l.tag = trace.tag(e.tag);
+      l.layer = e.layer;
+    }
     return l;
   };
   for (const Event& e : trace.events()) {
@@ -133,9 +137,11 @@ Summary summarize(const Trace& trace) {
     for (const auto& [key, c] : copies) {
       if (!c.started || !c.finished || c.done < c.start) continue;
       const std::uint64_t took = c.done - c.start;
-      LayerSummary& l = layers[{std::string(trace.tag(key.tag)), key.layer}];
-      l.tag = trace.tag(key.tag);
-      l.layer = key.layer;
+      LayerSummary& l = layers[{key.tag, key.layer}];
+      if (l.layer < 0) {
+        l.tag = trace.tag(key.tag);
+        l.layer = key.layer;
+      }
       (to_host ? l.d2h_ns : l.h2d_ns) += took;
       l.overlap_ns += took > c.stalled ? took - c.stalled : 0;
     }
@@ -144,8 +150,11 @@ Summary summarize(const Trace& trace) {
   add_copies(in, false);
 
   std::map<std::string, LayerSummary> tags;
-  for (auto& [id, l] : layers) {
-    s.layers.push_back(l);
+  for (auto& [id, l] : layers) s.layers.push_back(l);
+  std::sort(s.layers.begin(), s.layers.end(), [](const LayerSummary& a, const LayerSummary& b) {
+    return std::tie(a.tag, a.layer) < std::tie(b.tag, b.layer);
+  });
+  for (const LayerSummary& l : s.layers) {
     LayerSummary& t = tags[l.tag];
     t.tag = l.tag;
     add_into(t, l);

@@ -270,18 +270,41 @@ TEST(Memory, CurvesReplayResidentBytesPerLayerAndWithoutSwapping) {
   EXPECT_EQ(m.without_swap.at(11500), 0);
 }
 
-TEST(Memory, ColumnsHoldEachColumnsHighestLevel) {
+TEST(Memory, CloseInColumnsHoldExactlyTheirHighestLevel) {
   const MemoryModel m = MemoryModel::build(two_steps());
   TimeMapping map;
-  map.set_width(11);
-  map.set_bounds(10000, 11100);  // 100 ns per column
-  map.show(10000, 11100);
+  map.set_width(22);
+  map.set_bounds(10000, 21100);
+  map.show(10000, 11100);  // 50 ns per column: finer than any bucket, exact
   const std::vector<std::int64_t> c = m.total.columns(map);
-  ASSERT_EQ(c.size(), 11u);
-  EXPECT_EQ(c[1], 1500) << "column [10100, 10200) holds the peak";
-  EXPECT_EQ(c[3], 1500) << "[10300, 10400): before the release at 10400";
-  EXPECT_EQ(c[4], 500) << "[10400, 10500): from the release on";
-  EXPECT_EQ(c[10], 0);
+  ASSERT_EQ(c.size(), 22u);
+  EXPECT_EQ(c[2], 1500) << "[10100, 10150): layer 1 saved at 10120";
+  EXPECT_EQ(c[7], 1500) << "[10350, 10400): before the release at 10400";
+  EXPECT_EQ(c[8], 500) << "[10400, 10450): from the release on";
+  EXPECT_EQ(c[12], 1500) << "[10600, 10650): copied back at 10610";
+  EXPECT_EQ(c[21], 0) << "[11050, 11100): all freed at 11000";
+}
+
+TEST(Memory, ColumnsAreBoundedByExactMaximaAtAnyZoom) {
+  Curve c;
+  for (std::uint64_t i = 0; i < 200000; ++i) c.append(i * 37, static_cast<std::int64_t>((i * 7919) % 1000));
+  c.seal();
+  TimeMapping m;
+  m.set_width(500);
+  m.set_bounds(0, 200000 * 37);
+  for (double zoom : {1.0, 7.0, 90.0, 3000.0}) {
+    m.fit();
+    m.zoom(zoom, 123);
+    const std::vector<std::int64_t> cols = c.columns(m);
+    for (int x = 0; x < m.width(); ++x) {
+      const double t0 = m.ns(x), t1 = m.ns(x + 1);
+      // At least the exact maximum of the column; at most that of the column
+      // widened by a column on each side.
+      EXPECT_GE(cols[x], c.max_in(t0, t1)) << "zoom " << zoom << " column " << x;
+      EXPECT_LE(cols[x], c.max_in(t0 - m.ns_per_px(), t1 + m.ns_per_px()))
+          << "zoom " << zoom << " column " << x;
+    }
+  }
 }
 
 TEST(Memory, BlockMaximaAgreeWithAScan) {

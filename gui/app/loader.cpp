@@ -1,0 +1,110 @@
+#include "loader.h"
+
+#include <QFileInfo>
+#include <QThreadPool>
+
+namespace tswap::viewer {
+namespace {
+
+/// Builds everything but the trace, reporting into [from, to] percent.
+/// nullptr when cancelled.
+std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, const Filter& filter,
+                                 const std::function<bool(int, const QString&)>& report, int from,
+                                 int to) {
+  auto log = std::make_shared<LoadedLog>();
+  log->trace = std::move(trace);
+  log->filter = filter;
+  const int span = to - from;
+  std::optional<Timeline> timeline = Timeline::build(*log->trace, filter, [&](double f) {
+    return report(from + static_cast<int>(0.7 * span * f), "building the timeline");
+  });
+  if (!timeline) return nullptr;
+  log->timeline = std::move(*timeline);
+  if (!report(from + static_cast<int>(0.7 * span), "building the memory curves")) return nullptr;
+  log->memory = MemoryModel::build(*log->trace);
+  if (!report(from + static_cast<int>(0.9 * span), "summarizing tags and layers")) return nullptr;
+  log->summary = trace::summarize(*log->trace);
+  return log;
+}
+
+}  // namespace
+
+Loader::Loader(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<std::shared_ptr<const LoadedLog>>();
+  qRegisterMetaType<std::shared_ptr<const Timeline>>();
+}
+
+Loader::~Loader() {
+  cancel();
+  QThreadPool::globalInstance()->waitForDone();
+}
+
+std::shared_ptr<std::atomic<bool>> Loader::next_job() {
+  cancel();
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  return cancel_;
+}
+
+void Loader::cancel() {
+  if (cancel_) cancel_->store(true);
+}
+
+void Loader::load(const QString& path) {
+  auto cancelled = next_job();
+  QThreadPool::globalInstance()->start([this, path, cancelled] {
+    auto report = [&](int percent, const QString& what) {
+      if (cancelled->load()) return false;
+      emit progress(percent, what);
+      return true;
+    };
+    try {
+      report(0, "reading " + QFileInfo(path).fileName());
+      auto trace = std::make_shared<const trace::Trace>(trace::Trace::load(
+          path.toStdString(), [&](std::uint64_t done, std::uint64_t total) {
+            return report(static_cast<int>(50.0 * done / std::max<std::uint64_t>(total, 1)),
+                          "reading " + QFileInfo(path).fileName());
+          }));
+      std::shared_ptr<LoadedLog> log = build(trace, Filter{}, report, 50, 100);
+      if (log) emit loaded(log, path);
+    } catch (const trace::LoadCancelled&) {
+    } catch (const trace::TraceError& e) {
+      emit failed(path, QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+      emit failed(path, path + ": not enough memory to load it");
+    } catch (const std::exception& e) {
+      emit failed(path, path + ": " + QString::fromStdString(e.what()));
+    }
+    emit finished();
+  });
+}
+
+void Loader::refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter) {
+  auto cancelled = next_job();
+  const QString path = QString::fromStdString(log->trace->path());
+  QThreadPool::globalInstance()->start([this, log, filter, cancelled, path] {
+    auto report = [&](int percent, const QString& what) {
+      if (cancelled->load()) return false;
+      emit progress(percent, what);
+      return true;
+    };
+    if (std::shared_ptr<LoadedLog> rebuilt = build(log->trace, filter, report, 0, 100)) {
+      emit loaded(rebuilt, path);
+    }
+    emit finished();
+  });
+}
+
+void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter) {
+  QThreadPool::globalInstance()->start([this, trace, filter] {
+    if (std::optional<Timeline> t = Timeline::build(*trace, filter)) {
+      emit highlightReady(std::make_shared<const Timeline>(std::move(*t)));
+    }
+  });
+}
+
+std::shared_ptr<const LoadedLog> Loader::load_now(const QString& path) {
+  auto trace = std::make_shared<const trace::Trace>(trace::Trace::load(path.toStdString()));
+  return build(trace, Filter{}, [](int, const QString&) { return true; }, 0, 100);
+}
+
+}  // namespace tswap::viewer

@@ -1,0 +1,50 @@
+#pragma once
+
+// Loading a log and building what the views need, off the UI thread, with
+// progress and cancellation. Results arrive on the UI thread through
+// queued signals, as immutable values.
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+#include "view_state.h"
+
+namespace tswap::viewer {
+
+class Loader : public QObject {
+  Q_OBJECT
+ public:
+  explicit Loader(QObject* parent = nullptr);
+  ~Loader() override;
+
+  /// Loads `path` and builds everything; a newer request cancels an older one.
+  void load(const QString& path);
+  /// Rebuilds the timeline of `log` with another filter (the trace is shared).
+  void refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter);
+  /// Builds the timeline of one tag and layer, for highlighting.
+  void highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter);
+  void cancel();
+
+  /// The same as load(), on the calling thread; for headless screenshots.
+  /// Throws trace::TraceError.
+  static std::shared_ptr<const LoadedLog> load_now(const QString& path);
+
+ signals:
+  void progress(int percent, const QString& what);
+  void loaded(std::shared_ptr<const tswap::viewer::LoadedLog> log, const QString& path);
+  void failed(const QString& path, const QString& message);
+  void highlightReady(std::shared_ptr<const tswap::viewer::Timeline> timeline);
+  void finished();  // loaded, failed or cancelled
+
+ private:
+  std::shared_ptr<std::atomic<bool>> next_job();
+  std::shared_ptr<std::atomic<bool>> cancel_;  // the running job's flag
+};
+
+}  // namespace tswap::viewer
+
+Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::LoadedLog>)
+Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::Timeline>)

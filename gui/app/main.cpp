@@ -1,0 +1,119 @@
+// tswap-viewer [FILE...]
+// tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QStyleFactory>
+
+#include <cstdio>
+#include <cstring>
+
+#include "loader.h"
+#include "main_window.h"
+
+namespace {
+
+bool has_argument(int argc, char** argv, std::initializer_list<const char*> names) {
+  for (int i = 1; i < argc; ++i) {
+    for (const char* name : names) {
+      if (std::strcmp(argv[i], name) == 0) return true;
+    }
+  }
+  return false;
+}
+
+bool has_display() {
+  return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+         !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+int screenshot(const QCommandLineParser& args) {
+  using namespace tswap::viewer;
+  const QStringList files = args.positionalArguments();
+  if (files.size() != 1) {
+    std::fprintf(stderr, "tswap-viewer: --screenshot takes exactly one log\n");
+    return 2;
+  }
+  ViewKind kind = ViewKind::timeline;
+  if (!parse_view_kind(args.value("view"), kind)) {
+    std::fprintf(stderr, "tswap-viewer: --view is timeline, memory, table or all, got '%s'\n",
+                 qPrintable(args.value("view")));
+    return 2;
+  }
+  const QStringList wh = args.value("size").split('x');
+  bool ok_w = false, ok_h = false;
+  const QSize size(wh.value(0).toInt(&ok_w), wh.value(1).toInt(&ok_h));
+  if (wh.size() != 2 || !ok_w || !ok_h || size.width() < 300 || size.height() < 100) {
+    std::fprintf(stderr, "tswap-viewer: --size is WIDTHxHEIGHT, at least 300x100, got '%s'\n",
+                 qPrintable(args.value("size")));
+    return 2;
+  }
+  std::shared_ptr<const LoadedLog> log;
+  try {
+    log = Loader::load_now(files.first());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
+    return 3;
+  }
+  MainWindow window;
+  window.setDarkTheme(!args.isSet("light"));
+  window.resize(size);
+  window.show();
+  window.show_log(log, files.first());
+  QString error;
+  if (!window.exportView(args.value("screenshot"), kind, size, &error)) {
+    std::fprintf(stderr, "tswap-viewer: %s\n", qPrintable(error));
+    return 4;
+  }
+  std::printf("tswap-viewer: wrote %s\n", qPrintable(args.value("screenshot")));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A screenshot, --help and --version need no display: offscreen, unless
+  // a platform was chosen. Anything else without a display says so plainly.
+  if (!has_display()) {
+    if (has_argument(argc, argv, {"--screenshot", "--help", "-h", "--help-all", "--version", "-v"})) {
+      qputenv("QT_QPA_PLATFORM", "offscreen");
+    } else {
+      std::fprintf(stderr,
+                   "tswap-viewer: no display (DISPLAY and WAYLAND_DISPLAY are not set). To render a "
+                   "view without one:\n  tswap-viewer FILE --screenshot OUT.png [--view "
+                   "timeline|memory|table|all]\n");
+      return 1;
+    }
+  }
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("tensorswap");
+  QApplication::setApplicationName("tswap-viewer");
+  QApplication::setApplicationVersion(TSWAP_VERSION);
+  QApplication::setStyle(QStyleFactory::create("Fusion"));
+
+  QCommandLineParser args;
+  args.setApplicationDescription(
+      "Timelines, memory curves and per-tag tables of tensorswap logs (.tswap).\n"
+      "Record a log with TSWAP_LOG=run.tswap ./train.");
+  args.addHelpOption();
+  args.addVersionOption();
+  args.addPositionalArgument("files", "Logs to open, one window each.", "[FILE...]");
+  args.addOption({"screenshot", "Render a view of FILE to OUT (.png or .svg) and exit.", "OUT"});
+  args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
+  args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
+  args.addOption({"light", "The light palette (default: dark)."});
+  args.process(app);
+
+  if (args.isSet("screenshot")) return screenshot(args);
+
+  std::vector<std::unique_ptr<tswap::viewer::MainWindow>> windows;
+  const QStringList files = args.positionalArguments();
+  if (files.isEmpty()) windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
+  for (const QString& f : files) {
+    windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
+    windows.back()->open(f);
+  }
+  for (auto& w : windows) w->show();
+  return app.exec();
+}

@@ -1,0 +1,570 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "painters.h"
+#include "tag_table_model.h"
+#include "views.h"
+
+namespace tswap::viewer {
+
+namespace {
+constexpr int kMaxRecent = 10;
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+}  // namespace
+
+bool parse_view_kind(const QString& name, ViewKind& kind) {
+  if (name == "timeline") return kind = ViewKind::timeline, true;
+  if (name == "memory") return kind = ViewKind::memory, true;
+  if (name == "table") return kind = ViewKind::table, true;
+  if (name == "all") return kind = ViewKind::all, true;
+  return false;
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(true)) {
+  setWindowTitle("tswap-viewer");
+  setAcceptDrops(true);
+  buildLayout();
+  buildActions();
+  buildToolbar();
+  connect(&loader_, &Loader::progress, this, [this](int percent, const QString& what) {
+    progress_->setValue(percent);
+    progress_->setFormat(what + " %p%");
+  });
+  connect(&loader_, &Loader::loaded, this,
+          [this](std::shared_ptr<const LoadedLog> log, const QString& path) { show_log(log, path); });
+  connect(&loader_, &Loader::failed, this, [this](const QString& path, const QString& message) {
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Cannot open log"), message,
+                                QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();  // not exec(): the window stays responsive
+    status_->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
+    emit loadFailed(path, message);
+  });
+  connect(&loader_, &Loader::finished, this, [this] { setLoading(false); });
+  connect(&loader_, &Loader::highlightReady, this, [this](std::shared_ptr<const Timeline> t) {
+    view_.highlight = std::move(t);
+    viewChanged();
+  });
+  restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildLayout() {
+  timeline_ = new TimelineView(view_, theme_);
+  memory_ = new MemoryView(view_, theme_);
+  timeline_scroll_ = new QScrollArea;
+  timeline_scroll_->setWidget(timeline_);
+  timeline_scroll_->setWidgetResizable(true);
+  timeline_scroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  timeline_scroll_->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+  timeline_scroll_->setFrameShape(QFrame::NoFrame);
+  // The memory view keeps the scroll bar's width free on its right, so both
+  // plots are exactly as wide and their time axes line up.
+  auto* memory_box = new QWidget;
+  auto* memory_layout = new QVBoxLayout(memory_box);
+  memory_layout->setContentsMargins(0, 0, timeline_scroll_->verticalScrollBar()->sizeHint().width(), 0);
+  memory_layout->addWidget(memory_);
+
+  table_model_ = new TagTableModel(this);
+  table_proxy_ = new QSortFilterProxyModel(this);
+  table_proxy_->setSourceModel(table_model_);
+  table_proxy_->setSortRole(TagTableModel::SortRole);
+  table_ = new QTableView;
+  table_->setModel(table_proxy_);
+  table_->setSortingEnabled(true);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->setAlternatingRowColors(true);
+  connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+          &MainWindow::tableRowSelected);
+
+  details_ = new QPlainTextEdit;
+  details_->setReadOnly(true);
+  details_->setPlaceholderText(tr("Click a bar in the timeline to see its event here."));
+  range_pane_ = new QPlainTextEdit;
+  range_pane_->setReadOnly(true);
+  range_pane_->setPlaceholderText(tr("Drag with the right button (or Shift) over the timeline to "
+                                     "select a time range; Z zooms to it."));
+  auto* tabs = new QTabWidget;
+  tabs->addTab(table_, tr("Tags and layers"));
+  tabs->addTab(details_, tr("Details"));
+  tabs->addTab(range_pane_, tr("Range statistics"));
+
+  banner_ = new QLabel;
+  banner_->setWordWrap(true);
+  banner_->setStyleSheet("QLabel { background: #8a6d00; color: white; padding: 4px; }");
+  banner_->hide();
+
+  splitter_ = new QSplitter(Qt::Vertical);
+  splitter_->addWidget(timeline_scroll_);
+  splitter_->addWidget(memory_box);
+  splitter_->addWidget(tabs);
+  splitter_->setStretchFactor(0, 3);
+  splitter_->setStretchFactor(1, 2);
+  splitter_->setStretchFactor(2, 2);
+
+  auto* central = new QWidget;
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addWidget(banner_);
+  layout->addWidget(splitter_);
+  setCentralWidget(central);
+
+  status_ = new QLabel(tr("No log open"));
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(320);
+  progress_->hide();
+  cancel_ = new QToolButton;
+  cancel_->setText(tr("Cancel"));
+  cancel_->hide();
+  connect(cancel_, &QToolButton::clicked, this, [this] {
+    loader_.cancel();
+    setLoading(false);
+    status_->setText(tr("Loading cancelled"));
+  });
+  statusBar()->addWidget(status_, 1);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+
+  for (TimeView* v : {static_cast<TimeView*>(timeline_), static_cast<TimeView*>(memory_)}) {
+    connect(v, &TimeView::viewChanged, this, &MainWindow::viewChanged);
+    connect(v, &TimeView::selectionChanged, this, &MainWindow::selectionChanged);
+  }
+}
+
+void MainWindow::buildActions() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  QAction* open = file->addAction(tr("&Open..."), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a tensorswap log"), {},
+                                                      tr("tensorswap logs (*.tswap);;All files (*)"));
+    if (!path.isEmpty()) this->open(path);
+  });
+  open->setShortcut(QKeySequence::Open);
+  recent_menu_ = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  file->addAction(tr("Export View as &PNG..."), this, [this] { exportInteractive("png"); })
+      ->setShortcut(QKeySequence("Ctrl+E"));
+  file->addAction(tr("Export View as &SVG..."), this, [this] { exportInteractive("svg"); })
+      ->setShortcut(QKeySequence("Ctrl+Shift+E"));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Fit All"), timeline_, &TimeView::fit)->setShortcut(QKeySequence("Ctrl+0"));
+  view->addAction(tr("Zoom &In"), timeline_, &TimeView::zoomIn)->setShortcut(QKeySequence::ZoomIn);
+  view->addAction(tr("Zoom &Out"), timeline_, &TimeView::zoomOut)->setShortcut(QKeySequence::ZoomOut);
+  view->addAction(tr("Zoom to &Selection"), timeline_, &TimeView::zoomToRange)
+      ->setShortcut(QKeySequence("Ctrl+Z"));
+  view->addSeparator();
+  view->addAction(tr("&Find..."), this, [this] { search_->setFocus(), search_->selectAll(); })
+      ->setShortcut(QKeySequence::Find);
+  view->addAction(tr("Find &Next"), this, &MainWindow::findNext)->setShortcut(QKeySequence::FindNext);
+  view->addSeparator();
+  dark_action_ = view->addAction(tr("&Dark Theme"));
+  dark_action_->setCheckable(true);
+  dark_action_->setChecked(true);
+  dark_action_->setShortcut(QKeySequence("Ctrl+T"));
+  connect(dark_action_, &QAction::toggled, this, &MainWindow::setDarkTheme);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&Keyboard and Mouse"), this, &MainWindow::showShortcuts)
+      ->setShortcut(QKeySequence::HelpContents);
+  help->addAction(tr("&About"), this, [this] {
+    QMessageBox::about(this, tr("About tswap-viewer"),
+                       tr("<b>tswap-viewer</b><br>Timelines, memory curves and per-tag tables of "
+                          "tensorswap logs.<br>Record a run with <tt>TSWAP_LOG=run.tswap</tt>."));
+  });
+}
+
+void MainWindow::buildToolbar() {
+  QToolBar* bar = addToolBar(tr("Filters"));
+  bar->setObjectName("filters");
+  bar->addWidget(new QLabel(tr(" Tag ")));
+  tag_filter_ = new QComboBox;
+  tag_filter_->setMinimumContentsLength(16);
+  bar->addWidget(tag_filter_);
+  bar->addWidget(new QLabel(tr(" Layer ")));
+  layer_filter_ = new QComboBox;
+  bar->addWidget(layer_filter_);
+  bar->addWidget(new QLabel(tr(" Step ")));
+  step_filter_ = new QComboBox;
+  bar->addWidget(step_filter_);
+  kind_filter_ = new QToolButton;
+  kind_filter_->setText(tr("Kinds"));
+  kind_filter_->setPopupMode(QToolButton::InstantPopup);
+  auto* kinds = new QMenu(kind_filter_);
+  for (int k = 0; k < kSpanKinds; ++k) {
+    QAction* a = kinds->addAction(to_string(static_cast<SpanKind>(k)));
+    a->setCheckable(true);
+    a->setChecked(true);
+    a->setData(k);
+    connect(a, &QAction::toggled, this, &MainWindow::applyFilter);
+  }
+  kind_filter_->setMenu(kinds);
+  bar->addWidget(kind_filter_);
+  for (QComboBox* c : {tag_filter_, layer_filter_, step_filter_}) {
+    connect(c, &QComboBox::activated, this, &MainWindow::applyFilter);
+  }
+  bar->addSeparator();
+  search_ = new QLineEdit;
+  search_->setPlaceholderText(tr("Search (Ctrl+F, Enter/F3 for the next)"));
+  search_->setClearButtonEnabled(true);
+  search_->setMaximumWidth(320);
+  connect(search_, &QLineEdit::returnPressed, this, &MainWindow::findNext);
+  bar->addWidget(search_);
+  fillFilterChoices();
+}
+
+void MainWindow::fillFilterChoices() {
+  for (QComboBox* c : {tag_filter_, layer_filter_, step_filter_}) {
+    c->clear();
+    c->addItem(tr("all"));
+  }
+  if (!log_) return;
+  std::map<std::string, int> tags;
+  for (const auto& [id, name] : log_->trace->tags()) tags[name] = 0;
+  for (const auto& [name, unused] : tags) tag_filter_->addItem(qs(name));
+  int layers = 0;
+  for (const trace::LayerSummary& l : log_->summary.layers) layers = std::max(layers, l.layer + 1);
+  for (int l = 0; l < layers; ++l) layer_filter_->addItem(QString::number(l), l);
+  std::uint32_t steps = 0;
+  for (const trace::Event& e : log_->trace->events()) steps = std::max(steps, e.step);
+  for (std::uint32_t s = 1; s <= steps; ++s) step_filter_->addItem(QString::number(s), s);
+  // Keep what the loaded timeline was built with.
+  const Filter& f = log_->filter;
+  if (f.tag) tag_filter_->setCurrentText(qs(*f.tag));
+  if (f.layer) layer_filter_->setCurrentIndex(layer_filter_->findData(*f.layer));
+  if (f.step) step_filter_->setCurrentIndex(step_filter_->findData(*f.step));
+}
+
+void MainWindow::applyFilter() {
+  if (!log_ || loading_) return;
+  Filter f;
+  if (tag_filter_->currentIndex() > 0) f.tag = tag_filter_->currentText().toStdString();
+  if (layer_filter_->currentIndex() > 0) f.layer = layer_filter_->currentData().toInt();
+  if (step_filter_->currentIndex() > 0) f.step = step_filter_->currentData().toUInt();
+  f.kinds = 0;
+  for (QAction* a : kind_filter_->menu()->actions()) {
+    if (a->isChecked()) f.kinds |= 1u << a->data().toInt();
+  }
+  setLoading(true);
+  loader_.refilter(log_, f);
+}
+
+void MainWindow::open(const QString& path) {
+  path_ = path;
+  setLoading(true);
+  status_->setText(tr("Opening %1").arg(QFileInfo(path).fileName()));
+  loader_.load(path);
+}
+
+void MainWindow::setLoading(bool loading) {
+  loading_ = loading;
+  progress_->setVisible(loading);
+  cancel_->setVisible(loading);
+  if (loading) progress_->setValue(0);
+}
+
+void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& path) {
+  const bool same_trace = log_ && log_->trace == log->trace;
+  log_ = std::move(log);
+  path_ = path;
+  if (!same_trace) {
+    view_ = ViewState{};
+    view_.mapping.set_width(Layout::plot_width(timeline_->width()));
+    view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
+    table_model_->setSummary(log_->summary);
+    addRecent(path);
+    fillFilterChoices();
+  } else {
+    view_.selected.reset();  // span indices belong to the old timeline
+  }
+  timeline_->setLog(log_);
+  memory_->setLog(log_);
+  timeline_->updateGeometry();
+  timeline_->setMinimumHeight(Layout::timeline_height(log_->timeline.lanes.size()) + 4);
+  setWindowTitle(QString("tswap-viewer - %1").arg(QFileInfo(path).fileName()));
+  const trace::Completeness& c = log_->trace->completeness();
+  if (!c.clean_end) {
+    banner_->setText(tr("This log is incomplete: it has no end chunk, so the session was never "
+                        "stopped (did the process die?). It is shown up to byte %1%2.")
+                         .arg(c.bytes_read)
+                         .arg(c.bytes_lost ? tr("; %1 bytes of a torn last chunk were lost").arg(c.bytes_lost)
+                                           : QString()));
+    banner_->show();
+  } else if (c.records_dropped > 0) {
+    banner_->setText(tr("%1 events were dropped while recording (the writer fell behind).")
+                         .arg(c.records_dropped));
+    banner_->show();
+  } else {
+    banner_->hide();
+  }
+  status_->setText(tr("%1: %2 events, %3, %4 lanes")
+                       .arg(QFileInfo(path).fileName())
+                       .arg(log_->trace->events().size())
+                       .arg(qs(format_duration(static_cast<double>(log_->trace->duration_ns()))))
+                       .arg(log_->timeline.lanes.size()));
+  details_->clear();
+  range_pane_->clear();
+  viewChanged();
+  emit logShown(path);
+}
+
+void MainWindow::viewChanged() {
+  timeline_->update();
+  memory_->update();
+}
+
+void MainWindow::selectionChanged() {
+  if (!log_) return;
+  if (view_.selected && view_.selected->lane < log_->timeline.lanes.size()) {
+    const Span& s = log_->timeline.lanes[view_.selected->lane].spans[view_.selected->span];
+    details_->setPlainText(qs(describe(*log_->trace, s) + "\n\n" + details(*log_->trace, s)));
+  } else {
+    details_->clear();
+  }
+  if (view_.range) {
+    const RangeStats r = range_stats(log_->timeline, view_.range->first, view_.range->second);
+    QString text = tr("From %1 to %2 (%3)\n\n")
+                       .arg(qs(format_duration(r.begin)), qs(format_duration(r.end)),
+                            qs(format_duration(r.end - r.begin)));
+    for (int k = 0; k < kSpanKinds; ++k) {
+      const RangeStats::Kind& kind = r.kinds[static_cast<std::size_t>(k)];
+      if (kind.count == 0) continue;
+      text += tr("%1: %2, %3, %4 busy\n")
+                  .arg(to_string(static_cast<SpanKind>(k)))
+                  .arg(kind.count)
+                  .arg(qs(format_bytes(static_cast<double>(kind.bytes))), qs(format_duration(kind.busy_ns)));
+    }
+    text += tr("\nBusy per lane:\n");
+    for (const RangeStats::LaneBusy& l : r.lanes) {
+      text += tr("  %1: %2 (%3 %)\n")
+                  .arg(qs(l.name), qs(format_duration(l.busy_ns)))
+                  .arg(r.end > r.begin ? 100.0 * l.busy_ns / (r.end - r.begin) : 0.0, 0, 'f', 0);
+    }
+    range_pane_->setPlainText(text);
+  }
+  last_focus_ = memory_->hasFocus() ? ViewKind::memory : ViewKind::timeline;
+}
+
+void MainWindow::tableRowSelected() {
+  if (!log_) return;
+  const QModelIndexList rows = table_->selectionModel()->selectedRows();
+  if (rows.isEmpty()) {
+    view_.highlight.reset();
+    viewChanged();
+    return;
+  }
+  const auto [tag, layer] = table_model_->rowKey(table_proxy_->mapToSource(rows.first()).row());
+  Filter f;
+  f.tag = tag.toStdString();
+  if (layer >= 0) f.layer = layer;
+  loader_.highlight(log_->trace, f);
+  last_focus_ = ViewKind::table;
+}
+
+void MainWindow::findNext() {
+  if (!log_ || search_->text().isEmpty()) return;
+  double after = -1;
+  if (view_.selected && view_.selected->lane < log_->timeline.lanes.size()) {
+    after = static_cast<double>(log_->timeline.lanes[view_.selected->lane].spans[view_.selected->span].begin);
+  }
+  const auto hit = find_next(*log_->trace, log_->timeline, search_->text().toStdString(), after);
+  if (!hit) {
+    status_->setText(tr("No event matches \"%1\"").arg(search_->text()));
+    return;
+  }
+  timeline_->selectSpan(*hit);
+  const int y = Layout::kRuler + static_cast<int>(hit->lane) * Layout::kRow;
+  timeline_scroll_->ensureVisible(0, y, 0, Layout::kRow);
+}
+
+bool MainWindow::exportView(const QString& path, ViewKind kind, QSize size, QString* error) {
+  if (!log_ && kind != ViewKind::table) {
+    if (error) *error = tr("no log is open");
+    return false;
+  }
+  const bool svg = path.endsWith(".svg", Qt::CaseInsensitive);
+  const int width = size.isEmpty() ? timeline_->width() : size.width();
+  const int timeline_h = Layout::timeline_height(log_ ? log_->timeline.lanes.size() : 0) + 4;
+  int height = size.height();
+  if (size.isEmpty()) {
+    height = kind == ViewKind::timeline ? timeline_h
+             : kind == ViewKind::memory ? memory_->height()
+             : kind == ViewKind::table  ? table_->height()
+                                        : timeline_h + memory_->height();
+  }
+  // The same time range at the export's width.
+  ViewState view = view_;
+  view.cursor.reset();
+  view.mapping.set_width(Layout::plot_width(width));
+  auto paint = [&](QPainter& p) {
+    switch (kind) {
+      case ViewKind::timeline: paint_timeline(p, QSize(width, height), *log_, view, theme_); break;
+      case ViewKind::memory: paint_memory(p, QSize(width, height), *log_, view, theme_); break;
+      case ViewKind::all: {
+        const int th = std::min(timeline_h, height * 2 / 3);
+        paint_timeline(p, QSize(width, th), *log_, view, theme_);
+        p.translate(0, th);
+        paint_memory(p, QSize(width, height - th), *log_, view, theme_);
+        break;
+      }
+      case ViewKind::table: {
+        const QSize keep = table_->size();
+        table_->resize(width, height);
+        table_->render(&p);
+        table_->resize(keep);
+        break;
+      }
+    }
+  };
+  if (svg) {
+    QSvgGenerator gen;
+    gen.setFileName(path);
+    gen.setSize(QSize(width, height));
+    gen.setViewBox(QRect(0, 0, width, height));
+    gen.setTitle("tswap-viewer: " + QFileInfo(path_).fileName());
+    QPainter p;
+    if (!p.begin(&gen)) {
+      if (error) *error = tr("cannot write %1").arg(path);
+      return false;
+    }
+    paint(p);
+    p.end();
+    return true;
+  }
+  QImage image(width, height, QImage::Format_ARGB32_Premultiplied);
+  image.fill(theme_.background);
+  {
+    QPainter p(&image);
+    p.setRenderHint(QPainter::Antialiasing);
+    paint(p);
+  }
+  if (!image.save(path)) {
+    if (error) *error = tr("cannot write %1").arg(path);
+    return false;
+  }
+  return true;
+}
+
+void MainWindow::exportInteractive(const QString& format) {
+  const QString name = QFileInfo(path_).completeBaseName() + "." + format;
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export view"), name, format == "svg" ? tr("SVG (*.svg)") : tr("PNG (*.png)"));
+  if (path.isEmpty()) return;
+  QString error;
+  if (!exportView(path, last_focus_, {}, &error)) {
+    QMessageBox::warning(this, tr("Export failed"), error);
+  } else {
+    status_->setText(tr("Wrote %1").arg(path));
+  }
+}
+
+void MainWindow::showShortcuts() {
+  QMessageBox::information(
+      this, tr("Keyboard and mouse"),
+      tr("<table>"
+         "<tr><td><b>Wheel</b>, <b>W</b>/<b>S</b>, <b>+</b>/<b>-</b></td><td>zoom (at the mouse)</td></tr>"
+         "<tr><td><b>Drag</b>, <b>Shift+Wheel</b>, <b>A</b>/<b>D</b>, arrows</td><td>pan</td></tr>"
+         "<tr><td><b>Right-drag</b> or <b>Shift+drag</b></td><td>select a time range</td></tr>"
+         "<tr><td><b>Z</b>, Ctrl+Z</td><td>zoom to the selected range</td></tr>"
+         "<tr><td><b>F</b>, Ctrl+0</td><td>fit the whole log</td></tr>"
+         "<tr><td><b>Click</b></td><td>select an event (details below)</td></tr>"
+         "<tr><td><b>Double-click</b></td><td>zoom to the event</td></tr>"
+         "<tr><td><b>Esc</b></td><td>clear the selection</td></tr>"
+         "<tr><td>Ctrl+F, Enter, F3</td><td>search, next match</td></tr>"
+         "<tr><td>Ctrl+O, Ctrl+E, Ctrl+Shift+E</td><td>open, export PNG, export SVG</td></tr>"
+         "<tr><td>Ctrl+T</td><td>dark / light theme</td></tr>"
+         "</table>"));
+}
+
+void MainWindow::setDarkTheme(bool dark) {
+  theme_ = Theme::of(dark);
+  qApp->setPalette(theme_.palette());
+  if (dark_action_ && dark_action_->isChecked() != dark) dark_action_->setChecked(dark);
+  viewChanged();
+}
+
+void MainWindow::addRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value("recent").toStringList();
+  recent.removeAll(path);
+  recent.prepend(QFileInfo(path).absoluteFilePath());
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue("recent", recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recent_menu_->clear();
+  const QStringList recent = QSettings().value("recent").toStringList();
+  for (const QString& path : recent) {
+    recent_menu_->addAction(path, this, [this, path] { open(path); });
+  }
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  if (!restoreGeometry(settings.value("geometry").toByteArray())) resize(1500, 950);
+  restoreState(settings.value("state").toByteArray());
+  splitter_->restoreState(settings.value("splitter").toByteArray());
+  setDarkTheme(settings.value("dark", true).toBool());
+  rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  QSettings settings;
+  settings.setValue("geometry", saveGeometry());
+  settings.setValue("state", saveState());
+  settings.setValue("splitter", splitter_->saveState());
+  settings.setValue("dark", theme_.dark);
+  loader_.cancel();
+  QMainWindow::closeEvent(e);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  const QList<QUrl> urls = e->mimeData()->urls();
+  if (!urls.isEmpty() && urls.first().isLocalFile()) open(urls.first().toLocalFile());
+}
+
+}  // namespace tswap::viewer

@@ -1,0 +1,120 @@
+#pragma once
+
+// tswap-viewer's window: the timeline above the memory curves on one time
+// axis, and below them the tag/layer table, the selected event's details
+// and the selected range's statistics.
+
+#include <QMainWindow>
+
+#include <memory>
+
+#include "loader.h"
+#include "theme.h"
+#include "view_state.h"
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QScrollArea;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTableView;
+class QToolButton;
+
+namespace tswap::viewer {
+
+class MemoryView;
+class TagTableModel;
+class TimelineView;
+
+/// Which view an export or a screenshot shows.
+enum class ViewKind { timeline, memory, table, all };
+bool parse_view_kind(const QString& name, ViewKind& kind);
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// Loads a log on a worker thread (progress in the status bar, Esc or
+  /// Cancel stops it); a bad file gets a message box naming the problem.
+  void open(const QString& path);
+  /// Shows a log already loaded (headless screenshots, tests).
+  void show_log(std::shared_ptr<const LoadedLog> log, const QString& path);
+  /// Writes `kind` as PNG or SVG (by the file's suffix) at `size` (the
+  /// on-screen size when empty). Returns false and says why in `error`.
+  bool exportView(const QString& path, ViewKind kind, QSize size, QString* error);
+  void setDarkTheme(bool dark);
+
+  // For tests.
+  TimelineView* timelineView() const { return timeline_; }
+  MemoryView* memoryView() const { return memory_; }
+  QTableView* tableView() const { return table_; }
+  QPlainTextEdit* detailsPane() const { return details_; }
+  QPlainTextEdit* rangePane() const { return range_pane_; }
+  QLineEdit* searchField() const { return search_; }
+  const ViewState& viewState() const { return view_; }
+  std::shared_ptr<const LoadedLog> loadedLog() const { return log_; }
+  bool loading() const { return loading_; }
+
+ signals:
+  void logShown(const QString& path);
+  void loadFailed(const QString& path, const QString& message);
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+  void closeEvent(QCloseEvent* e) override;
+
+ private:
+  void buildActions();
+  void buildToolbar();
+  void buildLayout();
+  void restoreSettings();
+  void addRecent(const QString& path);
+  void rebuildRecentMenu();
+  void viewChanged();
+  void selectionChanged();
+  void tableRowSelected();
+  void applyFilter();
+  void findNext();
+  void exportInteractive(const QString& format);
+  void showShortcuts();
+  void setLoading(bool loading);
+  void fillFilterChoices();
+
+  Theme theme_;
+  ViewState view_;
+  std::shared_ptr<const LoadedLog> log_;
+  QString path_;
+  Loader loader_;
+  bool loading_ = false;
+
+  TimelineView* timeline_ = nullptr;
+  MemoryView* memory_ = nullptr;
+  QScrollArea* timeline_scroll_ = nullptr;
+  QSplitter* splitter_ = nullptr;
+  QTableView* table_ = nullptr;
+  TagTableModel* table_model_ = nullptr;
+  QSortFilterProxyModel* table_proxy_ = nullptr;
+  QPlainTextEdit* details_ = nullptr;
+  QPlainTextEdit* range_pane_ = nullptr;
+  QLabel* banner_ = nullptr;
+  QLabel* status_ = nullptr;
+  QProgressBar* progress_ = nullptr;
+  QToolButton* cancel_ = nullptr;
+  QComboBox* tag_filter_ = nullptr;
+  QComboBox* layer_filter_ = nullptr;
+  QComboBox* step_filter_ = nullptr;
+  QToolButton* kind_filter_ = nullptr;
+  QLineEdit* search_ = nullptr;
+  QMenu* recent_menu_ = nullptr;
+  QAction* dark_action_ = nullptr;
+  ViewKind last_focus_ = ViewKind::timeline;
+};
+
+}  // namespace tswap::viewer

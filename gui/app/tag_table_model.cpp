@@ -1,0 +1,137 @@
+#include "tag_table_model.h"
+
+#include <QColor>
+#include <QFont>
+
+#include "statistics.h"
+
+namespace tswap::viewer {
+
+TagTableModel::TagTableModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void TagTableModel::setSummary(const trace::Summary& summary) {
+  beginResetModel();
+  rows_.clear();
+  for (const trace::LayerSummary& tag : summary.tags) {
+    for (const trace::LayerSummary& l : summary.layers) {
+      if (l.tag == tag.tag) rows_.push_back(l);
+    }
+    rows_.push_back(tag);
+  }
+  worst_d2h_ = worst_h2d_ = worst_stall_ = 0;
+  for (const trace::LayerSummary& r : rows_) {
+    if (r.layer < 0) continue;
+    worst_d2h_ = std::max(worst_d2h_, static_cast<double>(r.d2h_ns));
+    worst_h2d_ = std::max(worst_h2d_, static_cast<double>(r.h2d_ns));
+    worst_stall_ = std::max(worst_stall_, static_cast<double>(r.stall_ns));
+  }
+  endResetModel();
+}
+
+std::pair<QString, int> TagTableModel::rowKey(int row) const {
+  const trace::LayerSummary& r = rows_.at(static_cast<std::size_t>(row));
+  return {QString::fromStdString(r.tag), r.layer};
+}
+
+int TagTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+int TagTableModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : kColumns;
+}
+
+QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation != Qt::Horizontal) return {};
+  static const char* names[kColumns] = {
+      "Tag", "Layer", "Out", "Bytes out", "D2H time", "D2H GB/s", "In", "Prefetched",
+      "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Freed",
+      "Deferred", "Kept"};
+  static const char* tips[kColumns] = {
+      "Module tag", "Layer index within the tag (all: the tag's total)",
+      "Storages copied to host", "Bytes copied to host", "Time the copies out took",
+      "Bandwidth of the copies out", "Storages copied back", "Of those, queued ahead by prefetch",
+      "Deferred storages still alive in backward, held again without a copy",
+      "Time the copies back took", "Bandwidth of the copies back",
+      "Copy time during which compute did not wait on that copy",
+      "Times compute waited on a copy", "Time compute waited on copies: the cost of swapping",
+      "Releases that freed device memory", "Releases left to another holder",
+      "Saved tensors kept on the device (parameters, predicate, min_bytes...)"};
+  if (role == Qt::DisplayRole) return QString(names[section]);
+  if (role == Qt::ToolTipRole) return QString(tips[section]);
+  return {};
+}
+
+QVariant TagTableModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
+  const trace::LayerSummary& r = rows_[static_cast<std::size_t>(index.row())];
+  auto number = [&](int column) -> double {
+    switch (column) {
+      case kLayer: return r.layer;
+      case kOut: return static_cast<double>(r.tensors_out);
+      case kBytesOut: return static_cast<double>(r.bytes_out);
+      case kD2hTime: return static_cast<double>(r.d2h_ns);
+      case kD2hRate: return r.d2h_gb_per_s();
+      case kIn: return static_cast<double>(r.tensors_in);
+      case kPrefetched: return static_cast<double>(r.prefetched);
+      case kReused: return static_cast<double>(r.reused);
+      case kH2dTime: return static_cast<double>(r.h2d_ns);
+      case kH2dRate: return r.h2d_gb_per_s();
+      case kOverlap: return r.overlap_fraction();
+      case kStalls: return static_cast<double>(r.stalls);
+      case kStallTime: return static_cast<double>(r.stall_ns);
+      case kFreed: return static_cast<double>(r.freed);
+      case kDeferred: return static_cast<double>(r.deferred);
+      case kKept: return static_cast<double>(r.kept);
+      default: return 0;
+    }
+  };
+  switch (role) {
+    case Qt::DisplayRole:
+      switch (index.column()) {
+        case kTag: return QString::fromStdString(r.tag);
+        case kLayer: return r.layer < 0 ? QString("all") : QString::number(r.layer);
+        case kBytesOut: return QString::fromStdString(format_bytes(static_cast<double>(r.bytes_out)));
+        case kD2hTime:
+        case kH2dTime:
+        case kStallTime: return QString::fromStdString(format_duration(number(index.column())));
+        case kD2hRate:
+        case kH2dRate: return QString::number(number(index.column()), 'f', 2);
+        case kOverlap: return QString::number(100 * r.overlap_fraction(), 'f', 0) + " %";
+        default: return QString::number(number(index.column()), 'f', 0);
+      }
+    case SortRole:
+      return index.column() == kTag ? QVariant(QString::fromStdString(r.tag))
+                                    : QVariant(number(index.column()));
+    case Qt::TextAlignmentRole:
+      return index.column() == kTag ? int(Qt::AlignLeft | Qt::AlignVCenter)
+                                    : int(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::FontRole:
+      if (r.layer < 0) {
+        QFont f;
+        f.setBold(true);
+        return f;
+      }
+      return {};
+    case Qt::BackgroundRole: {
+      // Heat: how this layer compares with the worst one.
+      if (r.layer < 0) return {};
+      double heat = 0;
+      if (index.column() == kStallTime && worst_stall_ > 0) heat = r.stall_ns / worst_stall_;
+      if (index.column() == kD2hTime && worst_d2h_ > 0) heat = r.d2h_ns / worst_d2h_;
+      if (index.column() == kH2dTime && worst_h2d_ > 0) heat = r.h2d_ns / worst_h2d_;
+      if (heat <= 0) return {};
+      QColor c(225, 87, 89);
+      c.setAlphaF(0.15 + 0.55 * heat);
+      return c;
+    }
+    case Qt::ToolTipRole:
+      if (index.column() == kStallTime && r.stall_ns > 0) {
+        return tr("Compute waited %1 on this layer's copies").arg(QString::fromStdString(format_duration(static_cast<double>(r.stall_ns))));
+      }
+      return {};
+    default: return {};
+  }
+}
+
+}  // namespace tswap::viewer

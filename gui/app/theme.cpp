@@ -1,0 +1,86 @@
+#include "theme.h"
+
+namespace tswap::viewer {
+
+Theme Theme::of(bool dark) {
+  Theme t;
+  t.dark = dark;
+  if (dark) {
+    t.background = QColor(30, 31, 34);
+    t.lane_alt = QColor(38, 39, 43);
+    t.text = QColor(220, 221, 224);
+    t.grid = QColor(70, 72, 78);
+    t.header = QColor(45, 46, 51);
+    t.cursor = QColor(255, 255, 255, 160);
+    t.selection = QColor(90, 140, 255, 60);
+    t.accent = QColor(255, 214, 10);
+  } else {
+    t.background = QColor(252, 252, 253);
+    t.lane_alt = QColor(242, 243, 246);
+    t.text = QColor(30, 31, 34);
+    t.grid = QColor(200, 202, 208);
+    t.header = QColor(232, 233, 237);
+    t.cursor = QColor(0, 0, 0, 160);
+    t.selection = QColor(40, 90, 220, 50);
+    t.accent = QColor(200, 120, 0);
+  }
+  return t;
+}
+
+QColor Theme::kind(SpanKind k) const {
+  switch (k) {
+    case SpanKind::d2h: return QColor(242, 142, 43);
+    case SpanKind::h2d: return QColor(78, 121, 167);
+    case SpanKind::prefetch: return QColor(118, 183, 178);
+    case SpanKind::stall: return QColor(225, 87, 89);
+    case SpanKind::layer: return dark ? QColor(89, 161, 79, 170) : QColor(89, 161, 79, 140);
+    case SpanKind::freed: return QColor(176, 122, 161);
+    case SpanKind::deferred: return QColor(255, 157, 167);
+    case SpanKind::reuse: return QColor(237, 201, 72);
+    case SpanKind::queued: return QColor(156, 117, 95);
+  }
+  return text;
+}
+
+QColor Theme::kinds(std::uint32_t mask) const {
+  int r = 0, g = 0, b = 0, n = 0;
+  for (int k = 0; k < kSpanKinds; ++k) {
+    if (!(mask & (1u << k))) continue;
+    const QColor c = kind(static_cast<SpanKind>(k));
+    r += c.red(), g += c.green(), b += c.blue(), ++n;
+  }
+  if (n == 0) return grid;
+  const QColor blend(r / n, g / n, b / n);
+  return n == 1 ? kind(static_cast<SpanKind>(__builtin_ctz(mask))) : blend.darker(115);
+}
+
+QColor Theme::series(std::size_t i) const {
+  // A hue walk with fixed saturation: neighbours differ, no two are equal
+  // for 30 layers. Opaque, mixed with the background beforehand: stacked
+  // bands never overlap, and opaque fills skip blending (which Qt hands to
+  // a thread pool, fill by fill).
+  const QColor c = QColor::fromHsv(static_cast<int>((i * 47) % 360), dark ? 150 : 170, dark ? 200 : 210);
+  const double a = 0.75;
+  return QColor(static_cast<int>(a * c.red() + (1 - a) * background.red()),
+                static_cast<int>(a * c.green() + (1 - a) * background.green()),
+                static_cast<int>(a * c.blue() + (1 - a) * background.blue()));
+}
+
+QPalette Theme::palette() const {
+  QPalette p;
+  p.setColor(QPalette::Window, dark ? QColor(40, 41, 45) : QColor(239, 240, 243));
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, background);
+  p.setColor(QPalette::AlternateBase, lane_alt);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, dark ? QColor(50, 51, 56) : QColor(230, 231, 235));
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::Highlight, dark ? QColor(60, 110, 220) : QColor(40, 90, 220));
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::ToolTipBase, dark ? QColor(55, 56, 61) : QColor(255, 255, 225));
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::PlaceholderText, grid);
+  return p;
+}
+
+}  // namespace tswap::viewer

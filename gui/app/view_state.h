@@ -1,0 +1,41 @@
+#pragma once
+
+// What is loaded and how it is looked at: shared, read-only, by the views,
+// the painters and the exports.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <tswap/trace/summary.h>
+#include <tswap/trace/trace.h>
+
+#include "memory.h"
+#include "statistics.h"
+#include "time_mapping.h"
+#include "timeline.h"
+
+namespace tswap::viewer {
+
+/// A loaded log and everything built from it. Immutable: built on a worker
+/// thread, handed to the UI thread whole.
+struct LoadedLog {
+  std::shared_ptr<const trace::Trace> trace;  // shared by rebuilds with other filters
+  Timeline timeline;  // as filtered when it was built
+  MemoryModel memory;
+  trace::Summary summary;
+  Filter filter;
+};
+
+/// The UI's view of it, owned by the main window.
+struct ViewState {
+  TimeMapping mapping;
+  std::optional<SpanRef> selected;
+  std::optional<std::pair<double, double>> range;  // a selected time range
+  std::optional<double> cursor;                    // time under the mouse
+  /// Spans of the highlighted tag and layer (a filtered timeline), drawn as
+  /// an accent strip under each lane.
+  std::shared_ptr<const Timeline> highlight;
+};
+
+}  // namespace tswap::viewer
