@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <queue>
 #include <sstream>
 #include <unordered_map>
 
@@ -59,42 +60,65 @@ std::uint64_t Trace::duration_ns() const {
   return events_.size() < 2 ? 0 : events_.back().host_ns - events_.front().host_ns;
 }
 
+/// A records chunk's events: [begin, end) in the event vector, one thread's.
+struct ChunkRange {
+  std::size_t begin, end;
+  std::uint16_t thread;
+};
+
 /// Sorts by host time, keeping file order among equal times. Each thread's
-/// events are already in time order, so this merges per-thread runs (a
-/// k-way merge of a few runs) instead of sorting 10^7 events from scratch.
-void sort_by_time(std::vector<Event>& events) {
+/// events are already in time order (its chunks, in file order, form one
+/// run), so a k-way merge of the per-thread runs writes every event once.
+void sort_by_time(std::vector<Event>& events, const std::vector<ChunkRange>& chunks) {
   const auto by_time = [](const Event& a, const Event& b) { return a.host_ns < b.host_ns; };
   if (std::is_sorted(events.begin(), events.end(), by_time)) return;
-  // Runs in the order their threads first appear, so that ties keep file order.
+  // Runs: each thread's chunk ranges, threads in order of first appearance.
   std::unordered_map<std::uint16_t, std::size_t> run_of;
-  std::vector<std::vector<Event>> pending;
-  for (const Event& e : events) {
-    const auto [it, added] = run_of.try_emplace(e.thread, pending.size());
-    if (added) pending.emplace_back();
-    pending[it->second].push_back(e);
+  std::vector<std::vector<ChunkRange>> runs;
+  for (const ChunkRange& c : chunks) {
+    const auto [it, added] = run_of.try_emplace(c.thread, runs.size());
+    if (added) runs.emplace_back();
+    runs[it->second].push_back(c);
   }
-  bool runs_sorted = pending.size() <= 64;
-  for (const auto& run : pending) {
-    runs_sorted = runs_sorted && std::is_sorted(run.begin(), run.end(), by_time);
+  struct Cursor {
+    std::size_t run, chunk, at;
+  };
+  std::vector<Cursor> cursors;
+  bool runs_sorted = true;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    std::uint64_t last = 0;
+    for (const ChunkRange& c : runs[r]) {
+      for (std::size_t i = c.begin; i < c.end && runs_sorted; ++i) {
+        runs_sorted = events[i].host_ns >= last;
+        last = events[i].host_ns;
+      }
+    }
+    if (!runs[r].empty()) cursors.push_back(Cursor{r, 0, runs[r].front().begin});
   }
   if (!runs_sorted) {
     std::stable_sort(events.begin(), events.end(), by_time);  // a log from an unusual writer
     return;
   }
-  // Merge neighbouring runs until one is left (stable: the earlier run first).
-  while (pending.size() > 1) {
-    std::vector<std::vector<Event>> next;
-    for (std::size_t i = 0; i + 1 < pending.size(); i += 2) {
-      std::vector<Event> merged;
-      merged.reserve(pending[i].size() + pending[i + 1].size());
-      std::merge(pending[i].begin(), pending[i].end(), pending[i + 1].begin(), pending[i + 1].end(),
-                 std::back_inserter(merged), by_time);
-      next.push_back(std::move(merged));
+  // Earliest event first; among equal times, the earlier run.
+  auto later = [&](const Cursor& a, const Cursor& b) {
+    const std::uint64_t ta = events[a.at].host_ns, tb = events[b.at].host_ns;
+    return ta != tb ? ta > tb : a.run > b.run;
+  };
+  std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later, std::move(cursors));
+  std::vector<Event> merged;
+  merged.reserve(events.size());
+  while (!heap.empty()) {
+    Cursor c = heap.top();
+    heap.pop();
+    merged.push_back(events[c.at]);
+    const std::vector<ChunkRange>& run = runs[c.run];
+    if (++c.at == run[c.chunk].end) {
+      if (++c.chunk == run.size()) continue;
+      c.at = run[c.chunk].begin;
     }
-    if (pending.size() % 2 == 1) next.push_back(std::move(pending.back()));
-    pending = std::move(next);
+    heap.push(c);
   }
-  events = std::move(pending.front());
+  events = std::move(merged);
 }
 
 /// Walks a log held in memory. Every read is checked against `size_` first.
@@ -155,7 +179,7 @@ class Parser {
       if (progress_ && expected_sequence % 64 == 0 && !progress_(offset, size_)) throw LoadCancelled();
     }
     if (t.completeness_.bytes_read == 0) t.completeness_.bytes_read = sizeof(FileHeader);
-    sort_by_time(t.events_);
+    sort_by_time(t.events_, chunks_);
     return t;
   }
 
@@ -252,6 +276,9 @@ class Parser {
       e.thread = chunk.thread;
       t.events_.push_back(e);
     }
+    if (chunk.count > 0) {
+      chunks_.push_back(ChunkRange{t.events_.size() - chunk.count, t.events_.size(), chunk.thread});
+    }
   }
 
   void read_end(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
@@ -269,6 +296,7 @@ class Parser {
   std::size_t size_;
   std::string name_;
   const LoadProgress& progress_;
+  std::vector<ChunkRange> chunks_;  // where each records chunk's events landed
 };
 
 Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name,

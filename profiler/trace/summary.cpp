@@ -14,11 +14,6 @@ double gb_per_s(std::uint64_t bytes, std::uint64_t ns) {
   return ns == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(ns);
 }
 
-struct CopyTimes {
-  std::uint64_t start = 0, done = 0, stalled = 0;
-  bool started = false, finished = false;
-};
-
 void add_into(LayerSummary& total, const LayerSummary& l) {
   total.tensors_out += l.tensors_out;
   total.bytes_out += l.bytes_out;
@@ -67,7 +62,9 @@ double LayerSummary::overlap_fraction() const {
 Summary summarize(const Trace& trace) {
   // By (tag id, layer) while counting: no string per event.
   std::map<std::pair<std::uint16_t, std::uint16_t>, LayerSummary> layers;
-  std::unordered_map<detail::SwapKey, CopyTimes, detail::SwapKeyHash> out, in;
+  // Copies in flight only: a start waits here for its done, then leaves, so
+  // the map stays as small as the copies running at once.
+  std::unordered_map<detail::SwapKey, std::uint64_t, detail::SwapKeyHash> out_started, in_started;
   Summary s;
   auto layer_of = [&](const Event& e) -> LayerSummary& {
     LayerSummary& l = layers[{e.tag, e.layer}];
@@ -77,15 +74,16 @@ Summary summarize(const Trace& trace) {
     }
     return l;
   };
+  auto copy_done = [&](const Event& e, auto& started, std::uint64_t LayerSummary::*time) {
+    const auto it = started.find(detail::SwapKey::of(e));
+    if (it == started.end()) return;
+    if (e.host_ns >= it->second) layer_of(e).*time += e.host_ns - it->second;
+    started.erase(it);
+  };
   for (const Event& e : trace.events()) {
-    const detail::SwapKey key = detail::SwapKey::of(e);
     switch (e.event_kind()) {
-      case EventKind::step_begin:
-        ++s.steps;
-        break;
-      case EventKind::kept:
-        ++layer_of(e).kept;
-        break;
+      case EventKind::step_begin: ++s.steps; break;
+      case EventKind::kept: ++layer_of(e).kept; break;
       case EventKind::d2h_queued: {
         LayerSummary& l = layer_of(e);
         ++l.tensors_out;
@@ -99,9 +97,7 @@ Summary summarize(const Trace& trace) {
         if (e.flags & kFlagPrefetch) ++l.prefetched;
         break;
       }
-      case EventKind::reuse:
-        ++layer_of(e).reused;
-        break;
+      case EventKind::reuse: ++layer_of(e).reused; break;
       case EventKind::release:
         if (e.reason == static_cast<std::uint8_t>(ReleaseReason::freed)) {
           ++layer_of(e).freed;
@@ -109,48 +105,26 @@ Summary summarize(const Trace& trace) {
           ++layer_of(e).deferred;
         }
         break;
-      case EventKind::d2h_start:
-        out[key].start = e.host_ns, out[key].started = true;
-        break;
-      case EventKind::d2h_done:
-        out[key].done = e.host_ns, out[key].finished = true;
-        break;
-      case EventKind::h2d_start:
-        in[key].start = e.host_ns, in[key].started = true;
-        break;
-      case EventKind::h2d_done:
-        in[key].done = e.host_ns, in[key].finished = true;
-        break;
+      case EventKind::d2h_start: out_started[detail::SwapKey::of(e)] = e.host_ns; break;
+      case EventKind::h2d_start: in_started[detail::SwapKey::of(e)] = e.host_ns; break;
+      case EventKind::d2h_done: copy_done(e, out_started, &LayerSummary::d2h_ns); break;
+      case EventKind::h2d_done: copy_done(e, in_started, &LayerSummary::h2d_ns); break;
       case EventKind::stall: {
         LayerSummary& l = layer_of(e);
         ++l.stalls;
         l.stall_ns += e.value;
-        ((e.flags & kFlagWaitH2D) ? in : out)[key].stalled += e.value;
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
-  // Copy time and overlap per layer, from the copies that were timed.
-  auto add_copies = [&](const auto& copies, bool to_host) {
-    for (const auto& [key, c] : copies) {
-      if (!c.started || !c.finished || c.done < c.start) continue;
-      const std::uint64_t took = c.done - c.start;
-      LayerSummary& l = layers[{key.tag, key.layer}];
-      if (l.layer < 0) {
-        l.tag = trace.tag(key.tag);
-        l.layer = key.layer;
-      }
-      (to_host ? l.d2h_ns : l.h2d_ns) += took;
-      l.overlap_ns += took > c.stalled ? took - c.stalled : 0;
-    }
-  };
-  add_copies(out, true);
-  add_copies(in, false);
-
   std::map<std::string, LayerSummary> tags;
-  for (auto& [id, l] : layers) s.layers.push_back(l);
+  for (auto& [id, l] : layers) {
+    // Overlap: copy time minus the time compute waited on this layer's copies.
+    const std::uint64_t copy = l.d2h_ns + l.h2d_ns;
+    l.overlap_ns = copy > l.stall_ns ? copy - l.stall_ns : 0;
+    s.layers.push_back(l);
+  }
   std::sort(s.layers.begin(), s.layers.end(), [](const LayerSummary& a, const LayerSummary& b) {
     return std::tie(a.tag, a.layer) < std::tie(b.tag, b.layer);
   });

@@ -20,7 +20,8 @@ struct LayerSummary {
   std::uint64_t freed = 0, deferred = 0, kept = 0;
   std::uint64_t d2h_ns = 0, h2d_ns = 0;  // copy time, start to done, where recorded
   std::uint64_t stall_ns = 0, stalls = 0;
-  /// Copy time during which compute was not waiting on that copy.
+  /// Copy time minus the time compute waited on this layer's copies (0 at
+  /// least): how much of the copying hid behind compute.
   std::uint64_t overlap_ns = 0;
 
   double d2h_gb_per_s() const;  // bytes_out over d2h_ns (0 when not timed)
