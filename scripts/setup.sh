@@ -2,7 +2,8 @@
 # Installs the Debian packages tensorswap builds and tests with, when any is
 # missing. Idempotent: prints nothing and touches nothing when all are there.
 #
-#   scripts/setup.sh            packages for the engine, its tests and benchmarks
+#   scripts/setup.sh            packages for the engine, the profiler, the viewer,
+#                               their tests and benchmarks
 #
 # Runs apt-get through sudo when not root.
 set -euo pipefail
@@ -14,6 +15,8 @@ packages=(
   libbenchmark-dev
   libcli11-dev            # tswap-log's arguments
   nlohmann-json3-dev      # JSON export, and parsing it back in tests
+  qt6-base-dev qt6-svg-dev libxkbcommon-dev   # tswap-viewer (Widgets, Test, SVG export)
+  fonts-dejavu-core       # text in headless screenshots
 )
 
 missing=()

@@ -3,6 +3,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStyleFactory>
 
@@ -56,11 +58,17 @@ int screenshot(const QCommandLineParser& args) {
     std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
     return 3;
   }
+  // Shown on the offscreen platform, so that layouts and palettes apply.
+  qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& context, const QString& msg) {
+    if (msg.contains("does not support propagateSizeHints")) return;  // offscreen plugin noise
+    qt_message_output(type, context, msg);
+  });
   MainWindow window;
   window.setDarkTheme(!args.isSet("light"));
   window.resize(size);
   window.show();
   window.show_log(log, files.first());
+  QApplication::processEvents();
   QString error;
   if (!window.exportView(args.value("screenshot"), kind, size, &error)) {
     std::fprintf(stderr, "tswap-viewer: %s\n", qPrintable(error));
@@ -78,6 +86,12 @@ int main(int argc, char** argv) {
   if (!has_display()) {
     if (has_argument(argc, argv, {"--screenshot", "--help", "-h", "--help-all", "--version", "-v"})) {
       qputenv("QT_QPA_PLATFORM", "offscreen");
+      if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {  // Qt warns without one
+        const QByteArray dir = QDir::tempPath().toUtf8() + "/tswap-viewer-runtime";
+        QDir().mkpath(QString::fromUtf8(dir));
+        QFile::setPermissions(QString::fromUtf8(dir), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        qputenv("XDG_RUNTIME_DIR", dir);
+      }
     } else {
       std::fprintf(stderr,
                    "tswap-viewer: no display (DISPLAY and WAYLAND_DISPLAY are not set). To render a "
