@@ -1,5 +1,6 @@
 // tswap-viewer [FILE...]
 // tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
+//              [--stack layer|tag]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -51,6 +52,11 @@ int screenshot(const QCommandLineParser& args) {
                  qPrintable(args.value("size")));
     return 2;
   }
+  const QString stack = args.value("stack");
+  if (stack != "layer" && stack != "tag") {
+    std::fprintf(stderr, "tswap-viewer: --stack is layer or tag, got '%s'\n", qPrintable(stack));
+    return 2;
+  }
   std::shared_ptr<const LoadedLog> log;
   try {
     log = Loader::load_now(files.first());
@@ -65,6 +71,7 @@ int screenshot(const QCommandLineParser& args) {
   });
   MainWindow window;
   window.setDarkTheme(!args.isSet("light"));
+  window.setMemoryByTag(stack == "tag");
   window.resize(size);
   window.show();
   window.show_log(log, files.first());
@@ -117,6 +124,7 @@ int main(int argc, char** argv) {
   args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
   args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
   args.addOption({"light", "The light palette (default: dark)."});
+  args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
   args.process(app);
 
   if (args.isSet("screenshot")) return screenshot(args);

@@ -195,6 +195,10 @@ void MainWindow::buildActions() {
       ->setShortcut(QKeySequence::Find);
   view->addAction(tr("Find &Next"), this, &MainWindow::findNext)->setShortcut(QKeySequence::FindNext);
   view->addSeparator();
+  by_tag_action_ = view->addAction(tr("Memory Stacked by &Tag"));
+  by_tag_action_->setCheckable(true);
+  by_tag_action_->setShortcut(QKeySequence("Ctrl+G"));
+  connect(by_tag_action_, &QAction::toggled, this, &MainWindow::setMemoryByTag);
   dark_action_ = view->addAction(tr("&Dark Theme"));
   dark_action_->setCheckable(true);
   dark_action_->setChecked(true);
@@ -509,6 +513,7 @@ void MainWindow::showShortcuts() {
          "<tr><td><b>Esc</b></td><td>clear the selection</td></tr>"
          "<tr><td>Ctrl+F, Enter, F3</td><td>search, next match</td></tr>"
          "<tr><td>Ctrl+O, Ctrl+E, Ctrl+Shift+E</td><td>open, export PNG, export SVG</td></tr>"
+         "<tr><td>Ctrl+G</td><td>memory stacked per tag / per layer</td></tr>"
          "<tr><td>Ctrl+T</td><td>dark / light theme</td></tr>"
          "</table>"));
 }
@@ -517,6 +522,12 @@ void MainWindow::setDarkTheme(bool dark) {
   theme_ = Theme::of(dark);
   qApp->setPalette(theme_.palette());
   if (dark_action_ && dark_action_->isChecked() != dark) dark_action_->setChecked(dark);
+  viewChanged();
+}
+
+void MainWindow::setMemoryByTag(bool by_tag) {
+  view_.memory_by_tag = by_tag;
+  if (by_tag_action_ && by_tag_action_->isChecked() != by_tag) by_tag_action_->setChecked(by_tag);
   viewChanged();
 }
 
@@ -545,6 +556,7 @@ void MainWindow::restoreSettings() {
   restoreState(settings.value("state").toByteArray());
   splitter_->restoreState(settings.value("splitter").toByteArray());
   setDarkTheme(settings.value("dark", true).toBool());
+  setMemoryByTag(settings.value("memory_by_tag", false).toBool());
   rebuildRecentMenu();
 }
 
@@ -554,6 +566,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
   settings.setValue("state", saveState());
   settings.setValue("splitter", splitter_->saveState());
   settings.setValue("dark", theme_.dark);
+  settings.setValue("memory_by_tag", view_.memory_by_tag);
   loader_.cancel();
   QMainWindow::closeEvent(e);
 }

@@ -49,6 +49,8 @@ class MainWindow : public QMainWindow {
   /// on-screen size when empty). Returns false and says why in `error`.
   bool exportView(const QString& path, ViewKind kind, QSize size, QString* error);
   void setDarkTheme(bool dark);
+  /// Stacks the memory view per tag (true) or per layer.
+  void setMemoryByTag(bool by_tag);
 
   // For tests.
   TimelineView* timelineView() const { return timeline_; }
@@ -114,6 +116,7 @@ class MainWindow : public QMainWindow {
   QLineEdit* search_ = nullptr;
   QMenu* recent_menu_ = nullptr;
   QAction* dark_action_ = nullptr;
+  QAction* by_tag_action_ = nullptr;
   ViewKind last_focus_ = ViewKind::timeline;
 };
 

@@ -194,7 +194,10 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
                qs(format_bytes(b)));
   }
 
-  // Per-layer areas, stacked; each column holds each layer's highest level.
+  // Per-layer (or per-tag) areas, stacked; each column holds each one's
+  // highest level.
+  const std::vector<Curve>& series = view.memory_by_tag ? mem.tags : mem.layers;
+  const std::vector<std::string>& labels = view.memory_by_tag ? mem.tag_labels : mem.labels;
   const int cols = m.width();
   std::vector<double> base(static_cast<std::size_t>(cols), 0.0);
   p.save();
@@ -202,8 +205,8 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   // Each layer's band as rectangles, one per run of equal columns: exact
   // for step functions, and cheap for the raster engine (a polygon along
   // every column took seconds to fill on long flat stretches).
-  for (std::size_t i = 0; i < mem.layers.size(); ++i) {
-    const std::vector<std::int64_t> c = mem.layers[i].columns(m);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const std::vector<std::int64_t> c = series[i].columns(m);
     std::vector<double> next(base);
     for (int x = 0; x < cols; ++x) next[static_cast<std::size_t>(x)] += static_cast<double>(c[static_cast<std::size_t>(x)]);
     const QColor colour = t.series(i);
@@ -251,7 +254,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (peak > 0) mark(peak, peak_at, "peak", 14);
   p.restore();
 
-  // Legend: the layers (as many as fit), total, without swapping.
+  // Legend: the layers or tags (as many as fit), total, without swapping.
   const QFontMetrics fm(p.font());
   int lx = w - 10;
   const int ly = legend_y;
@@ -271,8 +274,8 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   };
   legend("without swapping", t.grid.lighter(t.dark ? 160 : 90), true);
   legend("total", t.text, true);
-  for (std::size_t i = mem.layers.size(); i-- > 0;) {
-    if (!legend(qs(mem.labels[i]), t.series(i), false)) break;
+  for (std::size_t i = series.size(); i-- > 0;) {
+    if (!legend(qs(labels[i]), t.series(i), false)) break;
   }
   if (view.cursor) {
     const double total = static_cast<double>(mem.total.at(*view.cursor));

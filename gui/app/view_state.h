@@ -36,6 +36,8 @@ struct ViewState {
   /// Spans of the highlighted tag and layer (a filtered timeline), drawn as
   /// an accent strip under each lane.
   std::shared_ptr<const Timeline> highlight;
+  /// The memory view stacks one area per tag instead of one per layer.
+  bool memory_by_tag = false;
 };
 
 }  // namespace tswap::viewer

@@ -144,6 +144,7 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   MemoryModel m;
   // By (tag id, layer): no string per event. Named and ordered at the end.
   std::map<std::pair<std::uint16_t, std::uint16_t>, std::pair<Curve, std::int64_t>> layers;
+  std::map<std::uint16_t, std::pair<Curve, std::int64_t>> tags;
   using SwapKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t>;
   std::map<SwapKey, std::int64_t> taken;  // bytes each live swap took over
   std::int64_t total = 0, without = 0;
@@ -167,6 +168,9 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     auto& [curve, level] = layers[{e.tag, e.layer}];
     level += delta;
     curve.append(e.host_ns, level);
+    auto& [tag_curve, tag_level] = tags[e.tag];
+    tag_level += delta;
+    tag_curve.append(e.host_ns, tag_level);
     total += delta;
     m.total.append(e.host_ns, total);
   }
@@ -180,6 +184,15 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     m.labels.push_back(key.first + " L" + std::to_string(key.second));
     curve->seal();
     m.layers.push_back(std::move(*curve));
+  }
+  std::vector<std::pair<std::string, Curve*>> tag_named;
+  for (auto& [tag, curve] : tags) tag_named.push_back({std::string(trace.tag(tag)), &curve.first});
+  std::sort(tag_named.begin(), tag_named.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [name, curve] : tag_named) {
+    m.tag_labels.push_back(name);
+    curve->seal();
+    m.tags.push_back(std::move(*curve));
   }
   m.total.seal();
   m.without_swap.seal();

@@ -1,7 +1,7 @@
 #pragma once
 
-// Device-resident bytes of saved activations over time: per layer
-// (stacked), in total, and what the same run would have held without
+// Device-resident bytes of saved activations over time: per layer and per
+// tag (either stacked), in total, and what the same run would have held without
 // swapping (each saved storage from its save until autograd frees it).
 
 #include <cstdint>
@@ -51,8 +51,10 @@ class Curve {
 };
 
 struct MemoryModel {
-  std::vector<std::string> labels;  // "model.layer.* L3", in stacking order
-  std::vector<Curve> layers;        // one per label
+  std::vector<std::string> labels;      // "model.layer.* L3", in stacking order
+  std::vector<Curve> layers;            // one per label
+  std::vector<std::string> tag_labels;  // "model.layer.*", in stacking order
+  std::vector<Curve> tags;              // one per tag: the sum of its layers
   Curve total;                      // the engine's resident bytes
   Curve without_swap;               // what would have been resident without swapping
 

@@ -270,6 +270,40 @@ TEST(Memory, CurvesReplayResidentBytesPerLayerAndWithoutSwapping) {
   EXPECT_EQ(m.without_swap.at(11500), 0);
 }
 
+TEST(Memory, PerTagCurvesAreTheSumOfTheirLayers) {
+  // Tag 1 ("model.layer.*") has layers 0 and 1; tag 2 ("model.head") one
+  // layer 0 of its own, which must not be confused with tag 1's layer 0.
+  auto tagged = [](tswap::trace::Record r, std::uint16_t tag) {
+    r.tag = tag;
+    return r;
+  };
+  const std::vector<tswap::trace::Record> main = {
+      rec(EventKind::swap_created, 10, 0, 0, 1000),
+      rec(EventKind::swap_created, 20, 1, 0, 500),
+      tagged(rec(EventKind::swap_created, 30, 0, 0, 300), 2),
+      rec(EventKind::release, 40, 0, 0, 1000, 0, 0, kFreed),
+      tagged(rec(EventKind::swap_destroyed, 50, 0, 0, 300), 2),
+      rec(EventKind::swap_destroyed, 60, 1, 0, 500),
+  };
+  LogBuilder b;
+  b.standard_names().strings({{tswap::trace::StringKind::tag, 2, "model.head"}}).records(1, main).end(main.size());
+  const MemoryModel m = MemoryModel::build(b.parse("tags.tswap"));
+  EXPECT_THAT(m.labels, ::testing::ElementsAre("model.head L0", "model.layer.* L0", "model.layer.* L1"));
+  EXPECT_THAT(m.tag_labels, ::testing::ElementsAre("model.head", "model.layer.*"));
+  ASSERT_EQ(m.tags.size(), 2u);
+  EXPECT_EQ(m.tags[0].at(35), 300);
+  EXPECT_EQ(m.tags[1].at(35), 1500);
+  EXPECT_EQ(m.tags[1].at(45), 500);
+  EXPECT_EQ(m.tags[0].at(55), 0);
+  for (double t : {5.0, 15.0, 25.0, 35.0, 45.0, 55.0, 65.0}) {
+    std::int64_t layers = 0, tags = 0;
+    for (const Curve& c : m.layers) layers += c.at(t);
+    for (const Curve& c : m.tags) tags += c.at(t);
+    EXPECT_EQ(tags, layers) << "at " << t;
+    EXPECT_EQ(tags, m.total.at(t)) << "at " << t;
+  }
+}
+
 TEST(Memory, CloseInColumnsHoldExactlyTheirHighestLevel) {
   const MemoryModel m = MemoryModel::build(two_steps());
   TimeMapping map;

@@ -251,6 +251,25 @@ class ViewerWidgetTest : public QObject {
     QVERIFY(error.contains("cannot write /nonexistent-dir/x.png"));
   }
 
+  void theMemoryViewStacksPerTagOnRequest() {
+    auto w = opened(good_);
+    QVERIFY(w);
+    QAction* by_tag = nullptr;
+    for (QAction* a : w->findChildren<QAction*>()) {
+      if (a->text() == "Memory Stacked by &Tag") by_tag = a;
+    }
+    QVERIFY(by_tag);
+    QCOMPARE(by_tag->shortcut(), QKeySequence("Ctrl+G"));
+    const QImage per_layer = w->memoryView()->grab().toImage();
+    by_tag->trigger();
+    QVERIFY(w->viewState().memory_by_tag);
+    // The legend names the tag, not its layers: the picture changes.
+    QVERIFY(w->memoryView()->grab().toImage() != per_layer);
+    by_tag->trigger();
+    QVERIFY(!w->viewState().memory_by_tag);
+    QCOMPARE(w->memoryView()->grab().toImage(), per_layer);
+  }
+
   void theTableModelIsAWellBehavedModel() {
     auto w = opened(good_);
     QVERIFY(w);
