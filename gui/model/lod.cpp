@@ -10,6 +10,7 @@ namespace tswap::viewer {
 void Lod::build(const std::vector<Span>& spans) {
   levels_.clear();
   std::vector<Bucket> level;
+  level.reserve(spans.size());
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const Span& s = spans[i];
     const std::uint64_t index = s.begin >> kBaseShift;
@@ -24,6 +25,7 @@ void Lod::build(const std::vector<Span>& spans) {
     }
   }
   // Each level halves the one below until a single bucket is left.
+  int shift = kBaseShift;
   while (!level.empty()) {
     const bool last = level.size() == 1;
     std::vector<Bucket> up;
@@ -39,19 +41,21 @@ void Lod::build(const std::vector<Span>& spans) {
         up.push_back(Bucket{index, b.begin_min, b.end_max, b.count, b.kinds, b.first});
       }
     }
-    levels_.push_back(std::move(level));
-    if (last || levels_.size() > 56) break;
+    if (levels_.empty() || 2 * level.size() <= levels_.back().buckets.size()) {
+      levels_.push_back(Level{shift, std::move(level)});
+    }
+    if (last || shift >= 63) break;
     level = std::move(up);
+    ++shift;
   }
 }
 
 const std::vector<Lod::Bucket>* Lod::level_for(double ns_per_px, int* shift) const {
   const std::vector<Bucket>* found = nullptr;
-  for (std::size_t k = 0; k < levels_.size(); ++k) {
-    const double width = static_cast<double>(std::uint64_t{1} << (kBaseShift + k));
-    if (width > ns_per_px) break;
-    found = &levels_[k];
-    *shift = kBaseShift + static_cast<int>(k);
+  for (const Level& level : levels_) {
+    if (static_cast<double>(std::uint64_t{1} << level.shift) > ns_per_px) break;
+    found = &level.buckets;
+    *shift = level.shift;
   }
   return found;
 }

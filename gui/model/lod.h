@@ -23,7 +23,10 @@ struct DrawItem {
 /// A pyramid of time buckets over a lane's spans. Level k has buckets
 /// 2^(kBaseShift + k) ns wide; each bucket knows how many spans begin in
 /// it, their kinds, and the latest end among them. Built once, in linear
-/// time; drawing at a scale picks the level with buckets about a pixel wide.
+/// time; drawing at a scale picks the coarsest kept level with buckets no
+/// wider than a pixel. A level is kept only when it has at most half the
+/// buckets of the finer one kept: where spans are microseconds apart the
+/// first levels are near-copies of each other, and the finer one serves.
 class Lod {
  public:
   static constexpr int kBaseShift = 6;  // 64 ns
@@ -42,7 +45,11 @@ class Lod {
   const std::vector<Bucket>* level_for(double ns_per_px, int* shift) const;
 
  private:
-  std::vector<std::vector<Bucket>> levels_;
+  struct Level {
+    int shift;  // buckets are 2^shift ns wide
+    std::vector<Bucket> buckets;
+  };
+  std::vector<Level> levels_;
 };
 
 /// What to draw of `spans` (with `lod` and `longest` from the same lane) in

@@ -19,6 +19,11 @@ void Curve::append(std::uint64_t t, std::int64_t v) {
   v_.push_back(v);
 }
 
+void Curve::reserve(std::size_t points) {
+  t_.reserve(points);
+  v_.reserve(points);
+}
+
 void Curve::seal() {
   block_max_.clear();
   for (std::size_t b = 0; b < v_.size(); b += kBlock) {
@@ -34,6 +39,7 @@ void Curve::seal() {
   }
   levels_.clear();
   std::vector<Bucket> level;
+  level.reserve(t_.size());
   for (std::size_t i = 0; i < t_.size(); ++i) {
     const std::uint64_t index = t_[i] >> kBaseShift;
     if (!level.empty() && level.back().index == index) {
@@ -43,9 +49,11 @@ void Curve::seal() {
       level.push_back(Bucket{index, v_[i], v_[i]});
     }
   }
+  int shift = kBaseShift;
   while (!level.empty()) {
     const bool last = level.size() == 1;
     std::vector<Bucket> up;
+    up.reserve(level.size() / 2 + 1);
     for (const Bucket& b : level) {
       if (!up.empty() && up.back().index == b.index >> 1) {
         up.back().max = std::max(up.back().max, b.max);
@@ -54,9 +62,12 @@ void Curve::seal() {
         up.push_back(Bucket{b.index >> 1, b.max, b.last});
       }
     }
-    levels_.push_back(std::move(level));
-    if (last || levels_.size() > 56) break;
+    if (levels_.empty() || 2 * level.size() <= levels_.back().buckets.size()) {
+      levels_.push_back(Level{shift, std::move(level)});
+    }
+    if (last || shift >= 63) break;
     level = std::move(up);
+    ++shift;
   }
 }
 
@@ -92,10 +103,10 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
   // The coarsest level whose buckets are no wider than a column.
   const std::vector<Bucket>* level = nullptr;
   int shift = 0;
-  for (std::size_t k = 0; k < levels_.size(); ++k) {
-    if (static_cast<double>(std::uint64_t{1} << (kBaseShift + k)) > m.ns_per_px()) break;
-    level = &levels_[k];
-    shift = kBaseShift + static_cast<int>(k);
+  for (const Level& l : levels_) {
+    if (static_cast<double>(std::uint64_t{1} << l.shift) > m.ns_per_px()) break;
+    level = &l.buckets;
+    shift = l.shift;
   }
   if (level == nullptr) {  // zoomed in past the finest buckets: exact
     for (std::size_t x = 0; x < width; ++x) {
@@ -147,6 +158,24 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   std::map<std::uint16_t, std::pair<Curve, std::int64_t>> tags;
   using SwapKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t>;
   std::map<SwapKey, std::int64_t> taken;  // bytes each live swap took over
+  // Counted first, so that every curve is allocated once at its size.
+  std::size_t total_points = 0, without_points = 0;
+  {
+    std::map<std::pair<std::uint16_t, std::uint16_t>, std::size_t> layer_points;
+    std::map<std::uint16_t, std::size_t> tag_points;
+    for (const trace::Event& e : trace.events()) {
+      const auto kind = e.event_kind();
+      if (kind == trace::EventKind::swap_created || kind == trace::EventKind::swap_destroyed) ++without_points;
+      if (trace::resident_delta(e) == 0) continue;
+      ++layer_points[{e.tag, e.layer}];
+      ++tag_points[e.tag];
+      ++total_points;
+    }
+    for (const auto& [key, n] : layer_points) layers[key].first.reserve(n);
+    for (const auto& [tag, n] : tag_points) tags[tag].first.reserve(n);
+  }
+  m.total.reserve(total_points);
+  m.without_swap.reserve(without_points);
   std::int64_t total = 0, without = 0;
   for (const trace::Event& e : trace.events()) {
     const SwapKey swap{e.tag, e.step, e.layer, e.index};

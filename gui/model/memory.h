@@ -18,6 +18,10 @@ class TimeMapping;
 class Curve {
  public:
   void append(std::uint64_t t, std::int64_t v);
+  /// Room for `points` appends: a curve of tens of millions of points grown
+  /// by doubling copies itself again and again and keeps up to twice the
+  /// memory it needs.
+  void reserve(std::size_t points);
   /// Precomputes block maxima; call once after the last append.
   void seal();
 
@@ -45,7 +49,13 @@ class Curve {
   std::vector<std::uint64_t> t_;
   std::vector<std::int64_t> v_;
   std::vector<std::int64_t> block_max_;      // max of v_ over each block of kBlock points
-  std::vector<std::vector<Bucket>> levels_;  // level k: buckets 2^(kBaseShift + k) ns wide
+  struct Level {
+    int shift;  // buckets 2^shift ns wide
+    std::vector<Bucket> buckets;
+  };
+  // Kept only with at most half the buckets of the finer level kept (as in
+  // Lod): sparse curves would otherwise hold near-copies of the finest.
+  std::vector<Level> levels_;
   std::int64_t peak_ = 0;                    // computed by seal(): views ask every frame
   std::uint64_t peak_at_ = 0;
 };
