@@ -7,13 +7,14 @@
 namespace tswap::trace {
 namespace {
 
-std::string line_of(const Trace& t, const Event& e) {
+/// `step` is what the line says of e's step.
+std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
   std::ostringstream out;
   out << to_string(e.event_kind());
   if (e.tag != 0) out << " " << t.tag(e.tag) << " L" << e.layer;
   switch (e.event_kind()) {
     case EventKind::step_begin:
-      out << " step " << e.step;
+      out << " step " << step;
       return out.str();
     case EventKind::layer_enter:
     case EventKind::layer_exit:
@@ -24,7 +25,7 @@ std::string line_of(const Trace& t, const Event& e) {
     default:
       break;
   }
-  out << " #" << e.index << " step " << e.step;
+  out << " #" << e.index << " step " << step;
   if (e.event_kind() == EventKind::release) {
     out << " " << to_string(static_cast<ReleaseReason>(e.reason));
   }
@@ -37,7 +38,7 @@ std::string line_of(const Trace& t, const Event& e) {
 std::string describe(const Trace& t, const Event& e) {
   std::ostringstream out;
   out.precision(6);
-  out << std::fixed << static_cast<double>(e.host_ns) / 1e6 << " ms " << line_of(t, e);
+  out << std::fixed << static_cast<double>(e.host_ns) / 1e6 << " ms " << line_of(t, e, e.step);
   switch (e.event_kind()) {
     case EventKind::stall:
       out << " waited " << static_cast<double>(e.value) / 1e3 << " us";
@@ -69,10 +70,23 @@ std::vector<std::string> event_order(const Trace& t) {
     if (a.first != b.first) return a.first < b.first;
     return a.second->front()->host_ns < b.second->front()->host_ns;
   });
+  // Steps count from each tag's first one in the log: a recording begun
+  // mid-training, or the second test of a process (step numbers are the
+  // engine's, per tag, for the process's life), reads like the first.
+  std::map<std::uint16_t, std::uint32_t> first_step;
+  for (const Event& e : t.events()) {
+    if (e.tag == 0 || e.step == 0) continue;
+    auto [it, added] = first_step.emplace(e.tag, e.step);
+    if (!added) it->second = std::min(it->second, e.step);
+  }
+  auto relative = [&](const Event& e) -> std::uint32_t {
+    const auto it = first_step.find(e.tag);
+    return it == first_step.end() || e.step == 0 ? e.step : e.step - it->second + 1;
+  };
   std::vector<std::string> lines;
   for (const auto& [name, events] : threads) {
     lines.push_back("thread " + name);
-    for (const Event* e : *events) lines.push_back(line_of(t, *e));
+    for (const Event* e : *events) lines.push_back(line_of(t, *e, relative(*e)));
   }
   return lines;
 }

@@ -129,6 +129,26 @@ TEST(EventOrder, ListsEachThreadsEventsWithoutTimesOrStalls) {
                   "release model.layer.* L0 #3 step 1 freed"));
 }
 
+TEST(EventOrder, StepsCountFromEachTagsFirstStepInTheLog) {
+  // Recorded from step 41 on (a session begun mid-training, or a second
+  // test in one process): it reads as steps 1 and 2. Tag 2 begins later.
+  auto tagged = [](tswap::trace::Record r, std::uint16_t tag) {
+    r.tag = tag;
+    return r;
+  };
+  LogBuilder b;
+  b.standard_names()
+      .strings({{tswap::trace::StringKind::tag, 2, "model.head"}})
+      .records(1, {rec(EventKind::step_begin, 1, 0, 0, 0, 0, 0, 0, 41),
+                   rec(EventKind::d2h_queued, 10, 0, 3, 8, 1, 0, 0, 41),
+                   tagged(rec(EventKind::step_begin, 15, 0, 0, 0, 0, 0, 0, 7), 2),
+                   rec(EventKind::step_begin, 20, 0, 0, 0, 0, 0, 0, 42)});
+  EXPECT_THAT(tswap::trace::event_order(b.parse()),
+              ElementsAre("thread main", "step_begin model.layer.* L0 step 1",
+                          "d2h_queued model.layer.* L0 #3 step 1", "step_begin model.head L0 step 1",
+                          "step_begin model.layer.* L0 step 2"));
+}
+
 TEST(EventOrder, DiffFindsTheFirstDifferenceAndIgnoresTimes) {
   Schedule a;
   Schedule later = a;

@@ -30,7 +30,9 @@ struct Violation {
 std::vector<Violation> check_invariants(const Trace& trace);
 
 /// The log's events as lines without times, one block per thread (threads
-/// by name, then by first event), stalls left out (they depend on timing):
+/// by name, then by first event), stalls left out (they depend on timing).
+/// Steps count from each tag's first step in the log, so a recording begun
+/// at step 100, or in the second test of a process, reads "step 1" too:
 ///   thread tswap-sim-d2h
 ///   d2h_start model.layer.* L0 #0 step 1
 std::vector<std::string> event_order(const Trace& trace);
