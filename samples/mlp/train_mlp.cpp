@@ -20,6 +20,8 @@
 #include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
+#include "../common/sample_support.h"
+
 namespace {
 
 struct Args {
@@ -54,17 +56,14 @@ void usage(FILE* out) {
                "2 on bad arguments.\n");
 }
 
+constexpr const char* kProgram = "tswap-sample-mlp";
+
 [[noreturn]] void bad(const std::string& message) {
-  std::fprintf(stderr, "tswap-sample-mlp: %s (try --help)\n", message.c_str());
-  std::exit(2);
+  sample::bad(kProgram, message);
 }
 
 double number(const char* flag, const char* text, double min) {
-  char* end = nullptr;
-  const double v = std::strtod(text, &end);
-  if (end == text || *end != '\0') bad(std::string(flag) + " needs a number, got '" + text + "'");
-  if (v < min) bad(std::string(flag) + " must be at least " + std::to_string(min));
-  return v;
+  return sample::number(kProgram, flag, text, min);
 }
 
 Args parse(int argc, char** argv) {
@@ -148,19 +147,14 @@ struct Step {
   double ms = 0;
 };
 
-void synchronize(const torch::Device& device) {
-  if (device.is_cuda()) torch::cuda::synchronize();
-}
-
 Step train_step(Model& model, const torch::Tensor& x, const torch::Device& device) {
-  synchronize(device);
+  sample::synchronize(device);
   const auto start = std::chrono::steady_clock::now();
   Step s;
   s.loss = model.loss(x);
   s.loss.backward();
-  synchronize(device);
-  s.ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  sample::synchronize(device);
+  s.ms = sample::ms_since(start);
   torch::NoGradGuard no_grad;
   for (auto& p : model.parameters()) {
     s.grads.push_back(p.grad().clone());
@@ -168,16 +162,6 @@ Step train_step(Model& model, const torch::Tensor& x, const torch::Device& devic
     p.mutable_grad().zero_();
   }
   return s;
-}
-
-bool bitwise_equal(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto ca = a.contiguous().cpu(), cb = b.contiguous().cpu();
-  return ca.sizes() == cb.sizes() && ca.dtype() == cb.dtype() &&
-         std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) == 0;
-}
-
-double mib(double bytes) {
-  return bytes / (1024.0 * 1024.0);
 }
 
 }  // namespace
@@ -222,9 +206,9 @@ int main(int argc, char** argv) {
     const torch::Tensor x = torch::randn({args.batch, args.width}).to(device);
     const Step a = train_step(baseline, x, device);
     const Step b = train_step(swapped, x, device);
-    bool equal = bitwise_equal(a.loss, b.loss);
+    bool equal = sample::bitwise_equal(a.loss, b.loss);
     for (size_t i = 0; i < a.grads.size() && equal; ++i)
-      equal = bitwise_equal(a.grads[i], b.grads[i]);
+      equal = sample::bitwise_equal(a.grads[i], b.grads[i]);
     all_equal = all_equal && equal;
     plain_ms.push_back(a.ms);
     swap_ms.push_back(b.ms);
@@ -241,15 +225,15 @@ int main(int argc, char** argv) {
               swap_ms[swap_ms.size() / 2] / plain_ms[plain_ms.size() / 2]);
   std::printf(
       "saved activations per step: %.2f MiB, all resident until backward without swapping\n",
-      mib(per_step_saved));
+      sample::mib(per_step_saved));
   std::printf("peak resident with swapping: %.2f MiB (%.0f%% of that)\n",
-              mib(static_cast<double>(c.peak_resident_bytes)),
+              sample::mib(static_cast<double>(c.peak_resident_bytes)),
               100.0 * static_cast<double>(c.peak_resident_bytes) / per_step_saved);
   std::printf(
       "swapped out %llu storages (%.2f MiB), back in %llu (%llu prefetched), %llu held again "
       "without a copy\n",
       static_cast<unsigned long long>(c.tensors_swapped_out),
-      mib(static_cast<double>(c.bytes_swapped_out)),
+      sample::mib(static_cast<double>(c.bytes_swapped_out)),
       static_cast<unsigned long long>(c.tensors_swapped_in),
       static_cast<unsigned long long>(c.prefetches),
       static_cast<unsigned long long>(c.reused_without_copy));

@@ -1,0 +1,51 @@
+#pragma once
+
+// What the samples share and is not about tensorswap: argument errors,
+// bitwise comparison, units, timing.
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace sample {
+
+/// Prints "PROGRAM: MESSAGE (try --help)" and exits with status 2.
+[[noreturn]] inline void bad(const char* program, const std::string& message) {
+  std::fprintf(stderr, "%s: %s (try --help)\n", program, message.c_str());
+  std::exit(2);
+}
+
+/// `text` as a number of at least `min`, or a clear exit naming `flag`.
+inline double number(const char* program, const char* flag, const char* text, double min) {
+  char* end = nullptr;
+  const double v = std::strtod(text, &end);
+  if (end == text || *end != '\0') bad(program, std::string(flag) + " needs a number, got '" + text + "'");
+  if (v < min) bad(program, std::string(flag) + " must be at least " + std::to_string(min));
+  return v;
+}
+
+/// Same shape, dtype and bytes.
+inline bool bitwise_equal(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto ca = a.contiguous().cpu(), cb = b.contiguous().cpu();
+  return ca.sizes() == cb.sizes() && ca.dtype() == cb.dtype() &&
+         std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) == 0;
+}
+
+inline double mib(double bytes) {
+  return bytes / (1024.0 * 1024.0);
+}
+
+inline void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+/// Milliseconds since `start`.
+inline double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace sample
