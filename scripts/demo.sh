@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# The README's main command: installs what is missing, builds the MLP sample,
-# tswap-log and tswap-viewer, trains the sample with and without swapping
-# side by side while recording what the swapper did, summarizes and checks
-# the log, and shows it: in the viewer when there is a display, as pictures
-# otherwise. Extra arguments go to the sample (try --help).
+# The README's main command: installs what is missing, builds the
+# transformer sample, tswap-log and tswap-viewer, trains a small GPT with
+# and without swapping side by side while recording what the swapper did,
+# summarizes and checks the log, and shows it: in the viewer when there is
+# a display, as pictures otherwise. Extra arguments go to the sample
+# (try --help).
 #
 #   scripts/demo.sh
-#   scripts/demo.sh --layers 12 --width 512
+#   scripts/demo.sh --layers 12 --dim 256 --swap model.layer.*,model.layer.*.mlp
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TSWAP_BUILD_DIR:-$root/build}
 out=$build/demo
-log=$out/mlp.tswap
+log=$out/transformer.tswap
+sample=$build/samples/tswap-sample-transformer
 
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-echo "demo: building the MLP sample, tswap-log and tswap-viewer (the first build takes a few minutes)"
-cmake --build "$build" --target tswap_sample_mlp tswap_log tswap_viewer
+echo "demo: building the transformer sample, tswap-log and tswap-viewer (the first build takes a few minutes)"
+cmake --build "$build" --target tswap_sample_transformer tswap_log tswap_viewer
+for arg in "$@"; do
+  if [[ $arg == -h || $arg == --help ]]; then exec "$sample" --help; fi
+done
 mkdir -p "$out"
 echo
-TSWAP_LOG=$log "$build/samples/tswap-sample-mlp" "$@"
+"$sample" --log "$log" "$@"
 echo
 "$build/profiler/cli/tswap-log" summary "$log"
 echo
@@ -30,8 +35,9 @@ for view in timeline memory table all; do
   "$viewer" "$log" --screenshot "$out/$view.png" --view "$view" --size 1600x900 >/dev/null
 done
 echo "demo: the log is $log"
+echo "      open it: $viewer $log"
 echo "      pictures: $out/timeline.png $out/memory.png $out/table.png $out/all.png"
-echo "      $build/profiler/cli/tswap-log export $log --format chrome -o mlp.json   # for ui.perfetto.dev"
+echo "      $build/profiler/cli/tswap-log export $log --format chrome -o transformer.json   # for ui.perfetto.dev"
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${CI:-}" ]]; then
   echo "demo: opening tswap-viewer (close it to finish)"
   "$viewer" "$log"

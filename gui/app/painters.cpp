@@ -126,11 +126,11 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
   }
   // Steps across every lane.
   p.setPen(QPen(t.accent, 1, Qt::DashLine));
-  for (std::size_t s = 0; s < log.timeline.step_marks.size(); ++s) {
-    const double x = Layout::kHeader + m.x(static_cast<double>(log.timeline.step_marks[s]));
+  for (const StepMark& mark : log.timeline.step_marks) {
+    const double x = Layout::kHeader + m.x(static_cast<double>(mark.ns));
     if (x < Layout::kHeader || x > w) continue;
     p.drawLine(QPointF(x, Layout::kRuler), QPointF(x, h));
-    p.drawText(QPointF(x + 3, 11), QString("step %1").arg(s + 1));
+    p.drawText(QPointF(x + 3, 11), QString("step %1").arg(mark.step));
   }
   // The selected span.
   if (view.selected && view.selected->lane < lanes.size()) {
@@ -245,10 +245,16 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
     p.setPen(QPen(t.accent, 2));
     p.setBrush(t.accent);
     p.drawEllipse(QPointF(x, y), 3.5, 3.5);
+    const QString label = QString("%1 %2 at %3").arg(what, qs(format_bytes(static_cast<double>(bytes))),
+                                                     qs(format_duration(static_cast<double>(when))));
+    const QPointF at(std::min(x + 6, w - 260.0), y + dy);
+    // On a plate of the background: the label stays readable over the areas.
+    const QRectF plate = QFontMetricsF(p.font()).boundingRect(label).translated(at).adjusted(-3, -1, 3, 1);
+    QColor back = t.background;
+    back.setAlpha(210);
+    p.fillRect(plate, back);
     p.setPen(t.text);
-    p.drawText(QPointF(std::min(x + 6, w - 260.0), y + dy),
-               QString("%1 %2 at %3").arg(what, qs(format_bytes(static_cast<double>(bytes))),
-                                          qs(format_duration(static_cast<double>(when)))));
+    p.drawText(at, label);
   };
   if (without_peak > 0) mark(without_peak, without_peak_at, "without swapping, peak", -6);
   if (peak > 0) mark(peak, peak_at, "peak", 14);

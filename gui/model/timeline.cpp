@@ -88,7 +88,11 @@ class Builder {
 
   void take(const Event& e, std::uint32_t i) {
     switch (e.event_kind()) {
-      case EventKind::step_begin: tl_.step_marks.push_back(e.host_ns); break;
+      case EventKind::step_begin:
+        if (tl_.step_marks.empty() || tl_.step_marks.back().step != e.step) {
+          tl_.step_marks.push_back(StepMark{e.host_ns, e.step});
+        }
+        break;
       case EventKind::d2h_queued:
       case EventKind::h2d_queued:
         queued_[copy_key(e, e.event_kind() == EventKind::h2d_queued)] = &e;

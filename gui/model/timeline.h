@@ -64,9 +64,17 @@ struct Filter {
 /// build then returns nullopt).
 using BuildProgress = std::function<bool(double)>;
 
+/// Where a training step begins. Every tag records its own step_begin (a
+/// block's tag and its MLP's, microseconds apart): one mark per step number.
+struct StepMark {
+  std::uint64_t ns = 0;
+  std::uint32_t step = 0;
+  bool operator==(const StepMark& o) const { return ns == o.ns && step == o.step; }
+};
+
 struct Timeline {
   std::vector<Lane> lanes;
-  std::vector<std::uint64_t> step_marks;  // step_begin times, all tags
+  std::vector<StepMark> step_marks;
   std::uint64_t first = 0, last = 0;      // the events' extent
 
   static std::optional<Timeline> build(const trace::Trace& trace, const Filter& filter = {},

@@ -147,9 +147,24 @@ TEST(Timeline, CopiesStallsReleasesAndLayersBecomeSpansInTheirLanes) {
   EXPECT_THAT(kinds, ::testing::ElementsAre(SpanKind::freed, SpanKind::stall, SpanKind::deferred,
                                             SpanKind::stall));
   EXPECT_EQ(main.spans[1].begin, 10850u) << "a stall ends when it is recorded";
-  EXPECT_THAT(t.step_marks, ::testing::ElementsAre(10000u, 20000u));
+  EXPECT_THAT(t.step_marks, ::testing::ElementsAre(StepMark{10000u, 1}, StepMark{20000u, 2}));
   EXPECT_EQ(t.first, 10000u);
   EXPECT_EQ(t.last, 21000u);
+}
+
+TEST(Timeline, NestedTagsMarkEachStepOnce) {
+  // A block's tag and its MLP's tag both begin step 1, then step 2.
+  auto mlp = [](tswap::trace::Record r) {
+    r.tag = 2;
+    return r;
+  };
+  const std::vector<tswap::trace::Record> main = {
+      rec(EventKind::step_begin, 10, 0, 0, 0, 0, 0, 0, 1), mlp(rec(EventKind::step_begin, 12, 0, 0, 0, 0, 0, 0, 1)),
+      rec(EventKind::step_begin, 100, 0, 0, 0, 0, 0, 0, 2), mlp(rec(EventKind::step_begin, 102, 0, 0, 0, 0, 0, 0, 2))};
+  LogBuilder b;
+  b.standard_names().strings({{tswap::trace::StringKind::tag, 2, "model.layer.*.mlp"}}).records(1, main).end(main.size());
+  const Timeline t = *Timeline::build(b.parse("nested.tswap"));
+  EXPECT_THAT(t.step_marks, ::testing::ElementsAre(StepMark{10u, 1}, StepMark{100u, 2}));
 }
 
 TEST(Timeline, FiltersByLayerKindAndStep) {
