@@ -9,7 +9,7 @@
 #   scripts/demo.sh
 #   scripts/demo.sh --layers 12 --dim 256 --swap model.layer.*,model.layer.*.mlp
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TSWAP_BUILD_DIR:-$root/build}
 out=$build/demo
 log=$out/transformer.tswap

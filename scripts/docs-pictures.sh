@@ -3,7 +3,7 @@
 # sample, with tswap-viewer --screenshot. Run after changing what the views
 # draw or what the samples do; commit the pictures with the change.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TSWAP_BUILD_DIR:-$root/build}
 images=$root/docs/images
 work=$build/docs

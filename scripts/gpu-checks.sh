@@ -8,7 +8,7 @@
 # GoogleTest comes from a source copy in .deps/googletest (ignored by git):
 #   mkdir -p .deps && cp -r /usr/src/googletest .deps/
 set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${OUT:-$root/gpu-out}
 build=$root/build-gpu
 mkdir -p "$out"

@@ -17,6 +17,7 @@ packages=(
   nlohmann-json3-dev      # JSON export, and parsing it back in tests
   qt6-base-dev qt6-svg-dev libxkbcommon-dev   # tswap-viewer (Widgets, Test, SVG export)
   fonts-dejavu-core       # text in headless screenshots
+  doxygen                 # the API reference (docs/)
 )
 
 missing=()

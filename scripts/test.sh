@@ -6,7 +6,7 @@
 #   scripts/test.sh            build in ./build
 #   TSWAP_BUILD_DIR=dir scripts/test.sh
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TSWAP_BUILD_DIR:-$root/build}
 
 "$root/scripts/setup.sh"
