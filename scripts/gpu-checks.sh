@@ -36,5 +36,12 @@ ctest --test-dir "$build" --output-on-failure -j 8 2>&1 | tee "$out/ctest.log" |
   2>&1 | tee "$out/sample-mlp-cuda.log"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 
+# The GPT sample on CUDA, recorded: step times and the caching allocator's
+# peak with and without swapping, side by side, and a log for the viewer.
+"$build/samples/tswap-sample-transformer" --runtime accelerator --layers 24 --dim 1024 --heads 16 \
+  --seq 1024 --batch 8 --steps 6 --swap 'model.layer.*' --log "$out/transformer-cuda.tswap" \
+  2>&1 | tee "$out/sample-transformer-cuda.log"
+[[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+
 echo "gpu-checks: results in $out (status $status)"
 exit $status
