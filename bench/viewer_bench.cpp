@@ -90,21 +90,17 @@ const std::vector<std::uint8_t>& log_of(std::size_t events) {
   return log;
 }
 
-std::shared_ptr<LoadedLog> load(std::size_t events) {
+/// What File > Open does after reading the file: the same code.
+std::shared_ptr<const LoadedLog> load(std::size_t events) {
   const auto& bytes = log_of(events);
-  auto log = std::make_shared<LoadedLog>();
-  log->trace = std::make_shared<const tswap::trace::Trace>(
-      tswap::trace::Trace::parse(bytes.data(), bytes.size(), "bench.tswap"));
-  log->timeline = *Timeline::build(*log->trace);
-  log->memory = MemoryModel::build(*log->trace);
-  log->summary = tswap::trace::summarize(*log->trace);
-  return log;
+  return Loader::build_now(std::make_shared<const tswap::trace::Trace>(
+      tswap::trace::Trace::parse(bytes.data(), bytes.size(), "bench.tswap")));
 }
 
 /// The last loaded log, kept for the frame benchmarks.
-std::shared_ptr<LoadedLog>& loaded(std::size_t events) {
+std::shared_ptr<const LoadedLog>& loaded(std::size_t events) {
   static std::size_t which = 0;
-  static std::shared_ptr<LoadedLog> log;
+  static std::shared_ptr<const LoadedLog> log;
   if (which != events) {
     log.reset();
     log = load(events);

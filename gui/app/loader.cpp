@@ -3,27 +3,48 @@
 #include <QFileInfo>
 #include <QThreadPool>
 
+#include <future>
+
 namespace tswap::viewer {
 namespace {
 
-/// Builds everything but the trace, reporting into [from, to] percent.
-/// nullptr when cancelled.
+/// Builds everything but the trace, reporting into [from, to] percent;
+/// nullptr when cancelled. The memory curves and the summary do not depend
+/// on the filter: a rebuild shares `previous`'s; a first build makes them on
+/// two more threads while this one builds the timeline (each takes seconds
+/// on a log of tens of millions of events).
 std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, const Filter& filter,
+                                 const LoadedLog* previous,
                                  const std::function<bool(int, const QString&)>& report, int from,
                                  int to) {
   auto log = std::make_shared<LoadedLog>();
   log->trace = std::move(trace);
   log->filter = filter;
+  std::future<std::shared_ptr<const MemoryModel>> memory;
+  std::future<std::shared_ptr<const trace::Summary>> summary;
+  if (previous) {
+    log->memory = previous->memory;
+    log->summary = previous->summary;
+  } else {
+    memory = std::async(std::launch::async, [t = log->trace] {
+      return std::make_shared<const MemoryModel>(MemoryModel::build(*t));
+    });
+    summary = std::async(std::launch::async, [t = log->trace] {
+      return std::make_shared<const trace::Summary>(trace::summarize(*t));
+    });
+  }
   const int span = to - from;
+  const double share = previous ? 1.0 : 0.8;
   std::optional<Timeline> timeline = Timeline::build(*log->trace, filter, [&](double f) {
-    return report(from + static_cast<int>(0.7 * span * f), "building the timeline");
+    return report(from + static_cast<int>(share * span * f), "building the timeline");
   });
+  if (!previous) {
+    if (timeline) report(from + static_cast<int>(share * span), "building the memory curves and the summary");
+    log->memory = memory.get();  // waited for even when cancelled: they use the trace
+    log->summary = summary.get();
+  }
   if (!timeline) return nullptr;
   log->timeline = std::move(*timeline);
-  if (!report(from + static_cast<int>(0.7 * span), "building the memory curves")) return nullptr;
-  log->memory = MemoryModel::build(*log->trace);
-  if (!report(from + static_cast<int>(0.9 * span), "summarizing tags and layers")) return nullptr;
-  log->summary = trace::summarize(*log->trace);
   return log;
 }
 
@@ -64,7 +85,7 @@ void Loader::load(const QString& path) {
             return report(static_cast<int>(50.0 * done / std::max<std::uint64_t>(total, 1)),
                           "reading " + QFileInfo(path).fileName());
           }));
-      std::shared_ptr<LoadedLog> log = build(trace, Filter{}, report, 50, 100);
+      std::shared_ptr<LoadedLog> log = build(trace, Filter{}, nullptr, report, 50, 100);
       if (log) emit loaded(log, path);
     } catch (const trace::LoadCancelled&) {
     } catch (const trace::TraceError& e) {
@@ -87,7 +108,7 @@ void Loader::refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter
       emit progress(percent, what);
       return true;
     };
-    if (std::shared_ptr<LoadedLog> rebuilt = build(log->trace, filter, report, 0, 100)) {
+    if (std::shared_ptr<LoadedLog> rebuilt = build(log->trace, filter, log.get(), report, 0, 100)) {
       emit loaded(rebuilt, path);
     }
     emit finished();
@@ -103,8 +124,11 @@ void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& 
 }
 
 std::shared_ptr<const LoadedLog> Loader::load_now(const QString& path) {
-  auto trace = std::make_shared<const trace::Trace>(trace::Trace::load(path.toStdString()));
-  return build(trace, Filter{}, [](int, const QString&) { return true; }, 0, 100);
+  return build_now(std::make_shared<const trace::Trace>(trace::Trace::load(path.toStdString())));
+}
+
+std::shared_ptr<const LoadedLog> Loader::build_now(std::shared_ptr<const trace::Trace> trace) {
+  return build(std::move(trace), Filter{}, nullptr, [](int, const QString&) { return true; }, 0, 100);
 }
 
 }  // namespace tswap::viewer

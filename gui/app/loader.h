@@ -31,6 +31,9 @@ class Loader : public QObject {
   /// The same as load(), on the calling thread; for headless screenshots.
   /// Throws trace::TraceError.
   static std::shared_ptr<const LoadedLog> load_now(const QString& path);
+  /// Builds what the views need from a loaded trace, on the calling thread
+  /// (and two helpers); as load() does after reading.
+  static std::shared_ptr<const LoadedLog> build_now(std::shared_ptr<const trace::Trace> trace);
 
  signals:
   void progress(int percent, const QString& what);

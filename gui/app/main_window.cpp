@@ -264,7 +264,7 @@ void MainWindow::fillFilterChoices() {
   for (const auto& [id, name] : log_->trace->tags()) tags[name] = 0;
   for (const auto& [name, unused] : tags) tag_filter_->addItem(qs(name));
   int layers = 0;
-  for (const trace::LayerSummary& l : log_->summary.layers) layers = std::max(layers, l.layer + 1);
+  for (const trace::LayerSummary& l : log_->summary->layers) layers = std::max(layers, l.layer + 1);
   for (int l = 0; l < layers; ++l) layer_filter_->addItem(QString::number(l), l);
   std::uint32_t steps = 0;
   for (const trace::Event& e : log_->trace->events()) steps = std::max(steps, e.step);
@@ -312,7 +312,7 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     view_ = ViewState{};
     view_.mapping.set_width(Layout::plot_width(timeline_->width()));
     view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
-    table_model_->setSummary(log_->summary);
+    table_model_->setSummary(*log_->summary);
     addRecent(path);
     fillFilterChoices();
   } else {

@@ -169,7 +169,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
                   const Theme& t) {
   const int w = size.width(), h = size.height();
   const TimeMapping& m = view.mapping;
-  const MemoryModel& mem = log.memory;
+  const MemoryModel& mem = *log.memory;
   p.fillRect(0, 0, w, h, t.background);
   paint_ruler(p, w, h, m, t);
   // A band under the ruler for the legend, then the plot.

@@ -21,9 +21,10 @@ namespace tswap::viewer {
 /// thread, handed to the UI thread whole.
 struct LoadedLog {
   std::shared_ptr<const trace::Trace> trace;  // shared by rebuilds with other filters
-  Timeline timeline;  // as filtered when it was built
-  MemoryModel memory;
-  trace::Summary summary;
+  Timeline timeline;                          // as filtered when it was built
+  // Neither depends on the filter: shared by rebuilds too.
+  std::shared_ptr<const MemoryModel> memory;
+  std::shared_ptr<const trace::Summary> summary;
   Filter filter;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 
-// What the samples share and is not about tensorswap: argument errors,
-// bitwise comparison, units, timing.
+// What the samples share: argument errors, the runtime set-up, bitwise
+// comparison, units, timing.
 
 #include <torch/torch.h>
 
@@ -9,7 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+
+#include <tswap/simulated_runtime.h>
+#include <tswap/tswap.h>
 
 namespace sample {
 
@@ -26,6 +30,26 @@ inline double number(const char* program, const char* flag, const char* text, do
   if (end == text || *end != '\0') bad(program, std::string(flag) + " needs a number, got '" + text + "'");
   if (v < min) bad(program, std::string(flag) + " must be at least " + std::to_string(min));
   return v;
+}
+
+/// Makes tensorswap's default options for a model on `device`: on an
+/// accelerator the engine picks its streams; on the CPU tensors go through
+/// a simulated link of `gbps` GB/s (0: unlimited) and `latency_us` per copy.
+/// Returns what moves the bytes, for the sample's banner.
+inline std::string use_default_runtime(const torch::Device& device, double gbps, double latency_us,
+                                       bool prefetch) {
+  tswap::SwapOptions options;
+  options.prefetch = prefetch;
+  std::string link = "accelerator streams";
+  if (device.is_cpu()) {
+    tswap::SimulatedLink l;
+    l.bytes_per_second = gbps * 1e9;
+    l.latency = std::chrono::nanoseconds(static_cast<int64_t>(latency_us * 1000));
+    options.runtime = std::make_shared<tswap::SimulatedRuntime>(l);
+    link = options.runtime->name() + " link";
+  }
+  tswap::set_default_options(options);
+  return link;
 }
 
 /// Same shape, dtype and bytes.

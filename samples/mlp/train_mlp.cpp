@@ -17,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
 #include "../common/sample_support.h"
@@ -173,17 +172,8 @@ int main(int argc, char** argv) {
     bad("--device cuda, but this LibTorch sees no CUDA device");
   const torch::Device device(cuda ? torch::kCUDA : torch::kCPU);
 
-  tswap::SwapOptions options;
-  options.prefetch = args.prefetch;
-  std::string link = "accelerator streams";
-  if (!cuda) {
-    tswap::SimulatedLink l;
-    l.bytes_per_second = args.bandwidth_gbps * 1e9;
-    l.latency = std::chrono::nanoseconds(static_cast<int64_t>(args.latency_us * 1000));
-    options.runtime = std::make_shared<tswap::SimulatedRuntime>(l);
-    link = options.runtime->name() + " link";
-  }
-  tswap::set_default_options(options);
+  const std::string link =
+      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.prefetch);
 
   torch::manual_seed(0);
   Model baseline(args, /*swap=*/false, device);

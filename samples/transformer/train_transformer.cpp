@@ -16,12 +16,12 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <tswap/profiler.h>
-#include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
 #ifdef TSWAP_SAMPLE_CUDA_STATS
@@ -160,22 +160,26 @@ class DevicePeak {
   explicit DevicePeak(const torch::Device& device) : device_(device) {
 #ifdef TSWAP_SAMPLE_CUDA_STATS
     if (device_.is_cuda()) {
-      c10::cuda::CUDACachingAllocator::resetPeakStats(device_.index() < 0 ? 0 : device_.index());
-      before_ = stats().allocated_bytes[0].current;  // [0]: StatType::AGGREGATE
+      c10::cuda::CUDACachingAllocator::resetPeakStats(index());
+      before_ = allocated(false);
     }
 #endif
   }
   std::optional<int64_t> bytes() const {
 #ifdef TSWAP_SAMPLE_CUDA_STATS
-    if (device_.is_cuda()) return stats().allocated_bytes[0].peak - before_;
+    if (device_.is_cuda()) return allocated(true) - before_;
 #endif
     return std::nullopt;
   }
 
  private:
 #ifdef TSWAP_SAMPLE_CUDA_STATS
-  c10::cuda::CUDACachingAllocator::DeviceStats stats() const {
-    return c10::cuda::CUDACachingAllocator::getDeviceStats(device_.index() < 0 ? 0 : device_.index());
+  c10::DeviceIndex index() const { return device_.index() < 0 ? 0 : device_.index(); }
+  int64_t allocated(bool peak) const {
+    // auto: the stats type moved namespaces between LibTorch 1.x and 2.x.
+    // [0] is StatType::AGGREGATE in both.
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(index());
+    return peak ? stats.allocated_bytes[0].peak : stats.allocated_bytes[0].current;
   }
 #endif
   torch::Device device_;
@@ -240,17 +244,8 @@ int main(int argc, char** argv) {
   }
   const torch::Device device(accelerator ? torch::kCUDA : torch::kCPU);
 
-  tswap::SwapOptions options;
-  options.prefetch = args.prefetch;
-  std::string link = "accelerator streams";
-  if (!accelerator) {
-    tswap::SimulatedLink l;
-    l.bytes_per_second = args.bandwidth_gbps * 1e9;
-    l.latency = std::chrono::nanoseconds(static_cast<int64_t>(args.latency_us * 1000));
-    options.runtime = std::make_shared<tswap::SimulatedRuntime>(l);
-    link = options.runtime->name() + " link";
-  }
-  tswap::set_default_options(options);
+  const std::string link =
+      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.prefetch);
 
   std::optional<tswap::profiler::ScopedSession> session;
   if (!args.log.empty()) {

@@ -226,13 +226,19 @@ class ViewerWidgetTest : public QObject {
       if (c->findText("3") >= 0 && c->count() == 4) step = c;  // "all", 1, 2, 3
     }
     QVERIFY(step);
+    const auto before = w->loadedLog();
     QSignalSpy shown(w.get(), &MainWindow::logShown);
     step->setCurrentIndex(2);
     emit step->activated(2);
     QVERIFY(shown.wait(10000));
+    QVERIFY(w->loadedLog() != before);
     for (const Lane& lane : w->loadedLog()->timeline.lanes) {
       for (const Span& s : lane.spans) QCOMPARE(s.step, std::uint32_t{2});
     }
+    // The memory curves and the summary do not depend on the filter: shared, not rebuilt.
+    QCOMPARE(w->loadedLog()->memory, before->memory);
+    QCOMPARE(w->loadedLog()->summary, before->summary);
+    QCOMPARE(w->loadedLog()->trace, before->trace);
   }
 
   void exportsPngAndSvg() {
@@ -275,7 +281,7 @@ class ViewerWidgetTest : public QObject {
     QVERIFY(w);
     TagTableModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setSummary(w->loadedLog()->summary);
+    model.setSummary(*w->loadedLog()->summary);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.data(model.index(1, TagTableModel::kLayer), Qt::DisplayRole).toString(), QString("all"));
     QCOMPARE(model.data(model.index(0, TagTableModel::kBytesOut), TagTableModel::SortRole).toDouble(), 3000.0);
