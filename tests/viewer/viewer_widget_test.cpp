@@ -270,7 +270,14 @@ class ViewerWidgetTest : public QObject {
     by_tag->trigger();
     QVERIFY(w->viewState().memory_by_tag);
     // The legend names the tag, not its layers: the picture changes.
-    QVERIFY(w->memoryView()->grab().toImage() != per_layer);
+    const QImage per_tag = w->memoryView()->grab().toImage();
+    QVERIFY(per_tag != per_layer);
+    // A setting, not part of one log's view: opening a log keeps it.
+    QSignalSpy shown(w.get(), &MainWindow::logShown);
+    w->open(good_);
+    QVERIFY(shown.wait(10000));
+    QVERIFY(w->viewState().memory_by_tag);
+    QCOMPARE(w->memoryView()->grab().toImage(), per_tag);
     by_tag->trigger();
     QVERIFY(!w->viewState().memory_by_tag);
     QCOMPARE(w->memoryView()->grab().toImage(), per_layer);
