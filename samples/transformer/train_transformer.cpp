@@ -92,6 +92,7 @@ int64_t count(const char* flag, const char* text, int64_t min) {
 std::set<std::string> parse_tags(const std::string& list) {
   std::set<std::string> tags;
   if (list == "none") return tags;
+  if (list.empty()) bad("--swap needs tags, or none");
   std::stringstream in(list);
   for (std::string tag; std::getline(in, tag, ',');) {
     if (tag != gpt::kBlockTag && tag != gpt::kMlpTag) {
