@@ -8,56 +8,33 @@
 namespace tswap::viewer {
 
 void Lod::build(const std::vector<Span>& spans) {
-  levels_.clear();
-  std::vector<Bucket> level;
-  level.reserve(spans.size());
+  std::vector<Bucket> finest;
+  finest.reserve(spans.size());
   for (std::size_t i = 0; i < spans.size(); ++i) {
     const Span& s = spans[i];
     const std::uint64_t index = s.begin >> kBaseShift;
     const std::uint32_t kind = 1u << static_cast<unsigned>(s.kind);
-    if (!level.empty() && level.back().index == index) {
-      Bucket& b = level.back();
+    if (!finest.empty() && finest.back().index == index) {
+      Bucket& b = finest.back();
       b.end_max = std::max(b.end_max, s.end);
       ++b.count;
       b.kinds |= kind;
     } else {
-      level.push_back(Bucket{index, s.begin, s.end, 1, kind, static_cast<std::uint32_t>(i)});
+      finest.push_back(Bucket{index, s.begin, s.end, 1, kind, static_cast<std::uint32_t>(i)});
     }
   }
-  // Each level halves the one below until a single bucket is left.
-  int shift = kBaseShift;
-  while (!level.empty()) {
-    const bool last = level.size() == 1;
-    std::vector<Bucket> up;
-    up.reserve(level.size() / 2 + 1);
-    for (const Bucket& b : level) {
-      const std::uint64_t index = b.index >> 1;
-      if (!up.empty() && up.back().index == index) {
-        Bucket& u = up.back();
-        u.end_max = std::max(u.end_max, b.end_max);
-        u.count += b.count;
-        u.kinds |= b.kinds;
-      } else {
-        up.push_back(Bucket{index, b.begin_min, b.end_max, b.count, b.kinds, b.first});
-      }
-    }
-    if (levels_.empty() || 2 * level.size() <= levels_.back().buckets.size()) {
-      levels_.push_back(Level{shift, std::move(level)});
-    }
-    if (last || shift >= 63) break;
-    level = std::move(up);
-    ++shift;
-  }
+  pyramid_.build(std::move(finest), kBaseShift, [](Bucket& into, const Bucket& from) {
+    into.end_max = std::max(into.end_max, from.end_max);
+    into.count += from.count;
+    into.kinds |= from.kinds;
+  });
 }
 
 const std::vector<Lod::Bucket>* Lod::level_for(double ns_per_px, int* shift) const {
-  const std::vector<Bucket>* found = nullptr;
-  for (const Level& level : levels_) {
-    if (static_cast<double>(std::uint64_t{1} << level.shift) > ns_per_px) break;
-    found = &level.buckets;
-    *shift = level.shift;
-  }
-  return found;
+  const auto* level = pyramid_.level_for(ns_per_px);
+  if (level == nullptr) return nullptr;
+  *shift = level->shift;
+  return &level->buckets;
 }
 
 namespace {

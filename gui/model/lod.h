@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "bucket_pyramid.h"
+
 namespace tswap::viewer {
 
 struct Span;
@@ -20,13 +22,9 @@ struct DrawItem {
   std::uint32_t span = 0;   // the span's position in its lane when count == 1
 };
 
-/// A pyramid of time buckets over a lane's spans. Level k has buckets
-/// 2^(kBaseShift + k) ns wide; each bucket knows how many spans begin in
-/// it, their kinds, and the latest end among them. Built once, in linear
-/// time; drawing at a scale picks the coarsest kept level with buckets no
-/// wider than a pixel. A level is kept only when it has at most half the
-/// buckets of the finer one kept: where spans are microseconds apart the
-/// first levels are near-copies of each other, and the finer one serves.
+/// Level of detail over a lane's spans: a BucketPyramid whose buckets know
+/// how many spans begin in them, their kinds, and the latest end among them.
+/// Built once, in linear time.
 class Lod {
  public:
   static constexpr int kBaseShift = 6;  // 64 ns
@@ -45,11 +43,7 @@ class Lod {
   const std::vector<Bucket>* level_for(double ns_per_px, int* shift) const;
 
  private:
-  struct Level {
-    int shift;  // buckets are 2^shift ns wide
-    std::vector<Bucket> buckets;
-  };
-  std::vector<Level> levels_;
+  BucketPyramid<Bucket> pyramid_;
 };
 
 /// What to draw of `spans` (with `lod` and `longest` from the same lane) in

@@ -37,38 +37,21 @@ void Curve::seal() {
     peak_ = *it;
     peak_at_ = t_[static_cast<std::size_t>(it - v_.begin())];
   }
-  levels_.clear();
-  std::vector<Bucket> level;
-  level.reserve(t_.size());
+  std::vector<Bucket> finest;
+  finest.reserve(t_.size());
   for (std::size_t i = 0; i < t_.size(); ++i) {
     const std::uint64_t index = t_[i] >> kBaseShift;
-    if (!level.empty() && level.back().index == index) {
-      level.back().max = std::max(level.back().max, v_[i]);
-      level.back().last = v_[i];
+    if (!finest.empty() && finest.back().index == index) {
+      finest.back().max = std::max(finest.back().max, v_[i]);
+      finest.back().last = v_[i];
     } else {
-      level.push_back(Bucket{index, v_[i], v_[i]});
+      finest.push_back(Bucket{index, v_[i], v_[i]});
     }
   }
-  int shift = kBaseShift;
-  while (!level.empty()) {
-    const bool last = level.size() == 1;
-    std::vector<Bucket> up;
-    up.reserve(level.size() / 2 + 1);
-    for (const Bucket& b : level) {
-      if (!up.empty() && up.back().index == b.index >> 1) {
-        up.back().max = std::max(up.back().max, b.max);
-        up.back().last = b.last;
-      } else {
-        up.push_back(Bucket{b.index >> 1, b.max, b.last});
-      }
-    }
-    if (levels_.empty() || 2 * level.size() <= levels_.back().buckets.size()) {
-      levels_.push_back(Level{shift, std::move(level)});
-    }
-    if (last || shift >= 63) break;
-    level = std::move(up);
-    ++shift;
-  }
+  pyramid_.build(std::move(finest), kBaseShift, [](Bucket& into, const Bucket& from) {
+    into.max = std::max(into.max, from.max);
+    into.last = from.last;
+  });
 }
 
 std::int64_t Curve::at(double ns) const {
@@ -101,19 +84,15 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
   const auto width = static_cast<std::size_t>(m.width());
   std::vector<std::int64_t> out(width);
   // The coarsest level whose buckets are no wider than a column.
-  const std::vector<Bucket>* level = nullptr;
-  int shift = 0;
-  for (const Level& l : levels_) {
-    if (static_cast<double>(std::uint64_t{1} << l.shift) > m.ns_per_px()) break;
-    level = &l.buckets;
-    shift = l.shift;
-  }
-  if (level == nullptr) {  // zoomed in past the finest buckets: exact
+  const auto* pyramid_level = pyramid_.level_for(m.ns_per_px());
+  if (pyramid_level == nullptr) {  // zoomed in past the finest buckets: exact
     for (std::size_t x = 0; x < width; ++x) {
       out[x] = max_in(m.ns(static_cast<double>(x)), m.ns(static_cast<double>(x + 1)));
     }
     return out;
   }
+  const std::vector<Bucket>* level = &pyramid_level->buckets;
+  const int shift = pyramid_level->shift;
   // One sweep over the buckets. A column gets the maximum of every bucket
   // that overlaps it, and the level held at its start: the last level of
   // the bucket before the one straddling the start (or of the last bucket,

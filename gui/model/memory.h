@@ -10,6 +10,8 @@
 
 #include <tswap/trace/trace.h>
 
+#include "bucket_pyramid.h"
+
 namespace tswap::viewer {
 
 class TimeMapping;
@@ -48,15 +50,9 @@ class Curve {
   };
   std::vector<std::uint64_t> t_;
   std::vector<std::int64_t> v_;
-  std::vector<std::int64_t> block_max_;      // max of v_ over each block of kBlock points
-  struct Level {
-    int shift;  // buckets 2^shift ns wide
-    std::vector<Bucket> buckets;
-  };
-  // Kept only with at most half the buckets of the finer level kept (as in
-  // Lod): sparse curves would otherwise hold near-copies of the finest.
-  std::vector<Level> levels_;
-  std::int64_t peak_ = 0;                    // computed by seal(): views ask every frame
+  std::vector<std::int64_t> block_max_;  // max of v_ over each block of kBlock points
+  BucketPyramid<Bucket> pyramid_;
+  std::int64_t peak_ = 0;  // computed by seal(): views ask every frame
   std::uint64_t peak_at_ = 0;
 };
 
