@@ -19,3 +19,17 @@ function(tswap_use_torch_pch target)
     target_precompile_headers(${target} PRIVATE <torch/torch.h>)
   endif()
 endfunction()
+
+# A shared library that installs as part of the package: tswap::<export>,
+# versioned, public headers from include/, C++17, the project's warnings.
+#   tswap_add_library(tswap_trace trace trace/reader.cpp ...)
+function(tswap_add_library target export)
+  add_library(${target} SHARED ${ARGN})
+  add_library(tswap::${export} ALIAS ${target})
+  set_target_properties(${target} PROPERTIES EXPORT_NAME ${export} VERSION ${PROJECT_VERSION}
+                                             SOVERSION ${PROJECT_VERSION_MAJOR})
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(${target} PUBLIC cxx_std_17)
+  tswap_set_warnings(${target})
+endfunction()
