@@ -23,6 +23,26 @@ namespace sample {
   std::exit(2);
 }
 
+/// Walks the command line: `on(flag, value)` handles one flag, calling
+/// `value()` for its argument, and returns false for a flag it does not
+/// know. -h and --help print `usage` and exit 0; an unknown flag or a
+/// missing value exits 2 with a message.
+template <class On>
+void parse_flags(const char* program, int argc, char** argv, void (*usage)(FILE*), On on) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) bad(program, flag + " needs a value");
+      return argv[++i];
+    };
+    if (flag == "-h" || flag == "--help") {
+      usage(stdout);
+      std::exit(0);
+    }
+    if (!on(flag, value)) bad(program, "unknown option '" + flag + "'");
+  }
+}
+
 /// `text` as a number of at least `min`, or a clear exit naming `flag`.
 inline double number(const char* program, const char* flag, const char* text, double min) {
   char* end = nullptr;

@@ -67,16 +67,8 @@ double number(const char* flag, const char* text, double min) {
 
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) bad(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "-h" || flag == "--help") {
-      usage(stdout);
-      std::exit(0);
-    } else if (flag == "--layers") {
+  sample::parse_flags(kProgram, argc, argv, usage, [&](const std::string& flag, auto value) {
+    if (flag == "--layers") {
       a.layers = static_cast<int>(number("--layers", value(), 2));
     } else if (flag == "--width") {
       a.width = static_cast<int>(number("--width", value(), 1));
@@ -96,9 +88,10 @@ Args parse(int argc, char** argv) {
     } else if (flag == "--no-prefetch") {
       a.prefetch = false;
     } else {
-      bad("unknown option '" + flag + "'");
+      return false;
     }
-  }
+    return true;
+  });
   return a;
 }
 

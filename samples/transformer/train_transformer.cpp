@@ -106,16 +106,8 @@ std::set<std::string> parse_tags(const std::string& list) {
 Args parse(int argc, char** argv) {
   Args a;
   a.model.swap = {gpt::kBlockTag};
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) bad(flag + " needs a value");
-      return argv[++i];
-    };
-    if (flag == "-h" || flag == "--help") {
-      usage(stdout);
-      std::exit(0);
-    } else if (flag == "--layers") {
+  sample::parse_flags(kProgram, argc, argv, usage, [&](const std::string& flag, auto value) {
+    if (flag == "--layers") {
       a.model.layers = count("--layers", value(), 2);
     } else if (flag == "--dim") {
       a.model.dim = count("--dim", value(), 1);
@@ -145,9 +137,10 @@ Args parse(int argc, char** argv) {
     } else if (flag == "--log") {
       a.log = value();
     } else {
-      bad("unknown option '" + flag + "'");
+      return false;
     }
-  }
+    return true;
+  });
   if (a.model.dim % a.model.heads != 0) {
     bad("--heads " + std::to_string(a.model.heads) + " does not divide --dim " + std::to_string(a.model.dim));
   }
