@@ -11,6 +11,7 @@
 #include <tswap/profiler/nvtx.h>
 
 #include "check.h"
+#include "copy_fields.h"
 #include "stream_names.h"
 
 namespace tswap {
@@ -81,15 +82,7 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
                                      std::uint8_t stream_id) {
   // The copy runs on the device, out of the host's sight: the log gets its
   // queueing; Nsight Systems shows the copy itself on the named stream.
-  profiler::Fields f;
-  f.tag = label.tag;
-  f.layer = label.layer;
-  f.index = label.index;
-  f.step = label.step;
-  f.value = dst.nbytes();
-  f.stream = stream_id;
-  f.flags = label.prefetch ? trace::kFlagPrefetch : 0;
-  profiler::emit(queued, f);
+  profiler::emit(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
   profiler::NvtxRange range(queued, label.tag, label.layer, dst.nbytes());
   // The copy stream starts after everything compute has queued so far.
   c10::Event compute_done(device_.type());

@@ -15,6 +15,7 @@
 #include <tswap/profiler/nvtx.h>
 
 #include "check.h"
+#include "copy_fields.h"
 
 namespace tswap {
 namespace {
@@ -58,23 +59,7 @@ void copy_tensor(const at::Tensor& src, const at::Tensor& dst) {
   dst.copy_(src);
 }
 
-}  // namespace
-
-namespace {
-
 using trace::EventKind;
-
-profiler::Fields fields_of(const CopyLabel& label, std::uint8_t stream, std::size_t bytes) {
-  profiler::Fields f;
-  f.tag = label.tag;
-  f.layer = label.layer;
-  f.index = label.index;
-  f.step = label.step;
-  f.value = bytes;
-  f.stream = stream;
-  f.flags = label.prefetch ? trace::kFlagPrefetch : 0;
-  return f;
-}
 
 /// "sim" for the first simulated runtime of the process, "sim#2" ... after.
 std::string instance_name() {
@@ -139,7 +124,7 @@ class SimulatedRuntime::Stream {
         queue_.pop_front();
       }
       if (task.work) {
-        const profiler::Fields f = fields_of(task.label, stream_id_, task.bytes);
+        const profiler::Fields f = detail::copy_fields(task.label, stream_id_, task.bytes);
         profiler::NvtxRange range(start_kind_, task.label.tag, task.label.layer, task.bytes);
         profiler::emit(start_kind_, f);
         const auto start = Clock::now();
@@ -210,14 +195,14 @@ EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor&
                                         const CopyLabel& label) {
   // The compute "stream" is this thread and CPU work is synchronous: all the
   // compute work queued so far is already done.
-  profiler::emit(EventKind::d2h_queued, fields_of(label, d2h_->stream_id(), dst.nbytes()));
+  profiler::emit(EventKind::d2h_queued, detail::copy_fields(label, d2h_->stream_id(), dst.nbytes()));
   return d2h_->enqueue(
       dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
 
 EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst,
                                           const CopyLabel& label) {
-  profiler::emit(EventKind::h2d_queued, fields_of(label, h2d_->stream_id(), dst.nbytes()));
+  profiler::emit(EventKind::h2d_queued, detail::copy_fields(label, h2d_->stream_id(), dst.nbytes()));
   return h2d_->enqueue(
       dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
 }
