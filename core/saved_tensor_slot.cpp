@@ -32,9 +32,7 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
     // so holding it makes no reference cycle through a grad_fn.
     kept_ = tensor.tensor_data();
     count(tag_->counters.tensors_kept);
-    profiler::Fields f;
-    f.tag = tag_->trace_id;
-    f.layer = static_cast<std::uint16_t>(layer_);
+    profiler::Fields f = fields();
     // Sizes of nested or sparse tensors ("not dense") are not plain numbers.
     f.value = eligibility.keep == KeepReason::not_dense
                   ? 0
@@ -94,6 +92,13 @@ void SavedTensorSlot::check_version() const {
               "clone it first.");
 }
 
+profiler::Fields SavedTensorSlot::fields() const {
+  profiler::Fields f;
+  f.tag = tag_->trace_id;
+  f.layer = static_cast<std::uint16_t>(layer_);
+  return f;
+}
+
 at::Tensor SavedTensorSlot::call_unpack_hook() {
   check_version();
   if (kept_.defined()) return kept_;
@@ -102,9 +107,7 @@ at::Tensor SavedTensorSlot::call_unpack_hook() {
   std::lock_guard<std::mutex> lock(tag_->mu);
   swap_->copy_in(/*prefetch=*/false);
   at::Tensor tensor = swap_->device_view(meta_);
-  profiler::Fields f;
-  f.tag = tag_->trace_id;
-  f.layer = static_cast<std::uint16_t>(layer_);
+  profiler::Fields f = fields();
   f.index = static_cast<std::uint32_t>(swap_->first_index());
   f.step = swap_->step()->number;
   f.value = static_cast<std::uint64_t>(index_);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include <tswap/options.h>
+#include <tswap/profiler/emit.h>
 
 #include "tensor_layout.h"
 
@@ -36,6 +37,8 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
  private:
   void swap_out(const at::Tensor& tensor, const Eligibility& eligibility);
   void check_version() const;
+  /// The fields every record of this slot has: its tag and layer.
+  profiler::Fields fields() const;
 
   std::shared_ptr<TagState> tag_;
   const int layer_;

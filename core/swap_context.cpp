@@ -28,8 +28,9 @@ std::shared_ptr<const SwapOptions> ContextState::options() const {
   return own_options ? own_options : default_options_snapshot();
 }
 
-namespace {}  // namespace
+namespace {
 
+/// The fields of a layer_enter or layer_exit record.
 profiler::Fields layer_fields(const ContextState& context, std::uint32_t step) {
   profiler::Fields f;
   f.tag = context.tag->trace_id;
@@ -37,8 +38,6 @@ profiler::Fields layer_fields(const ContextState& context, std::uint32_t step) {
   f.step = step;
   return f;
 }
-
-namespace {
 
 std::shared_ptr<ContextState> make_context(std::string tag,
                                            std::shared_ptr<const SwapOptions> options) {
