@@ -309,9 +309,7 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
   log_ = std::move(log);
   path_ = path;
   if (!same_trace) {
-    const bool by_tag = view_.memory_by_tag;  // a setting, not a view of one log
-    view_ = ViewState{};
-    view_.memory_by_tag = by_tag;
+    view_.reset_for_new_log();
     view_.mapping.set_width(Layout::plot_width(timeline_->width()));
     view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
     table_model_->setSummary(*log_->summary);

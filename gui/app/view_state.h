@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <tswap/trace/summary.h>
 #include <tswap/trace/trace.h>
@@ -37,8 +38,17 @@ struct ViewState {
   /// Spans of the highlighted tag and layer (a filtered timeline), drawn as
   /// an accent strip under each lane.
   std::shared_ptr<const Timeline> highlight;
-  /// The memory view stacks one area per tag instead of one per layer.
+  /// The memory view stacks one area per tag instead of one per layer. A
+  /// setting: it outlives the log.
   bool memory_by_tag = false;
+
+  /// Forgets what was looked at in the previous log (zoom, selection,
+  /// range, cursor, highlight); keeps the settings.
+  void reset_for_new_log() {
+    ViewState fresh;
+    fresh.memory_by_tag = memory_by_tag;
+    *this = std::move(fresh);
+  }
 };
 
 }  // namespace tswap::viewer
