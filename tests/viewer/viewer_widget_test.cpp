@@ -12,6 +12,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <fstream>
@@ -175,6 +176,25 @@ class ViewerWidgetTest : public QObject {
         "copy out (D2H) model.layer.* L0 #0 step 1: 1000 B in 200 ns (5.00 GB/s)"));
     QTest::keyClick(t, Qt::Key_Escape);
     QVERIFY(!w->viewState().selected.has_value());
+  }
+
+  void aLeftDragPansAndHoverExplainsABar() {
+    auto w = opened(good_);
+    QVERIFY(w);
+    TimelineView* t = w->timelineView();
+    const_cast<ViewState&>(w->viewState()).mapping.show(10000, 11000);
+    const double begin = w->viewState().mapping.begin(), ns_per_px = w->viewState().mapping.ns_per_px();
+    // Hover: the bar under the mouse explains itself.
+    QTest::mouseMove(t, centre_of(*w, 0, 0));
+    QVERIFY(QToolTip::isVisible());
+    QVERIFY(QToolTip::text().startsWith("copy out (D2H) model.layer.* L0 #0 step 1: 1000 B in 200 ns"));
+    // Drag 100 px to the left: the view moves 100 px later in time.
+    const QPoint from(Layout::kHeader + 400, Layout::kRuler + 5), to(Layout::kHeader + 300, Layout::kRuler + 5);
+    QTest::mousePress(t, Qt::LeftButton, {}, from);
+    QTest::mouseMove(t, to);
+    QTest::mouseRelease(t, Qt::LeftButton, {}, to);
+    QVERIFY(std::abs(w->viewState().mapping.begin() - (begin + 100 * ns_per_px)) < 1e-6);
+    QVERIFY2(!w->viewState().selected.has_value(), "a drag is not a click");
   }
 
   void aRightDragSelectsARangeAndShowsItsStatistics() {
