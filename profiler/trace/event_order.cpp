@@ -33,7 +33,42 @@ std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
   return out.str();
 }
 
+// Note [Lanes, not thread names]
+// A golden order must not change when the test binary is renamed, nor when
+// a runtime names its worker threads differently: OS thread names (cut to
+// 15 characters by Linux) say nothing about the schedule. What does is the
+// role a thread plays, read from what it recorded: a thread that recorded
+// only the progress of copies (their start and end) is a copy stream's
+// lane; any other is a compute lane (forward, backward, the queueing of
+// copies, releases, unpacks). Lanes sort by role, then by their first
+// event; several lanes of one role are numbered in that order.
+
+LaneRole lane_role(const std::vector<const Event*>& events) {
+  bool d2h = false, h2d = false;
+  for (const Event* e : events) {
+    switch (e->event_kind()) {
+      case EventKind::d2h_start:
+      case EventKind::d2h_done: d2h = true; break;
+      case EventKind::h2d_start:
+      case EventKind::h2d_done: h2d = true; break;
+      default: return LaneRole::compute;
+    }
+  }
+  if (d2h && h2d) return LaneRole::copies;
+  return d2h ? LaneRole::d2h : LaneRole::h2d;
+}
+
 }  // namespace
+
+const char* to_string(LaneRole role) {
+  switch (role) {
+    case LaneRole::compute: return "compute";
+    case LaneRole::d2h: return "d2h";
+    case LaneRole::h2d: return "h2d";
+    case LaneRole::copies: return "copies";
+  }
+  return "?";
+}
 
 std::string describe(const Trace& t, const Event& e) {
   std::ostringstream out;
@@ -58,17 +93,21 @@ std::string describe(const Trace& t, const Event& e) {
 }
 
 std::vector<std::string> event_order(const Trace& t) {
-  // Threads by name, then by their first event; each thread's events in order.
+  // One lane per recording thread, named by its role (Note [Lanes, not
+  // thread names]); each thread's events in the order it recorded them.
   std::map<std::uint16_t, std::vector<const Event*>> by_thread;
   for (const Event& e : t.events()) {
     if (e.event_kind() != EventKind::stall) by_thread[e.thread].push_back(&e);
   }
-  std::vector<std::pair<std::string, const std::vector<const Event*>*>> threads;
-  for (const auto& [id, events] : by_thread)
-    threads.emplace_back(std::string(t.thread(id)), &events);
-  std::stable_sort(threads.begin(), threads.end(), [](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    return a.second->front()->host_ns < b.second->front()->host_ns;
+  struct Lane {
+    LaneRole role;
+    const std::vector<const Event*>* events;
+  };
+  std::vector<Lane> lanes;
+  for (const auto& [id, events] : by_thread) lanes.push_back(Lane{lane_role(events), &events});
+  std::stable_sort(lanes.begin(), lanes.end(), [](const Lane& a, const Lane& b) {
+    if (a.role != b.role) return a.role < b.role;
+    return a.events->front()->host_ns < b.events->front()->host_ns;
   });
   // Steps count from each tag's first one in the log: a recording begun
   // mid-training, or the second test of a process (step numbers are the
@@ -84,9 +123,16 @@ std::vector<std::string> event_order(const Trace& t) {
     return it == first_step.end() || e.step == 0 ? e.step : e.step - it->second + 1;
   };
   std::vector<std::string> lines;
-  for (const auto& [name, events] : threads) {
-    lines.push_back("thread " + name);
-    for (const Event* e : *events) lines.push_back(line_of(t, *e, relative(*e)));
+  std::map<LaneRole, int> seen;
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    const Lane& lane = lanes[i];
+    const int n = ++seen[lane.role];
+    const bool several = (i > 0 && lanes[i - 1].role == lane.role) ||
+                         (i + 1 < lanes.size() && lanes[i + 1].role == lane.role);
+    std::string head = std::string("lane ") + to_string(lane.role);
+    if (several) head += " " + std::to_string(n);
+    lines.push_back(head);
+    for (const Event* e : *lane.events) lines.push_back(line_of(t, *e, relative(*e)));
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <unordered_map>
@@ -17,7 +18,8 @@ struct SwapLife {
   const Event* d2h_done = nullptr;
   const Event* release = nullptr;
   const Event* h2d_done = nullptr;
-  std::vector<const Event*> back;  // h2d_queued and reuse
+  const Event* destroyed = nullptr;  // swap_destroyed: autograd let go of it
+  std::vector<const Event*> back;    // h2d_queued and reuse
   std::vector<const Event*> unpacks;
 };
 
@@ -39,12 +41,12 @@ class Checker {
  public:
   explicit Checker(const Trace& t) : t_(t) {}
 
-  std::vector<Violation> run() {
+  CheckResult run() {
     collect();
     check_swaps();
     check_layer_orders();
     check_prefetch_windows();
-    return std::move(found_);
+    return CheckResult{std::move(found_), unfinished()};
   }
 
  private:
@@ -75,6 +77,9 @@ class Checker {
           break;
         case EventKind::h2d_done:
           lives_[key].h2d_done = &e;
+          break;
+        case EventKind::swap_destroyed:
+          lives_[key].destroyed = &e;
           break;
         case EventKind::unpack: {
           lives_[key].unpacks.push_back(&e);
@@ -107,14 +112,67 @@ class Checker {
           }
         }
       }
-      if (life.d2h_queued && life.back.size() != 1) {
-        add("back-exactly-once",
-            where(t_, *life.d2h_queued) + " was swapped out at " + at(life.d2h_queued->host_ns) +
-                " and came back " + std::to_string(life.back.size()) +
-                " times (expected once; 0: its backward did not run, or the log ends first)",
-            life.d2h_queued->host_ns);
-      }
+      if (life.d2h_queued) check_came_back(life);
     }
+  }
+
+  /// Note [Coming back]: a swap out comes back exactly once unless backward
+  /// never needed it or never ran for it. Legal without a copy back:
+  ///   - destroyed unused: autograd dropped the graph (a validation forward
+  ///     with grad on, autograd::grad over a subset, a backward that raised);
+  ///   - never released, then used: its tag's next layer saved nothing, so
+  ///     backward took it straight from the device.
+  /// Neither back, used nor destroyed when the log ends: the recording
+  /// stopped first (unfinished, not a broken rule).
+  void check_came_back(const SwapLife& life) {
+    const Event& out = *life.d2h_queued;
+    if (life.back.size() == 1) return;
+    if (life.back.size() > 1) {
+      add("back-exactly-once",
+          where(t_, out) + " was swapped out at " + at(out.host_ns) + " and came back " +
+              std::to_string(life.back.size()) + " times (expected once)",
+          out.host_ns);
+      return;
+    }
+    if (!life.unpacks.empty()) {
+      if (life.release == nullptr) return;  // used straight from the device
+      add("back-exactly-once",
+          where(t_, out) + " was swapped out at " + at(out.host_ns) + ", released at " +
+              at(life.release->host_ns) + " and used in backward at " +
+              at(life.unpacks.front()->host_ns) + " but came back 0 times (expected once)",
+          out.host_ns);
+      return;
+    }
+    if (life.destroyed != nullptr) return;  // the graph was dropped without backward
+    pending_[{out.tag, out.step}].push_back(&out);
+  }
+
+  std::vector<Unfinished> unfinished() const {
+    std::vector<Unfinished> list;
+    for (const auto& [tag_step, outs] : pending_) {
+      std::uint16_t low = outs.front()->layer, high = low;
+      std::uint64_t first = outs.front()->host_ns;
+      for (const Event* e : outs) {
+        low = std::min(low, e->layer);
+        high = std::max(high, e->layer);
+        first = std::min(first, e->host_ns);
+      }
+      Unfinished u;
+      u.tag = std::string(t_.tag(tag_step.first));
+      u.step = tag_step.second;
+      u.swaps = outs.size();
+      u.host_ns = first;
+      std::ostringstream m;
+      m << "'" << u.tag << "' step " << u.step << ": " << u.swaps << " swap"
+        << (u.swaps == 1 ? "" : "s") << " out (layer" << (low == high ? " " : "s ") << low;
+      if (low != high) m << "-" << high;
+      m << ", from " << at(first)
+        << ") neither came back nor " << (u.swaps == 1 ? "was" : "were")
+        << " let go of by autograd before the log ends";
+      u.message = m.str();
+      list.push_back(std::move(u));
+    }
+    return list;
   }
 
   void check_layer_orders() {
@@ -167,6 +225,8 @@ class Checker {
 
   const Trace& t_;
   std::vector<Violation> found_;
+  // Swaps out the log ends before, by tag and step (Note [Coming back]).
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> pending_;
   std::unordered_map<SwapKey, SwapLife, detail::SwapKeyHash> lives_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_,
       in_order_;
@@ -175,8 +235,12 @@ class Checker {
 
 }  // namespace
 
-std::vector<Violation> check_invariants(const Trace& trace) {
+CheckResult check_schedule(const Trace& trace) {
   return Checker(trace).run();
+}
+
+std::vector<Violation> check_invariants(const Trace& trace) {
+  return check_schedule(trace).violations;
 }
 
 }  // namespace tswap::trace

@@ -18,22 +18,62 @@ struct Violation {
   std::uint64_t host_ns = 0;
 };
 
-/// The rules (docs/tswap-log.md):
+/// Swaps out of one tag and step that the log ends before: each was copied
+/// out, then neither came back, was used, nor was let go of by autograd
+/// (swap_destroyed) when the log ends. The recording stopped before their
+/// backward (a session stopped mid-step, a process that died): nothing is
+/// known to be wrong, and no rule is broken.
+struct Unfinished {
+  std::string tag;
+  std::uint32_t step = 0;
+  std::size_t swaps = 0;      // how many swaps out of that step are pending
+  std::uint64_t host_ns = 0;  // the first one's copy out was queued
+  std::string message;        // "'model.layer.*' step 3: 8 swaps out (layers 0-3, from ...) ..."
+};
+
+struct CheckResult {
+  std::vector<Violation> violations;  // broken rules
+  std::vector<Unfinished> unfinished; // by tag, then step
+};
+
+/// The rules (docs/profiling.md):
 ///   release-after-copy     a tensor's release never precedes the end of its copy out
 ///   use-after-copy-back    its use in backward never precedes the end of its copy back
 ///   prefetch-window        prefetches of layer L-1 are queued while layer L runs backward
 ///   swap-out-ascending     per step, layers swap out in ascending order
 ///   swap-in-descending     ...and come back in descending order
-///   back-exactly-once      every swapped-out tensor comes back exactly once
+///   back-exactly-once      every swapped-out tensor comes back at most once, and
+///                          exactly once if backward uses it after its release
+/// A swap out may legally never come back: autograd dropped its graph
+/// (swap_destroyed with no use), or it was never released and backward used
+/// it from the device. One the log ends before is Unfinished, not broken.
 /// Copies whose start or end the runtime could not time are checked by
 /// what was recorded.
+CheckResult check_schedule(const Trace& trace);
+
+/// check_schedule(trace).violations.
 std::vector<Violation> check_invariants(const Trace& trace);
 
-/// The log's events as lines without times, one block per thread (threads
-/// by name, then by first event), stalls left out (they depend on timing).
+/// What a recording thread does, read from its events: the lanes of
+/// event_order(), in this order.
+enum class LaneRole : std::uint8_t {
+  compute,  // forward, backward: steps, layers, copies queued, releases, unpacks
+  d2h,      // a copy stream's progress, to host (copy starts and ends only)
+  h2d,      // ...back to the device
+  copies,   // one stream that copies both ways
+};
+const char* to_string(LaneRole role);  // "compute", "d2h", "h2d", "copies"
+
+/// The log's events as lines without times, one block per recording
+/// thread, stalls left out (they depend on timing). A block starts with
+/// its lane's role, never a thread or process name, so renaming a test
+/// binary or a worker thread leaves the order alone: "lane compute",
+/// "lane d2h", "lane h2d" ("lane compute 1", "lane compute 2" when several
+/// threads play one role, numbered by their first event). Lanes sort by
+/// role, then by first event.
 /// Steps count from each tag's first step in the log, so a recording begun
 /// at step 100, or in the second test of a process, reads "step 1" too:
-///   thread tswap-sim-d2h
+///   lane d2h
 ///   d2h_start model.layer.* L0 #0 step 1
 std::vector<std::string> event_order(const Trace& trace);
 
