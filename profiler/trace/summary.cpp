@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -10,8 +11,9 @@
 namespace tswap::trace {
 namespace {
 
-double gb_per_s(std::uint64_t bytes, std::uint64_t ns) {
-  return ns == 0 ? 0.0 : static_cast<double>(bytes) / static_cast<double>(ns);
+std::optional<double> gb_per_s(std::uint64_t bytes, std::uint64_t ns) {
+  if (ns == 0) return std::nullopt;
+  return static_cast<double>(bytes) / static_cast<double>(ns);
 }
 
 void add_into(LayerSummary& total, const LayerSummary& l) {
@@ -48,15 +50,16 @@ std::int64_t resident_delta(const Event& e) {
   }
 }
 
-double LayerSummary::d2h_gb_per_s() const {
+std::optional<double> LayerSummary::d2h_bandwidth() const {
   return gb_per_s(bytes_out, d2h_ns);
 }
-double LayerSummary::h2d_gb_per_s() const {
+std::optional<double> LayerSummary::h2d_bandwidth() const {
   return gb_per_s(bytes_in, h2d_ns);
 }
-double LayerSummary::overlap_fraction() const {
+std::optional<double> LayerSummary::overlap_share() const {
   const std::uint64_t copy = d2h_ns + h2d_ns;
-  return copy == 0 ? 1.0 : static_cast<double>(overlap_ns) / static_cast<double>(copy);
+  if (copy == 0) return std::nullopt;
+  return static_cast<double>(overlap_ns) / static_cast<double>(copy);
 }
 
 Summary summarize(const Trace& trace) {
@@ -66,6 +69,7 @@ Summary summarize(const Trace& trace) {
   // the map stays as small as the copies running at once.
   std::unordered_map<detail::SwapKey, std::uint64_t, detail::SwapKeyHash> out_started, in_started;
   Summary s;
+  std::map<std::uint16_t, std::set<std::uint32_t>> steps_of_tag;
   auto layer_of = [&](const Event& e) -> LayerSummary& {
     LayerSummary& l = layers[{e.tag, e.layer}];
     if (l.layer < 0) {
@@ -82,7 +86,7 @@ Summary summarize(const Trace& trace) {
   };
   for (const Event& e : trace.events()) {
     switch (e.event_kind()) {
-      case EventKind::step_begin: ++s.steps; break;
+      case EventKind::step_begin: steps_of_tag[e.tag].insert(e.step); break;
       case EventKind::kept: ++layer_of(e).kept; break;
       case EventKind::d2h_queued: {
         LayerSummary& l = layer_of(e);
@@ -117,6 +121,10 @@ Summary summarize(const Trace& trace) {
       }
       default: break;
     }
+  }
+  for (const auto& [tag, steps] : steps_of_tag) {
+    s.steps_per_tag[std::string(trace.tag(tag))] = steps.size();
+    s.steps = std::max<std::uint64_t>(s.steps, steps.size());
   }
   std::map<std::string, LayerSummary> tags;
   for (auto& [id, l] : layers) {

@@ -80,6 +80,46 @@ TEST(Summary, CountsTimesBandwidthOverlapAndStallsPerLayer) {
   EXPECT_EQ(s.tags[0].kept, 1u);
 }
 
+TEST(Summary, ALayerWithoutCopiesHasNoBandwidthAndNoOverlap) {
+  // Layer 1 (a tag's last layer) copies nothing: no figure, not 0 GB/s or 100%.
+  const tswap::trace::Summary s = tswap::trace::summarize(sample());
+  ASSERT_EQ(s.layers.size(), 2u);
+  const tswap::trace::LayerSummary& l1 = s.layers[1];
+  EXPECT_EQ(l1.d2h_bandwidth(), std::nullopt);
+  EXPECT_EQ(l1.h2d_bandwidth(), std::nullopt);
+  EXPECT_EQ(l1.overlap_share(), std::nullopt);
+  const tswap::trace::LayerSummary& l0 = s.layers[0];
+  ASSERT_TRUE(l0.overlap_share().has_value());
+  EXPECT_DOUBLE_EQ(*l0.overlap_share(), 350.0 / 400.0);
+  EXPECT_DOUBLE_EQ(l0.d2h_bandwidth().value_or(0), 4000.0 / 300.0);
+}
+
+TEST(Summary, CountsTrainingStepsNotTheStepBeginsOfEveryTag) {
+  // A block's tag and its MLP's each begin steps 1 to 3; a head tag, made
+  // later, begins two of its own. Three training steps, not eight.
+  auto tagged = [](tswap::trace::Record r, std::uint16_t tag) {
+    r.tag = tag;
+    return r;
+  };
+  std::vector<tswap::trace::Record> records;
+  for (std::uint32_t step = 1; step <= 3; ++step) {
+    records.push_back(rec(EventKind::step_begin, 10 * step, 0, 0, 0, 0, 0, 0, step));
+    records.push_back(tagged(rec(EventKind::step_begin, 10 * step + 1, 0, 0, 0, 0, 0, 0, step), 2));
+    if (step > 1)
+      records.push_back(tagged(rec(EventKind::step_begin, 10 * step + 2, 0, 0, 0, 0, 0, 0, step), 3));
+  }
+  using K = tswap::trace::StringKind;
+  LogBuilder b;
+  b.standard_names()
+      .strings({{K::tag, 2, "model.layer.*.mlp"}, {K::tag, 3, "model.head"}})
+      .records(1, records);
+  const tswap::trace::Summary s = tswap::trace::summarize(b.parse());
+  EXPECT_EQ(s.steps, 3u);
+  EXPECT_THAT(s.steps_per_tag, ::testing::ElementsAre(::testing::Pair("model.head", 2u),
+                                                      ::testing::Pair("model.layer.*", 3u),
+                                                      ::testing::Pair("model.layer.*.mlp", 3u)));
+}
+
 std::string exported(tswap::trace::ExportFormat f) {
   std::ostringstream out;
   tswap::trace::export_trace(sample(), f, out);

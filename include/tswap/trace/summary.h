@@ -5,6 +5,8 @@
 // how long compute waited.
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,15 +26,29 @@ struct LayerSummary {
   /// least): how much of the copying hid behind compute.
   std::uint64_t overlap_ns = 0;
 
-  double d2h_gb_per_s() const;  // bytes_out over d2h_ns (0 when not timed)
-  double h2d_gb_per_s() const;
-  double overlap_fraction() const;  // overlap over copy time (1 when nothing was timed)
+  /// Bandwidth (GB/s) of the copies out, bytes_out over d2h_ns; none when
+  /// no copy out was timed (no copies: a tag's last layer; or a runtime that
+  /// cannot time copies). Show none as "-" or null, never as 0.
+  std::optional<double> d2h_bandwidth() const;
+  std::optional<double> h2d_bandwidth() const;
+  /// overlap_ns over the copy time; none when no copy was timed (not 100%:
+  /// nothing was hidden because nothing was copied).
+  std::optional<double> overlap_share() const;
+
+  // The same with a number for none (0 GB/s, 1 = 100%); prefer the above.
+  double d2h_gb_per_s() const { return d2h_bandwidth().value_or(0.0); }
+  double h2d_gb_per_s() const { return h2d_bandwidth().value_or(0.0); }
+  double overlap_fraction() const { return overlap_share().value_or(1.0); }
 };
 
 struct Summary {
   std::vector<LayerSummary> layers;  // by tag, then layer
   std::vector<LayerSummary> tags;    // one total per tag (layer -1)
-  std::uint64_t steps = 0;           // step_begin events, all tags
+  /// Training steps: the most steps any one tag began. Nested tags (a
+  /// block's and its MLP's) each begin every step, so step_begin events
+  /// are not steps.
+  std::uint64_t steps = 0;
+  std::map<std::string, std::uint64_t> steps_per_tag;  // distinct step numbers each tag began
 };
 
 Summary summarize(const Trace& trace);
