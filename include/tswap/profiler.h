@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tswap::profiler {
 
@@ -36,6 +37,14 @@ void start_session(const std::string& path);
 void stop_session();
 
 bool session_active();
+
+/// What this process trains on ("cpu (simulated)", "cuda:0 NVIDIA H100"),
+/// for the header of every session that was not given
+/// SessionOptions::device: a TSWAP_LOG session, start_session(path). A
+/// session already recording gets it written into its header at once; the
+/// engine calls this when it learns the device. Thread-safe; not for hot
+/// paths. The text is cut to 63 bytes.
+void set_device(std::string_view device);
 
 /// What the current (or last) session has done so far.
 struct SessionStats {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 
@@ -67,6 +68,11 @@ bool LogWriter::write_records(std::uint16_t thread, const trace::Record* records
   return count == 0 ||
          write_chunk(trace::ChunkType::records, thread, static_cast<std::uint32_t>(count), records,
                      count * sizeof(trace::Record));
+}
+
+bool LogWriter::rewrite_device(const char (&device)[sizeof(trace::FileHeader::device)]) {
+  const auto at = static_cast<off_t>(offsetof(trace::FileHeader, device));
+  return ::pwrite(fd_, device, sizeof device, at) == static_cast<ssize_t>(sizeof device);
 }
 
 bool LogWriter::write_end(const trace::EndPayload& end) {

@@ -25,6 +25,9 @@ class LogWriter {
   bool write_strings(const std::vector<StringDef>& defs);
   bool write_records(std::uint16_t thread, const trace::Record* records, std::size_t count);
   bool write_end(const trace::EndPayload& end);
+  /// Rewrites the header's device field in place (pwrite: any thread, with
+  /// the writer thread appending chunks meanwhile). False if it failed.
+  bool rewrite_device(const char (&device)[sizeof(trace::FileHeader::device)]);
 
   std::uint64_t bytes_written() const { return bytes_; }
   const std::string& error() const { return error_; }

@@ -43,6 +43,7 @@ std::int64_t steady_ns() {
 /// The active session: its file and its writer thread.
 struct Session {
   SessionOptions options;
+  bool own_device = false;  // options.device was given: set_device() leaves the header alone
   std::unique_ptr<LogWriter> log;
   std::thread writer;
   std::mutex mu;
@@ -64,6 +65,7 @@ struct Recorder {
   std::atomic<std::size_t> buffer_records{1 << 16};
   std::unique_ptr<Session> session;  // guarded by control
   SessionStats last;                 // guarded by control
+  std::string device;                // guarded by control: set_device(), for sessions without one
 };
 
 Recorder& recorder() {
@@ -172,6 +174,12 @@ std::uint64_t dropped_total(const Session& s) {
   return n;
 }
 
+/// The header's device field: the session's own, else set_device()'s.
+void fill_device(char (&field)[sizeof(trace::FileHeader::device)], const std::string& device) {
+  std::memset(field, 0, sizeof field);
+  std::snprintf(field, sizeof field, "%s", device.c_str());
+}
+
 void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns) {
   std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
   h.version = trace::kFormatVersion;
@@ -186,7 +194,7 @@ void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64
   std::snprintf(h.clock, sizeof h.clock, "%s", "CLOCK_MONOTONIC");
   std::snprintf(h.process, sizeof h.process, "%s", program_invocation_short_name);
   ::gethostname(h.host, sizeof h.host - 1);
-  std::snprintf(h.device, sizeof h.device, "%s", options.device.c_str());
+  fill_device(h.device, options.device);
 }
 
 }  // namespace
@@ -222,9 +230,11 @@ void start_session(const SessionOptions& options) {
   if (options.path.empty()) throw std::runtime_error("tensorswap profiler: no log path given");
   auto s = std::make_unique<detail::Session>();
   s->options = options;
+  s->own_device = !options.device.empty();
+  if (!s->own_device) s->options.device = r.device;
   const std::int64_t start = detail::steady_ns();
   trace::FileHeader header{};
-  detail::fill_header(header, options, start);
+  detail::fill_header(header, s->options, start);
   s->log = std::make_unique<detail::LogWriter>(options.path, header);  // throws
   r.buffer_records.store(options.thread_buffer_records);
   for (auto& b : detail::snapshot_buffers()) {
@@ -269,6 +279,20 @@ void stop_session() {
 
 bool session_active() {
   return recording();
+}
+
+void set_device(std::string_view device) {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  r.device = std::string(device);
+  if (!r.session || r.session->own_device) return;
+  r.session->options.device = r.device;
+  char field[sizeof(trace::FileHeader::device)];
+  detail::fill_device(field, r.device);
+  if (!r.session->log->rewrite_device(field)) {
+    std::fprintf(stderr, "tensorswap profiler: cannot write the device into %s\n",
+                 r.session->options.path.c_str());
+  }
 }
 
 SessionStats session_stats() {

@@ -198,4 +198,31 @@ TEST(Recorder, AProcessThatDiesLeavesALogReadableUpToItsLastFlush) {
   for (std::size_t i = 0; i < t.events().size(); ++i) EXPECT_EQ(t.events()[i].index, i);
 }
 
+TEST(Recorder, ASessionWithoutADeviceGetsTheOneTheProgramNames) {
+  // TSWAP_LOG and start_session(path) give no device: the engine names it
+  // with set_device(), before or while the session records.
+  TempLog before("device-before"), during("device-during"), own("device-own");
+  tswap::profiler::set_device("cpu (simulated)");
+  tswap::profiler::start_session(before.path);
+  tswap::profiler::stop_session();
+  tswap::profiler::set_device("");
+  tswap::profiler::start_session(during.path);
+  tswap::profiler::emit(EventKind::kept, fields(tswap::profiler::intern_tag("rec.device.*"), 0, 0, 1));
+  tswap::profiler::set_device("cuda:0 NVIDIA H200");
+  tswap::profiler::stop_session();
+  tswap::profiler::SessionOptions options;
+  options.path = own.path;
+  options.device = "given";
+  tswap::profiler::start_session(options);
+  tswap::profiler::set_device("cuda:1");  // the session's own device stays
+  tswap::profiler::stop_session();
+  tswap::profiler::set_device("");
+
+  EXPECT_STREQ(Trace::load(before.path).header().device, "cpu (simulated)");
+  const Trace t = Trace::load(during.path);
+  EXPECT_STREQ(t.header().device, "cuda:0 NVIDIA H200");
+  EXPECT_EQ(t.events().size(), 1u);  // the header rewrite left the chunks alone
+  EXPECT_STREQ(Trace::load(own.path).header().device, "given");
+}
+
 }  // namespace
