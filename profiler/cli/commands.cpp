@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <tswap/trace/analysis.h>
@@ -73,7 +74,9 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
   out << file << ": tensorswap log, format version " << h.version << "\n"
       << "  process    " << text(h.process, sizeof h.process) << " (pid " << h.pid << ") on "
       << text(h.host, sizeof h.host) << "\n";
-  if (h.device[0] != '\0') out << "  device     " << text(h.device, sizeof h.device) << "\n";
+  out << "  device     "
+      << (h.device[0] != '\0' ? text(h.device, sizeof h.device) : std::string("(not recorded)"))
+      << "\n";
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
       << "  clock      " << text(h.clock, sizeof h.clock) << " " << std::fixed
       << std::setprecision(9) << static_cast<double>(h.monotonic_start_ns) / 1e9
@@ -112,7 +115,20 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
   const std::optional<Trace> t = load(file, err);
   if (!t) return kUnreadable;
   const trace::Summary s = trace::summarize(*t);
-  out << file << ": " << s.steps << " steps, " << s.tags.size() << " tags\n\n";
+  out << file << ": " << s.steps << (s.steps == 1 ? " step" : " steps");
+  // Nested tags begin every step alike; say so per tag where they do not.
+  bool differ = false;
+  for (const auto& [tag, n] : s.steps_per_tag) differ = differ || n != s.steps;
+  if (differ) {
+    out << " (";
+    const char* sep = "";
+    for (const auto& [tag, n] : s.steps_per_tag) out << sep << tag << " " << n, sep = ", ";
+    out << ")";
+  }
+  std::set<std::string> tags;
+  for (const trace::LayerSummary& tag : s.tags) tags.insert(tag.tag);
+  for (const auto& [tag, n] : s.steps_per_tag) tags.insert(tag);
+  out << ", " << tags.size() << (tags.size() == 1 ? " tag" : " tags") << "\n\n";
   out << std::left << std::setw(24) << "tag" << std::right << std::setw(6) << "layer"
       << std::setw(7) << "out" << std::setw(11) << "bytes out" << std::setw(6) << "in"
       << std::setw(7) << "pref" << std::setw(7) << "reuse" << std::setw(10) << "D2H ms"
@@ -121,17 +137,22 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
       << std::setw(7) << "freed" << std::setw(9) << "deferred" << std::setw(6) << "kept"
       << "\n";
   auto row = [&](const trace::LayerSummary& l) {
-    std::ostringstream overlap;
-    overlap << std::fixed << std::setprecision(0) << 100 * l.overlap_fraction() << "%";
-    std::ostringstream d2h_bw, h2d_bw;
-    d2h_bw << std::fixed << std::setprecision(2) << l.d2h_gb_per_s();
-    h2d_bw << std::fixed << std::setprecision(2) << l.h2d_gb_per_s();
+    // No timed copy: no bandwidth and no overlap ("-"), not 0 GB/s or 100%.
+    auto figure = [](std::optional<double> v, double scale, int digits, const char* unit) {
+      if (!v) return std::string("-");
+      std::ostringstream o;
+      o << std::fixed << std::setprecision(digits) << scale * *v << unit;
+      return o.str();
+    };
+    const std::string overlap = figure(l.overlap_share(), 100, 0, "%");
+    const std::string d2h_bw = figure(l.d2h_bandwidth(), 1, 2, "");
+    const std::string h2d_bw = figure(l.h2d_bandwidth(), 1, 2, "");
     out << std::left << std::setw(24) << l.tag << std::right << std::setw(6)
         << (l.layer < 0 ? std::string("all") : std::to_string(l.layer)) << std::setw(7)
         << l.tensors_out << std::setw(11) << bytes(static_cast<double>(l.bytes_out)) << std::setw(6)
         << l.tensors_in << std::setw(7) << l.prefetched << std::setw(7) << l.reused << std::setw(10)
-        << ms(l.d2h_ns) << std::setw(8) << d2h_bw.str() << std::setw(10) << ms(l.h2d_ns)
-        << std::setw(8) << h2d_bw.str() << std::setw(9) << overlap.str() << std::setw(8) << l.stalls
+        << ms(l.d2h_ns) << std::setw(8) << d2h_bw << std::setw(10) << ms(l.h2d_ns)
+        << std::setw(8) << h2d_bw << std::setw(9) << overlap << std::setw(8) << l.stalls
         << std::setw(10) << ms(l.stall_ns) << std::setw(7) << l.freed << std::setw(9) << l.deferred
         << std::setw(6) << l.kept << "\n";
   };
@@ -144,7 +165,8 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
   }
   out << "overlap: copy time during which compute did not wait on that copy. D2H/H2D times are\n"
          "measured where the runtime can time copies (the simulated runtime; accelerator copies\n"
-         "show on their streams in Nsight Systems).\n";
+         "show on their streams in Nsight Systems). \"-\": no copy was timed (a tag's last layer\n"
+         "is never swapped).\n";
   return kOk;
 }
 
@@ -178,18 +200,20 @@ int export_log(const std::string& file, const std::string& format, const std::st
 int check(const std::string& file, std::ostream& out, std::ostream& err) {
   const std::optional<Trace> t = load(file, err);
   if (!t) return kUnreadable;
-  const std::vector<trace::Violation> found = trace::check_invariants(*t);
+  const trace::CheckResult r = trace::check_schedule(*t);
   if (!t->completeness().clean_end) {
     out << file << ": note: the log is incomplete; rules are checked on what it holds\n";
   }
-  if (found.empty()) {
+  // Unfinished swaps are information, not broken rules: the log ends first.
+  for (const trace::Unfinished& u : r.unfinished) out << file << ": incomplete: " << u.message << "\n";
+  if (r.violations.empty()) {
     out << file << ": all ordering rules hold over " << t->events().size() << " events\n";
     return kOk;
   }
-  for (const trace::Violation& v : found)
+  for (const trace::Violation& v : r.violations)
     out << file << ": " << v.rule << ": " << v.message << "\n";
-  out << file << ": " << found.size() << " rule violation" << (found.size() == 1 ? "" : "s")
-      << "\n";
+  out << file << ": " << r.violations.size() << " rule violation"
+      << (r.violations.size() == 1 ? "" : "s") << "\n";
   return kFound;
 }
 

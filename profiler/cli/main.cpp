@@ -7,8 +7,27 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
 
 #include "commands.h"
+
+namespace {
+
+/// "info, summary, export, check, diff".
+std::string command_names(const CLI::App& app) {
+  std::string names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  return names;
+}
+
+bool is_command(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sub->check_name(name)) return true;
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace tswap::cli;
@@ -17,7 +36,7 @@ int main(int argc, char** argv) {
       "Record one with TSWAP_LOG=run.tswap ./train.\n\n"
       "Exit status: 0 success, 1 check found broken rules or diff found differences,\n"
       "2 bad arguments, 3 a log could not be read, 4 the output could not be written."};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);  // none: said below, with the commands' names
   std::string file, other, format, output;
 
   CLI::App* info =
@@ -47,6 +66,12 @@ int main(int argc, char** argv) {
   differ->add_option("A", file, "a .tswap log")->required();
   differ->add_option("B", other, "another .tswap log")->required();
 
+  // A first argument that is no option and no command is a mistyped command.
+  if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
+    std::cerr << "tswap-log: unknown command '" << argv[1] << "' (commands: " << command_names(app)
+              << "); see tswap-log --help\n";
+    return kUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -54,10 +79,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // As docs/troubleshooting.md promises: "tswap-log: " first, then where to read more.
+    std::string help = "tswap-log";
+    for (const CLI::App* sub : app.get_subcommands()) help += " " + sub->get_name();
+    std::cerr << "tswap-log: " << e.what() << "; see " << help << " --help\n";
     return kUsage;
   }
 
+  if (app.get_subcommands().empty()) {
+    std::cerr << "tswap-log: a command is required (commands: " << command_names(app)
+              << "); see tswap-log --help\n";
+    return kUsage;
+  }
   try {
     if (info->parsed()) return tswap::cli::info(file, std::cout, std::cerr);
     if (summary->parsed()) return tswap::cli::summary(file, std::cout, std::cerr);

@@ -1,6 +1,9 @@
 # Runs a command and checks its exit status and output:
 #   cmake -DCOMMAND="a|b|c" -DEXIT=N [-DMATCH=regex] [-DOUTPUT_FILE=f -DFILE_MATCH=regex] -P expect.cmake
 string(REPLACE "|" ";" command "${COMMAND}")
+if(DEFINED MATCH)
+  string(REPLACE "%SEMI%" ";" MATCH "${MATCH}")  # a semicolon would have split the list
+endif()
 execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 set(all "${out}${err}")
 if(NOT rc STREQUAL "${EXIT}")
