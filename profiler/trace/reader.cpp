@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <ostream>
 #include <queue>
 #include <sstream>
 #include <unordered_map>
@@ -58,6 +60,16 @@ std::string_view Trace::lookup(const std::unordered_map<std::uint32_t, std::stri
 
 std::uint64_t Trace::duration_ns() const {
   return events_.size() < 2 ? 0 : events_.back().host_ns - events_.front().host_ns;
+}
+
+void PrintTo(const Trace& trace, std::ostream* os) {
+  std::map<std::uint32_t, std::string> tags(trace.tags().begin(), trace.tags().end());
+  *os << "the log " << trace.path() << " (" << trace.events().size()
+      << (trace.events().size() == 1 ? " event" : " events") << "; ";
+  if (tags.empty()) *os << "no tags";
+  const char* sep = tags.size() == 1 ? "tag " : "tags ";
+  for (const auto& [id, name] : tags) *os << sep << name, sep = ", ";
+  *os << "; " << (trace.completeness().clean_end ? "complete" : "incomplete") << ")";
 }
 
 /// A records chunk's events: [begin, end) in the event vector, one thread's.

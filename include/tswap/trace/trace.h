@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -104,6 +105,11 @@ class Trace {
   std::vector<Event> events_;
   std::unordered_map<std::uint32_t, std::string> tags_, streams_, threads_;
 };
+
+/// One line for people, and what GoogleTest prints for a Trace in a failed
+/// expectation (instead of its bytes):
+///   the log /tmp/run.tswap (313 events; tags model.layer.*, model.head; complete)
+void PrintTo(const Trace& trace, std::ostream* os);
 
 /// "not a tensorswap log", ... for messages.
 const char* to_string(TraceError::Kind kind);
