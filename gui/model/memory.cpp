@@ -156,7 +156,12 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   m.total.reserve(total_points);
   m.without_swap.reserve(without_points);
   std::int64_t total = 0, without = 0;
+  std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint64_t> saved;
   for (const trace::Event& e : trace.events()) {
+    if (e.event_kind() == trace::EventKind::release &&
+        e.reason == static_cast<std::uint8_t>(trace::ReleaseReason::freed)) {
+      saved[{e.tag, e.layer}] += e.value;
+    }
     const SwapKey swap{e.tag, e.step, e.layer, e.index};
     if (e.event_kind() == trace::EventKind::swap_created) {
       taken[swap] = static_cast<std::int64_t>(e.value);
@@ -182,29 +187,53 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     total += delta;
     m.total.append(e.host_ns, total);
   }
-  std::vector<std::pair<std::pair<std::string, int>, Curve*>> named;
+  using Named = std::pair<std::pair<std::string, int>, std::pair<std::uint16_t, Curve*>>;
+  std::vector<Named> named;
   for (auto& [key, layer] : layers) {
-    named.push_back({{std::string(trace.tag(key.first)), key.second}, &layer.first});
+    named.push_back({{std::string(trace.tag(key.first)), key.second}, {key.first, &layer.first}});
   }
   std::sort(named.begin(), named.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [key, curve] : named) {
+            [](const Named& a, const Named& b) { return a.first < b.first; });
+  std::map<std::uint16_t, std::uint64_t> tag_saved;
+  for (auto& [key, id_curve] : named) {
+    const auto [tag, curve] = id_curve;
+    const auto layer = static_cast<std::uint16_t>(key.second);
     m.labels.push_back(key.first + " L" + std::to_string(key.second));
+    m.layer_keys.push_back(MemoryModel::LayerKey{tag, layer});
+    const auto s = saved.find({tag, layer});
+    m.layer_saved.push_back(s == saved.end() ? 0 : s->second);
+    tag_saved[tag] += m.layer_saved.back();
     curve->seal();
     m.layers.push_back(std::move(*curve));
   }
-  std::vector<std::pair<std::string, Curve*>> tag_named;
-  for (auto& [tag, curve] : tags) tag_named.push_back({std::string(trace.tag(tag)), &curve.first});
-  std::sort(tag_named.begin(), tag_named.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [name, curve] : tag_named) {
+  std::vector<std::pair<std::string, std::uint16_t>> tag_named;
+  for (auto& [tag, curve] : tags) tag_named.push_back({std::string(trace.tag(tag)), tag});
+  std::sort(tag_named.begin(), tag_named.end());
+  for (const auto& [name, tag] : tag_named) {
     m.tag_labels.push_back(name);
-    curve->seal();
-    m.tags.push_back(std::move(*curve));
+    m.tag_ids.push_back(tag);
+    m.tag_saved.push_back(tag_saved[tag]);
+    Curve& curve = tags[tag].first;
+    curve.seal();
+    m.tags.push_back(std::move(curve));
   }
   m.total.seal();
   m.without_swap.seal();
   return m;
+}
+
+Savings MemoryModel::savings(const std::string& tag, int layer) const {
+  Savings out;
+  for (std::size_t i = 0; i < tag_labels.size(); ++i) {
+    if (tag_labels[i] != tag) continue;
+    if (layer < 0) return Savings{tags[i].peak(), tag_saved[i]};
+    for (std::size_t j = 0; j < layer_keys.size(); ++j) {
+      if (layer_keys[j].tag == tag_ids[i] && layer_keys[j].layer == layer) {
+        return Savings{layers[j].peak(), layer_saved[j]};
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace tswap::viewer

@@ -56,15 +56,34 @@ class Curve {
   std::uint64_t peak_at_ = 0;
 };
 
+/// What one layer's (or tag's) swapping bought, for the table.
+struct Savings {
+  std::int64_t peak_resident = 0;  // the highest its resident bytes reached
+  /// Bytes whose device memory a release gave back, over the whole log. A
+  /// deferred release gives nothing back (another holder keeps the storage),
+  /// so it saves nothing.
+  std::uint64_t bytes_saved = 0;
+};
+
 struct MemoryModel {
+  struct LayerKey {
+    std::uint16_t tag = 0;  // the trace's tag id
+    std::uint16_t layer = 0;
+  };
   std::vector<std::string> labels;      // "model.layer.* L3", in stacking order
+  std::vector<LayerKey> layer_keys;     // one per label
   std::vector<Curve> layers;            // one per label
   std::vector<std::string> tag_labels;  // "model.layer.*", in stacking order
+  std::vector<std::uint16_t> tag_ids;   // one per tag label
   std::vector<Curve> tags;              // one per tag: the sum of its layers
   Curve total;                      // the engine's resident bytes
   Curve without_swap;               // what would have been resident without swapping
+  std::vector<std::uint64_t> layer_saved, tag_saved;  // Savings::bytes_saved, one per curve
 
   static MemoryModel build(const trace::Trace& trace);
+  /// The layer's figures (layer -1: the tag's); zeros for one that never
+  /// held device memory.
+  Savings savings(const std::string& tag, int layer) const;
 };
 
 }  // namespace tswap::viewer

@@ -87,6 +87,7 @@ class Builder {
   }
 
   void take(const Event& e, std::uint32_t i) {
+    track_turn(e);
     switch (e.event_kind()) {
       case EventKind::step_begin:
         if (tl_.step_marks.empty() || tl_.step_marks.back().step != e.step) {
@@ -141,6 +142,20 @@ class Builder {
     }
   }
 
+  /// Follows forward's last layer exit and backward's first event after it,
+  /// per step number (TurnMark); not filtered, as step marks are not.
+  void track_turn(const Event& e) {
+    const EventKind kind = e.event_kind();
+    if (kind == EventKind::layer_exit) {
+      Turn& t = turns_[e.step];
+      t.forward_end = e.host_ns;
+      t.backward.reset();  // forward went on: an earlier candidate was not the turn
+    } else if (kind == EventKind::unpack || kind == EventKind::h2d_queued || kind == EventKind::reuse) {
+      const auto t = turns_.find(e.step);
+      if (t != turns_.end() && !t->second.backward) t->second.backward = e.host_ns;
+    }
+  }
+
   std::size_t lane(std::map<std::uint32_t, std::size_t>& index, std::uint32_t id, Lane::Type type,
                    const std::string& name) {
     const auto [it, added] = index.try_emplace(id, lanes_.size());
@@ -168,6 +183,11 @@ class Builder {
   }
 
   void finish() {
+    for (const auto& [step, t] : turns_) {
+      if (t.backward) tl_.turns.push_back(TurnMark{*t.backward, t.forward_end, step});
+    }
+    std::sort(tl_.turns.begin(), tl_.turns.end(),
+              [](const TurnMark& a, const TurnMark& b) { return a.ns < b.ns; });
     for (Lane& l : lanes_) {
       if (l.spans.empty()) continue;
       std::stable_sort(l.spans.begin(), l.spans.end(),
@@ -192,6 +212,11 @@ class Builder {
   std::map<CopyKey, std::uint64_t> started_;
   std::map<CopyKey, const Event*> queued_;
   std::map<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>, std::uint64_t> entered_;
+  struct Turn {
+    std::uint64_t forward_end = 0;          // the step's latest layer exit so far
+    std::optional<std::uint64_t> backward;  // its first backward event since then
+  };
+  std::map<std::uint32_t, Turn> turns_;  // by step number
 };
 
 }  // namespace

@@ -72,9 +72,24 @@ struct StepMark {
   bool operator==(const StepMark& o) const { return ns == o.ns && step == o.step; }
 };
 
+/// Where a step turns from forward to backward: its first unpack, copy back
+/// or storage held again after the last layer exit of its forward. Layer
+/// scopes only run in forward, and those three only happen in backward, so
+/// the turn lies between `forward_end` and `ns`; drawn at `ns`. Steps
+/// are grouped by number across tags, as step marks are.
+struct TurnMark {
+  std::uint64_t ns = 0;           // backward's first event
+  std::uint64_t forward_end = 0;  // forward's last layer exit
+  std::uint32_t step = 0;
+  bool operator==(const TurnMark& o) const {
+    return ns == o.ns && forward_end == o.forward_end && step == o.step;
+  }
+};
+
 struct Timeline {
   std::vector<Lane> lanes;
   std::vector<StepMark> step_marks;
+  std::vector<TurnMark> turns;            // by time; one per step that reached backward, whatever the filter
   std::uint64_t first = 0, last = 0;      // the events' extent
 
   static std::optional<Timeline> build(const trace::Trace& trace, const Filter& filter = {},

@@ -1,16 +1,19 @@
 // The viewer's widget-free model: time mapping, lanes, level of detail,
-// memory curves, range statistics, search.
+// memory curves, range statistics, search, the forward/backward turn, layer
+// colours and what each layer's swapping saved.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <numeric>
 
+#include "layer_palette.h"
 #include "log_builder.h"
 #include "memory.h"
 #include "statistics.h"
 #include "time_mapping.h"
 #include "timeline.h"
+#include "two_tags_log.h"
 
 namespace tswap_test {
 namespace {
@@ -167,6 +170,43 @@ TEST(Timeline, NestedTagsMarkEachStepOnce) {
   EXPECT_THAT(t.step_marks, ::testing::ElementsAre(StepMark{10u, 1}, StepMark{100u, 2}));
 }
 
+TEST(Timeline, MarksWhereEachStepTurnsFromForwardToBackward) {
+  // two_steps(): forward's last layer exit at t + 500, backward's first
+  // unpack at t + 600 (before it, only the release at t + 400).
+  const Timeline t = *Timeline::build(two_steps());
+  EXPECT_THAT(t.turns, ::testing::ElementsAre(TurnMark{10600u, 10500u, 1}, TurnMark{20600u, 20500u, 2}));
+}
+
+TEST(Timeline, TheTurnIsTheFirstBackwardEventAfterForwardsLastLayer) {
+  // A copy back queued while forward still runs (layer 1 not yet exited)
+  // is not the turn; the first one after the last exit is, whether it is
+  // a copy back, an unpack or a storage held again.
+  const std::vector<tswap::trace::Record> main = {
+      rec(EventKind::layer_enter, 100, 0), rec(EventKind::layer_exit, 200, 0),
+      rec(EventKind::h2d_queued, 250, 0, 0, 64, 2), rec(EventKind::layer_enter, 300, 1),
+      rec(EventKind::layer_exit, 400, 1), rec(EventKind::reuse, 450, 1, 0, 64),
+      rec(EventKind::unpack, 500, 1)};
+  LogBuilder b;
+  b.standard_names().records(1, main).end(main.size());
+  const Timeline t = *Timeline::build(b.parse("turn.tswap"));
+  EXPECT_THAT(t.turns, ::testing::ElementsAre(TurnMark{450u, 400u, 1}));
+}
+
+TEST(Timeline, TurnsIgnoreTheFilterAsStepMarksDo) {
+  Filter f;
+  f.kinds = 1u << static_cast<unsigned>(SpanKind::d2h);
+  f.step = 1;
+  EXPECT_EQ(Timeline::build(two_steps(), f)->turns.size(), 2u);
+}
+
+TEST(Timeline, AStepThatNeverReachedBackwardHasNoTurn) {
+  const std::vector<tswap::trace::Record> main = {rec(EventKind::layer_enter, 100, 0),
+                                                  rec(EventKind::layer_exit, 200, 0)};
+  LogBuilder b;
+  b.standard_names().records(1, main).end(main.size());
+  EXPECT_TRUE(Timeline::build(b.parse("forward.tswap"))->turns.empty());
+}
+
 TEST(Timeline, FiltersByLayerKindAndStep) {
   const tswap::trace::Trace log = two_steps();
   Filter f;
@@ -319,6 +359,21 @@ TEST(Memory, PerTagCurvesAreTheSumOfTheirLayers) {
   }
 }
 
+TEST(Memory, SavingsArePeakResidentAndBytesFreedPerLayerAndTag) {
+  // two_steps(): layer 0 frees its 1000 bytes in step 1 only (step 2's
+  // release is deferred: saves nothing); layer 1 never releases.
+  const MemoryModel m = MemoryModel::build(two_steps());
+  const Savings l0 = m.savings("model.layer.*", 0), l1 = m.savings("model.layer.*", 1);
+  EXPECT_EQ(l0.bytes_saved, 1000u);
+  EXPECT_EQ(l0.peak_resident, 1000);
+  EXPECT_EQ(l1.bytes_saved, 0u);
+  EXPECT_EQ(l1.peak_resident, 500);
+  const Savings tag = m.savings("model.layer.*", -1);
+  EXPECT_EQ(tag.bytes_saved, 1000u);
+  EXPECT_EQ(tag.peak_resident, 1500) << "both layers resident at t + 120";
+  EXPECT_EQ(m.savings("another.*", 0).bytes_saved, 0u);
+}
+
 TEST(Memory, CloseInColumnsHoldExactlyTheirHighestLevel) {
   const MemoryModel m = MemoryModel::build(two_steps());
   TimeMapping map;
@@ -412,6 +467,55 @@ TEST(Describe, SaysWhatHowMuchAndHowFast) {
               ::testing::HasSubstr("stream: d2h\nthread: copier\n"));
   EXPECT_EQ(format_bytes(4.0 * 1024 * 1024), "4.0 MiB");
   EXPECT_EQ(format_duration(12345), "12.3 us");
+}
+
+// ---------------------------------------------------------------- colours
+
+/// The colours of two_tags_log()'s twelve layers, tag by tag, in order.
+std::vector<Rgb> twelve_layers(bool dark) {
+  const LayerPalette p = LayerPalette::build(two_tags_log().parse());
+  std::vector<Rgb> out;
+  for (std::uint16_t tag = 1; tag <= 2; ++tag) {
+    for (std::uint16_t layer = 0; layer < 6; ++layer) out.push_back(p.layer(tag, layer, dark));
+  }
+  return out;
+}
+
+TEST(LayerPalette, TwelveLayersOfTwoTagsAllLookDifferent) {
+  for (bool dark : {true, false}) {
+    const std::vector<Rgb> c = twelve_layers(dark);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      for (std::size_t j = i + 1; j < c.size(); ++j) {
+        EXPECT_GT(colour_difference(c[i], c[j]), 15) << "layers " << i << " and " << j << (dark ? " (dark)" : " (light)");
+        if (i / 6 != j / 6) EXPECT_GT(colour_difference(c[i], c[j]), 30) << "tags differ: " << i << ", " << j;
+      }
+    }
+  }
+}
+
+TEST(LayerPalette, NeighbouringLayersStandFurtherApart) {
+  // Neighbours in a stack or a lane touch: the lightness steps (Note
+  // [Layer colours]) keep them further apart than any two layers must be.
+  for (bool dark : {true, false}) {
+    const std::vector<Rgb> c = twelve_layers(dark);
+    for (std::size_t i = 0; i + 1 < c.size(); ++i) {
+      EXPECT_GT(colour_difference(c[i], c[i + 1]), 19) << "layers " << i << " and " << i + 1;
+    }
+  }
+}
+
+TEST(LayerPalette, ColoursDependOnNamesNotIdsAndUnknownsFallBack) {
+  // A tag keeps its colour whatever id a recording gave it: ranked by name.
+  LayerPalette a, b;
+  a.add(1, "alpha", 0);
+  a.add(2, "beta", 0);
+  b.add(7, "beta", 0);
+  b.add(3, "alpha", 0);
+  EXPECT_EQ(a.layer(1, 0, true), b.layer(3, 0, true));
+  EXPECT_EQ(a.layer(2, 0, true), b.layer(7, 0, true));
+  EXPECT_EQ(a.layer(1, 9, true), a.tag(1, true)) << "an unknown layer takes its tag's colour";
+  EXPECT_EQ(a.layer(9, 0, true), (Rgb{128, 128, 128})) << "an unknown tag is grey";
+  EXPECT_NEAR(colour_difference(Rgb{255, 255, 255}, Rgb{0, 0, 0}), 100, 0.5);
 }
 
 }  // namespace
