@@ -4,15 +4,16 @@
 #include <QThreadPool>
 
 #include <future>
+#include <tuple>
 
 namespace tswap::viewer {
 namespace {
 
 /// Builds everything but the trace, reporting into [from, to] percent;
-/// nullptr when cancelled. The memory curves and the summary do not depend
-/// on the filter: a rebuild shares `previous`'s; a first build makes them on
-/// two more threads while this one builds the timeline (each takes seconds
-/// on a log of tens of millions of events).
+/// nullptr when cancelled. The memory curves, the layer colours and the
+/// summary do not depend on the filter: a rebuild shares `previous`'s; a
+/// first build makes them on two more threads while this one builds the
+/// timeline (each takes seconds on a log of tens of millions of events).
 std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, const Filter& filter,
                                  const LoadedLog* previous,
                                  const std::function<bool(int, const QString&)>& report, int from,
@@ -20,14 +21,16 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   auto log = std::make_shared<LoadedLog>();
   log->trace = std::move(trace);
   log->filter = filter;
-  std::future<std::shared_ptr<const MemoryModel>> memory;
+  std::future<std::pair<std::shared_ptr<const MemoryModel>, std::shared_ptr<const LayerPalette>>> memory;
   std::future<std::shared_ptr<const trace::Summary>> summary;
   if (previous) {
     log->memory = previous->memory;
     log->summary = previous->summary;
+    log->palette = previous->palette;
   } else {
     memory = std::async(std::launch::async, [t = log->trace] {
-      return std::make_shared<const MemoryModel>(MemoryModel::build(*t));
+      return std::make_pair(std::make_shared<const MemoryModel>(MemoryModel::build(*t)),
+                            std::make_shared<const LayerPalette>(LayerPalette::build(*t)));
     });
     summary = std::async(std::launch::async, [t = log->trace] {
       return std::make_shared<const trace::Summary>(trace::summarize(*t));
@@ -40,7 +43,7 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   });
   if (!previous) {
     if (timeline) report(from + static_cast<int>(share * span), "building the memory curves and the summary");
-    log->memory = memory.get();  // waited for even when cancelled: they use the trace
+    std::tie(log->memory, log->palette) = memory.get();  // waited for even when cancelled: they use the trace
     log->summary = summary.get();
   }
   if (!timeline) return nullptr;
@@ -49,6 +52,25 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
 }
 
 }  // namespace
+
+QString completeness_warning(const trace::Trace& trace, const QString& name) {
+  const trace::Completeness& c = trace.completeness();
+  if (!c.clean_end) {
+    QString lost;
+    if (c.bytes_lost) lost = QObject::tr("; %1 bytes of a torn last chunk were lost").arg(c.bytes_lost);
+    return QObject::tr("%1 is incomplete: it has no end chunk, so the session was never stopped "
+                       "(did the process die?). It is cut at byte %2 and shown up to there%3.")
+        .arg(name)
+        .arg(c.bytes_read)
+        .arg(lost);
+  }
+  if (c.records_dropped > 0) {
+    return QObject::tr("%1: %2 events were dropped while recording (the writer fell behind).")
+        .arg(name)
+        .arg(c.records_dropped);
+  }
+  return {};
+}
 
 Loader::Loader(QObject* parent) : QObject(parent) {
   qRegisterMetaType<std::shared_ptr<const LoadedLog>>();

@@ -14,6 +14,12 @@
 
 namespace tswap::viewer {
 
+/// What a user must know about how much of `trace` survived, naming it
+/// `name`: cut short (where, and what was lost) or events dropped while
+/// recording; empty for a whole log. The banner shows it, and --screenshot
+/// prints it as a warning.
+QString completeness_warning(const trace::Trace& trace, const QString& name);
+
 class Loader : public QObject {
   Q_OBJECT
  public:

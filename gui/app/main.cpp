@@ -1,6 +1,11 @@
 // tswap-viewer [FILE...]
 // tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
 //              [--stack layer|tag]
+//
+// Exit status (docs/viewer.md): 0 the window was closed, or the screenshot
+// written (a log cut short is drawn and warned about on stderr); 1 no
+// display to open a window on; 2 bad arguments; 3 the log cannot be read;
+// 4 the screenshot cannot be written.
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -16,6 +21,8 @@
 #include "main_window.h"
 
 namespace {
+
+enum Exit { kOk = 0, kNoDisplay = 1, kUsage = 2, kUnreadable = 3, kUnwritable = 4 };
 
 bool has_argument(int argc, char** argv, std::initializer_list<const char*> names) {
   for (int i = 1; i < argc; ++i) {
@@ -36,13 +43,13 @@ int screenshot(const QCommandLineParser& args) {
   const QStringList files = args.positionalArguments();
   if (files.size() != 1) {
     std::fprintf(stderr, "tswap-viewer: --screenshot takes exactly one log\n");
-    return 2;
+    return kUsage;
   }
   ViewKind kind = ViewKind::timeline;
   if (!parse_view_kind(args.value("view"), kind)) {
     std::fprintf(stderr, "tswap-viewer: --view is timeline, memory, table or all, got '%s'\n",
                  qPrintable(args.value("view")));
-    return 2;
+    return kUsage;
   }
   const QStringList wh = args.value("size").split('x');
   bool ok_w = false, ok_h = false;
@@ -50,20 +57,24 @@ int screenshot(const QCommandLineParser& args) {
   if (wh.size() != 2 || !ok_w || !ok_h || size.width() < 300 || size.height() < 100) {
     std::fprintf(stderr, "tswap-viewer: --size is WIDTHxHEIGHT, at least 300x100, got '%s'\n",
                  qPrintable(args.value("size")));
-    return 2;
+    return kUsage;
   }
   const QString stack = args.value("stack");
   if (stack != "layer" && stack != "tag") {
     std::fprintf(stderr, "tswap-viewer: --stack is layer or tag, got '%s'\n", qPrintable(stack));
-    return 2;
+    return kUsage;
   }
   std::shared_ptr<const LoadedLog> log;
   try {
     log = Loader::load_now(files.first());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
-    return 3;
+    return kUnreadable;
   }
+  // Drawn all the same (what survived is worth seeing), but the picture
+  // alone would not say that the log is cut short.
+  const QString warning = completeness_warning(*log->trace, files.first());
+  if (!warning.isEmpty()) std::fprintf(stderr, "tswap-viewer: warning: %s\n", qPrintable(warning));
   // Shown on the offscreen platform, so that layouts and palettes apply.
   qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& context, const QString& msg) {
     if (msg.contains("does not support propagateSizeHints")) return;  // offscreen plugin noise
@@ -79,10 +90,34 @@ int screenshot(const QCommandLineParser& args) {
   QString error;
   if (!window.exportView(args.value("screenshot"), kind, size, &error)) {
     std::fprintf(stderr, "tswap-viewer: %s\n", qPrintable(error));
-    return 4;
+    return kUnwritable;
   }
   std::printf("tswap-viewer: wrote %s\n", qPrintable(args.value("screenshot")));
-  return 0;
+  return kOk;
+}
+
+void add_options(QCommandLineParser& args) {
+  args.setApplicationDescription(
+      "Timelines, memory curves and per-tag tables of tensorswap logs (.tswap).\n"
+      "Record a log with TSWAP_LOG=run.tswap ./train.");
+  args.addHelpOption();
+  args.addVersionOption();
+  args.addPositionalArgument("files", "Logs to open, one window each.", "[FILE...]");
+  args.addOption({"screenshot", "Render a view of FILE to OUT (.png or .svg) and exit.", "OUT"});
+  args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
+  args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
+  args.addOption({"light", "The light palette (default: dark)."});
+  args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
+}
+
+/// Parses `list` into `args`; says what is wrong and returns false for an
+/// unknown option or a missing value. (QCommandLineParser::process() would
+/// exit with 1 for those, and docs/viewer.md promises 2.)
+bool parse(QCommandLineParser& args, const QStringList& list) {
+  add_options(args);
+  if (args.parse(list)) return true;
+  std::fprintf(stderr, "tswap-viewer: %s\nTry 'tswap-viewer --help'.\n", qPrintable(args.errorText()));
+  return false;
 }
 
 }  // namespace
@@ -100,11 +135,16 @@ int main(int argc, char** argv) {
         qputenv("XDG_RUNTIME_DIR", dir);
       }
     } else {
+      // Wrong arguments are wrong with or without a display: say so first.
+      QStringList list;
+      for (int i = 0; i < argc; ++i) list << QString::fromLocal8Bit(argv[i]);
+      QCommandLineParser args;
+      if (!parse(args, list)) return kUsage;
       std::fprintf(stderr,
                    "tswap-viewer: no display (DISPLAY and WAYLAND_DISPLAY are not set). To render a "
                    "view without one:\n  tswap-viewer FILE --screenshot OUT.png [--view "
                    "timeline|memory|table|all]\n");
-      return 1;
+      return kNoDisplay;
     }
   }
   QApplication app(argc, argv);
@@ -113,19 +153,11 @@ int main(int argc, char** argv) {
   QApplication::setApplicationVersion(TSWAP_VERSION);
   QApplication::setStyle(QStyleFactory::create("Fusion"));
 
+  // Parsed after QApplication took its own options (-platform, -style...) out.
   QCommandLineParser args;
-  args.setApplicationDescription(
-      "Timelines, memory curves and per-tag tables of tensorswap logs (.tswap).\n"
-      "Record a log with TSWAP_LOG=run.tswap ./train.");
-  args.addHelpOption();
-  args.addVersionOption();
-  args.addPositionalArgument("files", "Logs to open, one window each.", "[FILE...]");
-  args.addOption({"screenshot", "Render a view of FILE to OUT (.png or .svg) and exit.", "OUT"});
-  args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
-  args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
-  args.addOption({"light", "The light palette (default: dark)."});
-  args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
-  args.process(app);
+  if (!parse(args, QApplication::arguments())) return kUsage;
+  if (args.isSet("help") || args.isSet("help-all")) args.showHelp(kOk);
+  if (args.isSet("version")) args.showVersion();
 
   if (args.isSet("screenshot")) return screenshot(args);
 

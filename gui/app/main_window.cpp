@@ -104,6 +104,8 @@ void MainWindow::buildLayout() {
   table_ = new QTableView;
   table_->setModel(table_proxy_);
   table_->setSortingEnabled(true);
+  // As `tswap-log summary` prints it (QHeaderView's default is descending).
+  table_->sortByColumn(TagTableModel::kTag, Qt::AscendingOrder);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->verticalHeader()->hide();
@@ -312,7 +314,7 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     view_.reset_for_new_log();
     view_.mapping.set_width(Layout::plot_width(timeline_->width()));
     view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
-    table_model_->setSummary(*log_->summary);
+    table_model_->setSummary(*log_->summary, *log_->memory);
     addRecent(path);
     fillFilterChoices();
   } else {
@@ -323,23 +325,12 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
   timeline_->updateGeometry();
   timeline_->setMinimumHeight(Layout::timeline_height(log_->timeline.lanes.size()) + 4);
   setWindowTitle(QString("tswap-viewer - %1").arg(QFileInfo(path).fileName()));
-  const trace::Completeness& c = log_->trace->completeness();
-  if (!c.clean_end) {
-    banner_->setText(tr("This log is incomplete: it has no end chunk, so the session was never "
-                        "stopped (did the process die?). It is shown up to byte %1%2.")
-                         .arg(c.bytes_read)
-                         .arg(c.bytes_lost ? tr("; %1 bytes of a torn last chunk were lost").arg(c.bytes_lost)
-                                           : QString()));
-    banner_->show();
-  } else if (c.records_dropped > 0) {
-    banner_->setText(tr("%1 events were dropped while recording (the writer fell behind).")
-                         .arg(c.records_dropped));
-    banner_->show();
-  } else {
-    banner_->hide();
-  }
-  status_->setText(tr("%1: %2 events, %3, %4 lanes")
+  const QString warning = completeness_warning(*log_->trace, QFileInfo(path).fileName());
+  banner_->setText(warning);
+  banner_->setVisible(!warning.isEmpty());
+  status_->setText(tr("%1%2: %3 events, %4, %5 lanes")
                        .arg(QFileInfo(path).fileName())
+                       .arg(log_->trace->completeness().clean_end ? QString() : tr(" (incomplete)"))
                        .arg(log_->trace->events().size())
                        .arg(qs(format_duration(static_cast<double>(log_->trace->duration_ns()))))
                        .arg(log_->timeline.lanes.size()));
@@ -431,30 +422,37 @@ bool MainWindow::exportView(const QString& path, ViewKind kind, QSize size, QStr
     height = kind == ViewKind::timeline ? timeline_h
              : kind == ViewKind::memory ? memory_->height()
              : kind == ViewKind::table  ? table_->height()
-                                        : timeline_h + memory_->height();
+                                        : timeline_h + memory_->height() + table_->height();
   }
   // The same time range at the export's width.
   ViewState view = view_;
   view.cursor.reset();
   view.mapping.set_width(Layout::plot_width(width));
+  auto paint_table = [&](QPainter& p, int table_height) {
+    const QSize keep = table_->size();
+    table_->resize(width, table_height);
+    table_->render(&p);
+    table_->resize(keep);
+  };
   auto paint = [&](QPainter& p) {
     switch (kind) {
       case ViewKind::timeline: paint_timeline(p, QSize(width, height), *log_, view, theme_); break;
       case ViewKind::memory: paint_memory(p, QSize(width, height), *log_, view, theme_); break;
       case ViewKind::all: {
-        const int th = std::min(timeline_h, height * 2 / 3);
+        // Timeline over memory over table, as in the window: the table
+        // takes what its rows need, up to a third; the timeline its lanes,
+        // up to two thirds of the rest; the memory view what is left.
+        const int table_h = std::min(height / 3, table_->horizontalHeader()->height() +
+                                                     table_->verticalHeader()->length() + 2);
+        const int th = std::min(timeline_h, (height - table_h) * 2 / 3);
         paint_timeline(p, QSize(width, th), *log_, view, theme_);
         p.translate(0, th);
-        paint_memory(p, QSize(width, height - th), *log_, view, theme_);
+        paint_memory(p, QSize(width, height - table_h - th), *log_, view, theme_);
+        p.translate(0, height - table_h - th);
+        paint_table(p, table_h);
         break;
       }
-      case ViewKind::table: {
-        const QSize keep = table_->size();
-        table_->resize(width, height);
-        table_->render(&p);
-        table_->resize(keep);
-        break;
-      }
+      case ViewKind::table: paint_table(p, height); break;
     }
   };
   if (svg) {

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "lod.h"
+#include "memory_legend.h"
 
 namespace tswap::viewer {
 namespace {
@@ -73,7 +74,64 @@ QString bar_label(const trace::Trace& trace, const Span& s) {
   }
 }
 
+/// A bar's colour: its kind's, or in a layer lane its layer's (Note [Layer
+/// colours]); merged layer bars take their tag's.
+QColor bar_colour(const LoadedLog& log, const Lane& lane, const DrawItem& item, const Theme& t) {
+  const std::uint32_t layer_bit = 1u << static_cast<unsigned>(SpanKind::layer);
+  if (lane.type != Lane::Type::layers || item.kinds != layer_bit) {
+    return t.kinds(item.kinds);
+  }
+  const Span& s = lane.spans[item.count == 1 ? item.span : 0];
+  return item.count == 1 ? t.layer(palette_of(log), s.tag, s.layer) : t.tag(palette_of(log), s.tag);
+}
+
+/// Where each step turns from forward to backward: a thin line from `top`
+/// to `bottom`, labelled at `label_y` where there is room.
+void paint_turns(QPainter& p, const Timeline& timeline, const TimeMapping& m, int w, int top,
+                 int bottom, int label_y, const Theme& t) {
+  p.save();
+  p.setPen(QPen(t.turn, 1));
+  const QFontMetrics fm(p.font());
+  double label_end = -1e9;  // no label over the one before
+  for (const TurnMark& turn : timeline.turns) {
+    const double x = Layout::kHeader + m.x(static_cast<double>(turn.ns));
+    if (x < Layout::kHeader || x > w) continue;
+    p.drawLine(QPointF(x, top), QPointF(x, bottom));
+    const QString label = QString("backward %1").arg(turn.step);
+    if (x + 3 > label_end) {
+      p.drawText(QPointF(x + 3, label_y), label);
+      label_end = x + 3 + fm.horizontalAdvance(label) + 6;
+    }
+  }
+  p.restore();
+}
+
+void paint_legend_entry(QPainter& p, const LegendEntry& e, const Theme& t) {
+  const QRect& r = e.rect;
+  int text_x = r.left();
+  const int mid = r.top() + r.height() / 2;
+  switch (e.mark) {
+    case LegendEntry::Mark::none: break;
+    case LegendEntry::Mark::swatch: p.fillRect(r.left(), r.top() + 1, 14, r.height() - 2, e.colour); break;
+    case LegendEntry::Mark::line:
+    case LegendEntry::Mark::dashed:
+      p.setPen(QPen(e.colour, e.mark == LegendEntry::Mark::line ? 2 : 1.5,
+                    e.mark == LegendEntry::Mark::line ? Qt::SolidLine : Qt::DashLine));
+      p.drawLine(r.left(), mid, r.left() + 14, mid);
+      break;
+  }
+  if (e.mark != LegendEntry::Mark::none) text_x += 18;
+  p.setPen(t.text);
+  p.drawText(QRect(text_x, r.top() - 2, r.right() - text_x + 4, r.height() + 4),
+             Qt::AlignVCenter | Qt::AlignLeft, e.text);
+}
+
 }  // namespace
+
+const LayerPalette& palette_of(const LoadedLog& log) {
+  static const LayerPalette none;
+  return log.palette ? *log.palette : none;
+}
 
 int Layout::lane_at(double y, std::size_t lanes) {
   if (y < kRuler) return -1;
@@ -103,9 +161,15 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     for (const DrawItem& item : visible_items(lane.spans, lane.lod, lane.longest, m)) {
       const QRectF bar(Layout::kHeader + item.x0, y + 3, std::max(1.5, item.x1 - item.x0),
                        Layout::kRow - 6);
-      p.fillRect(bar, t.kinds(item.kinds));
+      const QColor colour = bar_colour(log, lane, item, t);
+      p.fillRect(bar, colour);
+      // Layers follow each other without a gap: a line of background
+      // where one begins keeps neighbours apart.
+      if (lane.type == Lane::Type::layers && item.count == 1 && bar.width() >= 4) {
+        p.fillRect(QRectF(bar.left(), bar.top(), 1, bar.height()), t.background);
+      }
       if (item.count == 1 && bar.width() > 48) {
-        p.setPen(t.dark ? QColor(20, 20, 20) : QColor(255, 255, 255));
+        p.setPen(qGray(colour.rgb()) > 128 ? QColor(20, 20, 20) : QColor(255, 255, 255));
         p.drawText(bar.adjusted(3, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
                    fm.elidedText(bar_label(*log.trace, lane.spans[item.span]), Qt::ElideRight,
                                  static_cast<int>(bar.width()) - 5));
@@ -132,6 +196,7 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     p.drawLine(QPointF(x, Layout::kRuler), QPointF(x, h));
     p.drawText(QPointF(x + 3, 11), QString("step %1").arg(mark.step));
   }
+  paint_turns(p, log.timeline, m, w, Layout::kRuler, h, 11, t);
   // The selected span.
   if (view.selected && view.selected->lane < lanes.size()) {
     const Span& s = lanes[view.selected->lane].spans[view.selected->span];
@@ -172,8 +237,10 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   const MemoryModel& mem = *log.memory;
   p.fillRect(0, 0, w, h, t.background);
   paint_ruler(p, w, h, m, t);
-  // A band under the ruler for the legend, then the plot.
-  const int legend_y = Layout::kRuler + 5, top = Layout::kRuler + 24, bottom = h - 6;
+  // A band under the ruler for the legend (as many rows as it takes), then the plot.
+  p.setFont(QFont(p.font().family(), 8));
+  const Legend legend = memory_legend(QFontMetrics(p.font()), w, Layout::kRuler + 5, log, view, t);
+  const int top = legend.bottom + 4, bottom = h - 6;
   const double plot_h = std::max(1, bottom - top);
   std::uint64_t peak_at = 0, without_peak_at = 0;
   const std::int64_t peak = mem.total.peak(&peak_at);
@@ -184,7 +251,6 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   // Y axis in the header column.
   p.fillRect(0, Layout::kRuler, Layout::kHeader, h - Layout::kRuler, t.header);
   const double y_step = byte_step(y_max / plot_h, 28);
-  p.setFont(QFont(p.font().family(), 8));
   for (double b = 0; b <= y_max; b += y_step) {
     const double y = y_of(b);
     p.setPen(t.grid);
@@ -197,7 +263,6 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   // Per-layer (or per-tag) areas, stacked; each column holds each one's
   // highest level.
   const std::vector<Curve>& series = view.memory_by_tag ? mem.tags : mem.layers;
-  const std::vector<std::string>& labels = view.memory_by_tag ? mem.tag_labels : mem.labels;
   const int cols = m.width();
   std::vector<double> base(static_cast<std::size_t>(cols), 0.0);
   p.save();
@@ -209,7 +274,9 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
     const std::vector<std::int64_t> c = series[i].columns(m);
     std::vector<double> next(base);
     for (int x = 0; x < cols; ++x) next[static_cast<std::size_t>(x)] += static_cast<double>(c[static_cast<std::size_t>(x)]);
-    const QColor colour = t.series(i);
+    const QColor colour = view.memory_by_tag
+                              ? t.tag(palette_of(log), mem.tag_ids[i])
+                              : t.layer(palette_of(log), mem.layer_keys[i].tag, mem.layer_keys[i].layer);
     for (int x = 0; x < cols;) {
       const auto ux = static_cast<std::size_t>(x);
       int run = 1;
@@ -258,39 +325,24 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   };
   if (without_peak > 0) mark(without_peak, without_peak_at, "without swapping, peak", -6);
   if (peak > 0) mark(peak, peak_at, "peak", 14);
+
+  paint_turns(p, log.timeline, m, w, top, bottom, top + 10, t);
   p.restore();
 
-  // Legend: the layers or tags (as many as fit), total, without swapping.
-  const QFontMetrics fm(p.font());
-  int lx = w - 10;
-  const int ly = legend_y;
-  auto legend = [&](const QString& text, const QColor& c, bool line) {
-    const int tw = fm.horizontalAdvance(text) + 22;
-    lx -= tw;
-    if (lx < Layout::kHeader + 10) return false;
-    if (line) {
-      p.setPen(QPen(c, 2));
-      p.drawLine(lx, ly + 5, lx + 14, ly + 5);
-    } else {
-      p.fillRect(lx, ly, 14, 10, c);
-    }
-    p.setPen(t.text);
-    p.drawText(lx + 17, ly + 9, text);
-    return true;
-  };
-  legend("without swapping", t.grid.lighter(t.dark ? 160 : 90), true);
-  legend("total", t.text, true);
-  for (std::size_t i = series.size(); i-- > 0;) {
-    if (!legend(qs(labels[i]), t.series(i), false)) break;
-  }
+  for (const LegendEntry& e : legend.entries) paint_legend_entry(p, e, t);
   if (view.cursor) {
     const double total = static_cast<double>(mem.total.at(*view.cursor));
     const double without = static_cast<double>(mem.without_swap.at(*view.cursor));
+    const QString text = QString("at %1: %2 resident, %3 without swapping")
+                             .arg(qs(format_duration(*view.cursor)), qs(format_bytes(total)),
+                                  qs(format_bytes(without)));
+    // In the plot's top left corner, on a plate: the legend may fill its band.
+    const QPointF at(Layout::kHeader + 8, top + 24);
+    QColor back = t.background;
+    back.setAlpha(210);
+    p.fillRect(QFontMetricsF(p.font()).boundingRect(text).translated(at).adjusted(-3, -1, 3, 1), back);
     p.setPen(t.text);
-    p.drawText(QPointF(Layout::kHeader + 8, legend_y + 9),
-               QString("at %1: %2 resident, %3 without swapping")
-                   .arg(qs(format_duration(*view.cursor)), qs(format_bytes(total)),
-                        qs(format_bytes(without))));
+    p.drawText(at, text);
   }
   paint_cursor_and_range(p, h, view, t);
 }

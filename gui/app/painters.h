@@ -26,6 +26,9 @@ struct Layout {
   static int lane_at(double y, std::size_t lanes);
 };
 
+/// The log's layer colours (an empty palette, all grey, before they are built).
+const LayerPalette& palette_of(const LoadedLog& log);
+
 void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view,
                     const Theme& theme);
 void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view,

@@ -3,29 +3,43 @@
 #include <QColor>
 #include <QFont>
 
+#include <cmath>
+#include <limits>
+
 #include "statistics.h"
 
 namespace tswap::viewer {
 
 TagTableModel::TagTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void TagTableModel::setSummary(const trace::Summary& summary) {
+void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel& memory) {
   beginResetModel();
   rows_.clear();
+  savings_.clear();
   for (const trace::LayerSummary& tag : summary.tags) {
     for (const trace::LayerSummary& l : summary.layers) {
       if (l.tag == tag.tag) rows_.push_back(l);
     }
     rows_.push_back(tag);
   }
-  worst_d2h_ = worst_h2d_ = worst_stall_ = 0;
-  for (const trace::LayerSummary& r : rows_) {
+  for (const trace::LayerSummary& r : rows_) savings_.push_back(memory.savings(r.tag, r.layer));
+  worst_d2h_ = worst_h2d_ = worst_stall_ = worst_per_saved_ = 0;
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const trace::LayerSummary& r = rows_[i];
     if (r.layer < 0) continue;
     worst_d2h_ = std::max(worst_d2h_, static_cast<double>(r.d2h_ns));
     worst_h2d_ = std::max(worst_h2d_, static_cast<double>(r.h2d_ns));
     worst_stall_ = std::max(worst_stall_, static_cast<double>(r.stall_ns));
+    if (std::isfinite(stallPerSaved(i))) worst_per_saved_ = std::max(worst_per_saved_, stallPerSaved(i));
   }
   endResetModel();
+}
+
+double TagTableModel::stallPerSaved(std::size_t row) const {
+  const double stall = static_cast<double>(rows_[row].stall_ns);
+  const double saved = static_cast<double>(savings_[row].bytes_saved);
+  if (stall == 0) return 0;
+  return saved > 0 ? stall / (saved / (1024.0 * 1024.0)) : std::numeric_limits<double>::infinity();
 }
 
 std::pair<QString, int> TagTableModel::rowKey(int row) const {
@@ -45,8 +59,8 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
   if (orientation != Qt::Horizontal) return {};
   static const char* names[kColumns] = {
       "Tag", "Layer", "Out", "Bytes out", "D2H time", "D2H GB/s", "In", "Prefetched",
-      "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Freed",
-      "Deferred", "Kept"};
+      "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Saved",
+      "Peak", "Stall/MiB", "Freed", "Deferred", "Kept"};
   static const char* tips[kColumns] = {
       "Module tag", "Layer index within the tag (all: the tag's total)",
       "Storages copied to host", "Bytes copied to host", "Time the copies out took",
@@ -55,6 +69,9 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
       "Time the copies back took", "Bandwidth of the copies back",
       "Copy time during which compute did not wait on that copy",
       "Times compute waited on a copy", "Time compute waited on copies: the cost of swapping",
+      "Device memory its releases gave back (deferred releases give none): what swapping saved",
+      "Peak resident: the most device memory its saved activations held at once",
+      "Stall time per MiB saved (Stall time over Saved): the price of the memory; drop or narrow the tags that pay most",
       "Releases that freed device memory", "Releases left to another holder",
       "Saved tensors kept on the device (parameters, predicate, min_bytes...)"};
   if (role == Qt::DisplayRole) return QString(names[section]);
@@ -64,7 +81,8 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
 
 QVariant TagTableModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
-  const trace::LayerSummary& r = rows_[static_cast<std::size_t>(index.row())];
+  const auto row = static_cast<std::size_t>(index.row());
+  const trace::LayerSummary& r = rows_[row];
   auto number = [&](int column) -> double {
     switch (column) {
       case kLayer: return r.layer;
@@ -80,6 +98,9 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       case kOverlap: return r.overlap_fraction();
       case kStalls: return static_cast<double>(r.stalls);
       case kStallTime: return static_cast<double>(r.stall_ns);
+      case kSaved: return static_cast<double>(savings_[row].bytes_saved);
+      case kPeak: return static_cast<double>(savings_[row].peak_resident);
+      case kStallPerSaved: return stallPerSaved(row);
       case kFreed: return static_cast<double>(r.freed);
       case kDeferred: return static_cast<double>(r.deferred);
       case kKept: return static_cast<double>(r.kept);
@@ -91,7 +112,14 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       switch (index.column()) {
         case kTag: return QString::fromStdString(r.tag);
         case kLayer: return r.layer < 0 ? QString("all") : QString::number(r.layer);
-        case kBytesOut: return QString::fromStdString(format_bytes(static_cast<double>(r.bytes_out)));
+        case kBytesOut:
+        case kSaved:
+        case kPeak: return QString::fromStdString(format_bytes(number(index.column())));
+        case kStallPerSaved: {
+          const double v = number(kStallPerSaved);
+          if (std::isinf(v)) return tr("stalls, saves nothing");
+          return QString::fromStdString(format_duration(v)) + "/MiB";
+        }
         case kD2hTime:
         case kH2dTime:
         case kStallTime: return QString::fromStdString(format_duration(number(index.column())));
@@ -101,8 +129,8 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
         default: return QString::number(number(index.column()), 'f', 0);
       }
     case SortRole:
-      return index.column() == kTag ? QVariant(QString::fromStdString(r.tag))
-                                    : QVariant(number(index.column()));
+      // The summary's order: by tag, its layers, then its total row.
+      return index.column() == kTag ? QVariant(index.row()) : QVariant(number(index.column()));
     case Qt::TextAlignmentRole:
       return index.column() == kTag ? int(Qt::AlignLeft | Qt::AlignVCenter)
                                     : int(Qt::AlignRight | Qt::AlignVCenter);
@@ -120,6 +148,10 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       if (index.column() == kStallTime && worst_stall_ > 0) heat = r.stall_ns / worst_stall_;
       if (index.column() == kD2hTime && worst_d2h_ > 0) heat = r.d2h_ns / worst_d2h_;
       if (index.column() == kH2dTime && worst_h2d_ > 0) heat = r.h2d_ns / worst_h2d_;
+      if (index.column() == kStallPerSaved) {
+        const double v = stallPerSaved(row);
+        heat = std::isinf(v) ? 1.0 : worst_per_saved_ > 0 ? v / worst_per_saved_ : 0;
+      }
       if (heat <= 0) return {};
       QColor c(225, 87, 89);
       c.setAlphaF(0.15 + 0.55 * heat);

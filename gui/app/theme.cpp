@@ -14,6 +14,7 @@ Theme Theme::of(bool dark) {
     t.cursor = QColor(255, 255, 255, 160);
     t.selection = QColor(90, 140, 255, 60);
     t.accent = QColor(255, 214, 10);
+    t.turn = QColor(120, 205, 255);
   } else {
     t.background = QColor(252, 252, 253);
     t.lane_alt = QColor(242, 243, 246);
@@ -23,6 +24,7 @@ Theme Theme::of(bool dark) {
     t.cursor = QColor(0, 0, 0, 160);
     t.selection = QColor(40, 90, 220, 50);
     t.accent = QColor(200, 120, 0);
+    t.turn = QColor(0, 105, 190);
   }
   return t;
 }
@@ -54,16 +56,18 @@ QColor Theme::kinds(std::uint32_t mask) const {
   return n == 1 ? kind(static_cast<SpanKind>(__builtin_ctz(mask))) : blend.darker(115);
 }
 
-QColor Theme::series(std::size_t i) const {
-  // A hue walk with fixed saturation: neighbours differ, no two are equal
-  // for 30 layers. Opaque, mixed with the background beforehand: stacked
-  // bands never overlap, and opaque fills skip blending (which Qt hands to
-  // a thread pool, fill by fill).
-  const QColor c = QColor::fromHsv(static_cast<int>((i * 47) % 360), dark ? 150 : 170, dark ? 200 : 210);
-  const double a = 0.75;
-  return QColor(static_cast<int>(a * c.red() + (1 - a) * background.red()),
-                static_cast<int>(a * c.green() + (1 - a) * background.green()),
-                static_cast<int>(a * c.blue() + (1 - a) * background.blue()));
+namespace {
+QColor qcolor(Rgb c) { return QColor(c.r, c.g, c.b); }
+}  // namespace
+
+QColor Theme::layer(const LayerPalette& palette, std::uint16_t tag, std::uint16_t layer) const {
+  // Opaque: stacked bands never overlap, and opaque fills skip blending
+  // (which Qt hands to a thread pool, fill by fill).
+  return qcolor(palette.layer(tag, layer, dark));
+}
+
+QColor Theme::tag(const LayerPalette& palette, std::uint16_t tag) const {
+  return qcolor(palette.tag(tag, dark));
 }
 
 QPalette Theme::palette() const {

@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QPalette>
 
+#include "layer_palette.h"
 #include "timeline.h"
 
 namespace tswap::viewer {
@@ -12,13 +13,16 @@ namespace tswap::viewer {
 struct Theme {
   bool dark = true;
   QColor background, lane_alt, text, grid, header, cursor, selection, accent;
+  QColor turn;  // forward turning to backward (TurnMark)
 
   static Theme of(bool dark);
   /// A bar of one kind, or the blend of several merged kinds.
   QColor kind(SpanKind k) const;
   QColor kinds(std::uint32_t mask) const;
-  /// The i-th layer's colour in stacked memory curves.
-  QColor series(std::size_t i) const;
+  /// A layer's colour (memory areas, legend, layer bars), and a tag's
+  /// (per-tag areas, merged layer bars): Note [Layer colours].
+  QColor layer(const LayerPalette& palette, std::uint16_t tag, std::uint16_t layer) const;
+  QColor tag(const LayerPalette& palette, std::uint16_t tag) const;
   QPalette palette() const;
 };
 

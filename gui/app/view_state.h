@@ -11,6 +11,7 @@
 #include <tswap/trace/summary.h>
 #include <tswap/trace/trace.h>
 
+#include "layer_palette.h"
 #include "memory.h"
 #include "statistics.h"
 #include "time_mapping.h"
@@ -26,6 +27,7 @@ struct LoadedLog {
   // Neither depends on the filter: shared by rebuilds too.
   std::shared_ptr<const MemoryModel> memory;
   std::shared_ptr<const trace::Summary> summary;
+  std::shared_ptr<const LayerPalette> palette;  // with the memory curves
   Filter filter;
 };
 

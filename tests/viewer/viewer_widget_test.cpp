@@ -1,8 +1,11 @@
 // tswap-viewer's widgets on the offscreen platform: open logs, zoom, pan,
-// select, search, filter, highlight, export, and the errors a user sees.
+// select, search, filter, highlight, export, the legend, layer colours and
+// the forward/backward turn, the table's order and columns, and the errors
+// and warnings a user sees.
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QHeaderView>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -19,8 +22,10 @@
 
 #include "log_builder.h"
 #include "main_window.h"
+#include "memory_legend.h"
 #include "painters.h"
 #include "tag_table_model.h"
+#include "two_tags_log.h"
 #include "views.h"
 
 using namespace tswap::viewer;
@@ -69,6 +74,21 @@ QString write(const QTemporaryDir& dir, const QString& name, const std::vector<s
   return path;
 }
 
+/// Layers 0 and 1 back to back, as a block's layers run: [100, 200), [200, 300).
+LogBuilder back_to_back() {
+  const std::vector<tswap::trace::Record> main = {
+      rec(EventKind::layer_enter, 100, 0), rec(EventKind::layer_exit, 200, 0),
+      rec(EventKind::layer_enter, 200, 1), rec(EventKind::layer_exit, 300, 1)};
+  LogBuilder b;
+  b.standard_names().records(1, main).end(main.size());
+  return b;
+}
+
+tswap::viewer::Rgb rgb(const QColor& c) {
+  return {static_cast<std::uint8_t>(c.red()), static_cast<std::uint8_t>(c.green()),
+          static_cast<std::uint8_t>(c.blue())};
+}
+
 /// The centre of span `index` of lane `lane` in the timeline's coordinates.
 QPoint centre_of(const MainWindow& w, std::size_t lane, std::size_t index) {
   const Span& s = w.loadedLog()->timeline.lanes[lane].spans[index];
@@ -84,7 +104,7 @@ class ViewerWidgetTest : public QObject {
 
  private:
   QTemporaryDir dir_;
-  QString good_, torn_, text_;
+  QString good_, torn_, text_, two_tags_, back_to_back_;
 
   /// A shown window with the good log loaded.
   std::unique_ptr<MainWindow> opened(const QString& path) {
@@ -105,6 +125,8 @@ class ViewerWidgetTest : public QObject {
     torn.bytes().resize(torn.bytes().size() - 20);
     torn_ = write(dir_, "torn.tswap", torn.bytes());
     text_ = write(dir_, "text.tswap", {'h', 'e', 'l', 'l', 'o'});
+    two_tags_ = write(dir_, "two_tags.tswap", tswap_test::two_tags_log().bytes());
+    back_to_back_ = write(dir_, "back_to_back.tswap", back_to_back().bytes());
   }
 
   void opensALogOnAWorkerThreadAndShowsIt() {
@@ -136,11 +158,16 @@ class ViewerWidgetTest : public QObject {
     auto w = opened(torn_);
     QVERIFY(w);
     QVERIFY(!w->loadedLog()->trace->events().empty());
-    bool said = false;
+    // The banner names the file and where it was cut; the status bar says so too.
+    const std::uint64_t cut = w->loadedLog()->trace->completeness().bytes_read;
+    bool said = false, status = false;
     for (QLabel* label : w->findChildren<QLabel*>()) {
-      said = said || (label->isVisible() && label->text().contains("This log is incomplete"));
+      said = said || (label->isVisible() && label->text().contains("torn.tswap is incomplete") &&
+                      label->text().contains(QString("cut at byte %1").arg(cut)));
+      status = status || label->text().startsWith("torn.tswap (incomplete):");
     }
     QVERIFY(said);
+    QVERIFY(status);
   }
 
   void wheelAndKeysZoomAroundTheMouseAndFitBack() {
@@ -308,10 +335,138 @@ class ViewerWidgetTest : public QObject {
     QVERIFY(w);
     TagTableModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.setSummary(*w->loadedLog()->summary);
+    model.setSummary(*w->loadedLog()->summary, *w->loadedLog()->memory);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.data(model.index(1, TagTableModel::kLayer), Qt::DisplayRole).toString(), QString("all"));
     QCOMPARE(model.data(model.index(0, TagTableModel::kBytesOut), TagTableModel::SortRole).toDouble(), 3000.0);
+  }
+
+  void theTableOpensInTheSummarysOrder() {
+    // tswap-log summary: by tag name, each tag's layers, then its total.
+    auto w = opened(two_tags_);
+    QVERIFY(w);
+    QTableView* t = w->tableView();
+    QCOMPARE(t->horizontalHeader()->sortIndicatorSection(), int(TagTableModel::kTag));
+    QCOMPARE(t->horizontalHeader()->sortIndicatorOrder(), Qt::AscendingOrder);
+    auto cell = [&](int row, int column) { return t->model()->index(row, column).data().toString(); };
+    QCOMPARE(t->model()->rowCount(), 12);  // layers 0-4 and the total of each tag
+    QStringList order;
+    for (int row = 0; row < 12; ++row) order << cell(row, TagTableModel::kTag) + " " + cell(row, TagTableModel::kLayer);
+    QCOMPARE(order, QStringList({"model.layer.* 0", "model.layer.* 1", "model.layer.* 2", "model.layer.* 3",
+                                 "model.layer.* 4", "model.layer.* all", "model.layer.*.mlp 0",
+                                 "model.layer.*.mlp 1", "model.layer.*.mlp 2", "model.layer.*.mlp 3",
+                                 "model.layer.*.mlp 4", "model.layer.*.mlp all"}));
+  }
+
+  void theTableSaysWhatEachLayerSavedAndWhatItCost() {
+    // two_tags_log(): model.layer.* L0 frees 300000 bytes a step for two
+    // steps, holds at most 300000, and stalls 1500 ns a step.
+    auto w = opened(two_tags_);
+    QVERIFY(w);
+    const QAbstractItemModel* m = w->tableView()->model();
+    auto number = [&](int row, int column) { return m->index(row, column).data(TagTableModel::SortRole).toDouble(); };
+    QCOMPARE(number(0, TagTableModel::kSaved), 600000.0);
+    QCOMPARE(number(0, TagTableModel::kPeak), 300000.0);
+    QCOMPARE(number(0, TagTableModel::kStallTime), 3000.0);
+    QCOMPARE(number(0, TagTableModel::kStallPerSaved), 3000.0 / (600000.0 / (1 << 20)));
+    QCOMPARE(m->index(0, TagTableModel::kStallPerSaved).data().toString(), QString("5.2 us/MiB"));
+    QCOMPARE(m->index(1, TagTableModel::kStallPerSaved).data().toString(), QString("0 ns/MiB"));
+    QCOMPARE(m->headerData(TagTableModel::kSaved, Qt::Horizontal).toString(), QString("Saved"));
+    // The tag's row: the sums, and the tag's own peak.
+    QCOMPARE(number(5, TagTableModel::kSaved), 5 * 600000.0);
+    QCOMPARE(number(5, TagTableModel::kPeak), 300000.0);
+  }
+
+  void theMemoryLegendNamesEveryLayerAt1600Pixels() {
+    auto w = opened(two_tags_);
+    QVERIFY(w);
+    QImage image(1600, 420, QImage::Format_ARGB32);
+    QPainter p(&image);
+    p.setFont(QFont(p.font().family(), 8));  // the memory view's
+    const Theme theme = Theme::of(true);
+    const Legend legend = memory_legend(QFontMetrics(p.font()), 1600, Layout::kRuler + 5,
+                                        *w->loadedLog(), w->viewState(), theme);
+    QStringList texts;
+    std::vector<QColor> swatches;
+    for (const LegendEntry& e : legend.entries) {
+      texts << e.text;
+      if (e.mark == LegendEntry::Mark::swatch) swatches.push_back(e.colour);
+      QVERIFY2(e.rect.left() >= Layout::kHeader && e.rect.right() < 1600, qPrintable(e.text));
+      for (const LegendEntry& other : legend.entries) {
+        QVERIFY2(&other == &e || !other.rect.intersects(e.rect), qPrintable(e.text + " / " + other.text));
+      }
+    }
+    QCOMPARE(texts, QStringList({"model.layer.*", "L0", "L1", "L2", "L3", "L4", "L5", "model.layer.*.mlp",
+                                 "L0", "L1", "L2", "L3", "L4", "L5", "total", "without swapping"}));
+    // Twelve layers, twelve colours, none alike (Note [Layer colours]).
+    QCOMPARE(swatches.size(), std::size_t{12});
+    for (std::size_t i = 0; i < swatches.size(); ++i) {
+      for (std::size_t j = i + 1; j < swatches.size(); ++j) {
+        QVERIFY2(colour_difference(rgb(swatches[i]), rgb(swatches[j])) > 15,
+                 qPrintable(QString("layers %1 and %2 look alike").arg(i).arg(j)));
+      }
+    }
+    // Narrower, the legend wraps instead of dropping layers; the plot moves down.
+    const Legend narrow = memory_legend(QFontMetrics(p.font()), 700, Layout::kRuler + 5,
+                                        *w->loadedLog(), w->viewState(), theme);
+    QCOMPARE(narrow.entries.size(), legend.entries.size());
+    QVERIFY(narrow.rows > legend.rows);
+    QVERIFY(narrow.bottom > legend.bottom);
+  }
+
+  void adjacentLayerBarsAreSeparatedAndColouredApart() {
+    auto w = opened(back_to_back_);
+    QVERIFY(w);
+    const_cast<ViewState&>(w->viewState()).mapping.show(50, 350);
+    const QImage image = w->timelineView()->grab().toImage();
+    const auto& m = w->viewState().mapping;
+    const int y = Layout::kRuler + Layout::kRow / 2;  // the only lane: layers model.layer.*
+    const int boundary = static_cast<int>(std::lround(Layout::kHeader + m.x(200)));
+    const QColor left = image.pixelColor(boundary - 10, y), right = image.pixelColor(boundary + 10, y);
+    QVERIFY2(colour_difference(rgb(left), rgb(right)) > 15, "layer 0 and layer 1 bars look alike");
+    // A line of background between them.
+    bool separated = false;
+    for (int x = boundary - 1; x <= boundary + 1; ++x) {
+      separated = separated || image.pixelColor(x, y) == Theme::of(true).background;
+    }
+    QVERIFY2(separated, "no separator where layer 1 begins");
+  }
+
+  void bothTimeViewsMarkWhereBackwardBegins() {
+    auto w = opened(good_);
+    QVERIFY(w);
+    const auto& turns = w->loadedLog()->timeline.turns;
+    QCOMPARE(turns.size(), std::size_t{3});  // one per step
+    QCOMPARE(turns[0].ns, std::uint64_t{10610});  // the prefetch queued after layer 1's exit at 10500
+    const_cast<ViewState&>(w->viewState()).mapping.show(10000, 11000);
+    const QColor turn = Theme::of(true).turn;
+    const int x = static_cast<int>(std::lround(Layout::kHeader + w->viewState().mapping.x(10610)));
+    auto marked = [&](const QImage& image, int y) {
+      for (int dx = -1; dx <= 1; ++dx) {
+        if (colour_difference(rgb(image.pixelColor(x + dx, y)), rgb(turn)) < 10) return true;
+      }
+      return false;
+    };
+    // Lane 2 (layers) is empty there; the memory plot is empty half way down.
+    QVERIFY2(marked(w->timelineView()->grab().toImage(), Layout::kRuler + 2 * Layout::kRow + 2), "timeline");
+    QVERIFY2(marked(w->memoryView()->grab().toImage(), w->memoryView()->height() / 2), "memory view");
+  }
+
+  void theAllViewPaintsTimelineOverMemoryOverTable() {
+    auto w = opened(two_tags_);
+    QVERIFY(w);
+    const QString svg = dir_.filePath("all.svg");
+    QString error;
+    QVERIFY2(w->exportView(svg, ViewKind::all, QSize(1600, 900), &error), qPrintable(error));
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    // Painted top to bottom, so in this order in the file.
+    const qsizetype timeline = text.indexOf(">layers model.layer.*.mlp</text>");
+    const qsizetype memory = text.indexOf(">without swapping</text>");
+    const qsizetype table = text.indexOf(">Bytes out</text>");
+    QVERIFY2(timeline >= 0 && memory > timeline, "timeline, then memory");
+    QVERIFY2(table > memory, "then the table");
   }
 
   void theMemoryViewPaintsWithoutALogAndWithOne() {
