@@ -12,6 +12,7 @@ namespace tswap::detail {
 namespace {
 
 thread_local ScopeLink* t_active_scope = nullptr;
+thread_local int t_no_swap_depth = 0;
 
 /// LibTorch's engine, plus saved-tensor hooks while a scope is active on the
 /// calling thread. SavedVariable asks the default engine for hooks each time
@@ -22,11 +23,12 @@ class SwapAutogradEngine final : public torch::autograd::Engine {
 
   std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
     const ScopeLink* scope = t_active_scope;
-    if (scope == nullptr) return nullptr;
+    if (scope == nullptr || t_no_swap_depth > 0) return nullptr;
     const ContextState& context = *scope->context;
     std::shared_ptr<const SwapOptions> options = context.options();
     if (!options->enabled) return nullptr;
-    return std::make_unique<SavedTensorSlot>(context.tag, context.layer, std::move(options));
+    return std::make_unique<SavedTensorSlot>(context.tag, scope->layer, scope->step,
+                                             std::move(options));
   }
 };
 
@@ -54,6 +56,10 @@ void install_autograd_hook() {
 
 ScopeLink*& active_scope() {
   return t_active_scope;
+}
+
+int& no_swap_depth() {
+  return t_no_swap_depth;
 }
 
 }  // namespace tswap::detail

@@ -17,4 +17,7 @@ void install_autograd_hook();
 /// The innermost scope entered on this thread (nullptr: none).
 ScopeLink*& active_scope();
 
+/// NoSwapScope objects alive on this thread.
+int& no_swap_depth();
+
 }  // namespace tswap::detail

@@ -1,6 +1,8 @@
 #include "saved_tensor_slot.h"
 
 #include <ATen/core/grad_mode.h>
+#include <torch/csrc/autograd/variable.h>
+#include <torch/version.h>
 
 #include <tswap/profiler/emit.h>
 
@@ -14,14 +16,60 @@
 
 namespace tswap::detail {
 
-SavedTensorSlot::SavedTensorSlot(std::shared_ptr<TagState> tag, int layer,
+// Note [Leaves without a grad accumulator]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// A custom autograd function's forward runs under no-grad, so a view it
+// makes there of an input or output (ctx->save_for_backward({a.t()})) is a
+// leaf that reports requires_grad through its base, and nothing in the
+// graph holds a grad accumulator for it; so is a fresh tensor made with
+// requires_grad that the graph does not use. Without hooks SavedVariable
+// keeps such a tensor as it is. With hooks, LibTorch before 2.1 keeps only
+// a weak pointer to its grad accumulator, which is empty or already dead
+// before pack is called, and its unpack fails an internal assert ("No grad
+// accumulator for a saved leaf"). Nothing a hook does can change that, and
+// the hooks are asked for before the tensor is known: so pack stops with a
+// message that says what to change, instead of backward asserting later.
+// LibTorch 2.1 holds the accumulator itself (pytorch/pytorch#104039).
+#if TORCH_VERSION_MAJOR < 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 1)
+#define TSWAP_LEAF_NEEDS_GRAD_ACCUMULATOR 1
+#else
+#define TSWAP_LEAF_NEEDS_GRAD_ACCUMULATOR 0
+#endif
+
+namespace {
+
+/// A leaf that requires grad whose grad accumulator nothing holds: the kind
+/// LibTorch < 2.1 cannot unpack through hooks.
+bool is_leaf_without_grad_accumulator(const at::Tensor& t) {
+  if (!t.requires_grad() || !t.is_leaf()) return false;
+  torch::autograd::AutogradMeta* meta = torch::autograd::impl::get_autograd_meta(t);
+  return meta == nullptr || meta->grad_accumulator_.expired();
+}
+
+}  // namespace
+
+SavedTensorSlot::SavedTensorSlot(std::shared_ptr<TagState> tag, int layer, std::uint32_t step,
                                  std::shared_ptr<const SwapOptions> options)
-    : tag_(std::move(tag)), layer_(layer), options_(std::move(options)) {}
+    : tag_(std::move(tag)), layer_(layer), step_(step), options_(std::move(options)) {}
 
 SavedTensorSlot::~SavedTensorSlot() = default;
 
 void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
   meta_ = TensorMeta::of(tensor);
+  if (TSWAP_LEAF_NEEDS_GRAD_ACCUMULATOR && is_leaf_without_grad_accumulator(tensor)) {
+    TSWAP_CHECK(false, "layer ", layer_, " of module tag '", tag_->tag, "' saved [",
+                meta_.describe(),
+                "] for backward: a leaf that requires grad through no gradient accumulator of "
+                "the graph, such as a view a custom autograd function made in forward "
+                "(ctx->save_for_backward({a.t()})) or a fresh tensor made with "
+                "requires_grad. LibTorch ",
+                TORCH_VERSION,
+                " cannot hand such a tensor through saved-tensor hooks (its backward would fail "
+                "with \"No grad accumulator for a saved leaf\"; fixed in LibTorch 2.1). Save "
+                "the input itself and make the view in backward, save it detached "
+                "(a.t().detach()) when no gradient flows through it, or call the function "
+                "inside a tswap::NoSwapScope.");
+  }
   version_ = tensor.unsafeGetTensorImpl()->version_counter();
   if (version_.enabled()) saved_version_ = version_.current_version();
   count(tag_->counters.tensors_saved);
@@ -38,6 +86,7 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
                   ? 0
                   : static_cast<std::uint64_t>(tensor.numel()) * tensor.element_size();
     f.reason = static_cast<std::uint8_t>(eligibility.keep);
+    f.step = step_;
     profiler::emit(trace::EventKind::kept, f);
     return;
   }
@@ -71,7 +120,7 @@ void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& elig
     swap_ = std::make_shared<StorageSwap>(tag_, step, std::move(runtime), tensor, eligibility.mode,
                                           layer_, static_cast<int>(index_));
     // The last layer stays on the device: its backward comes first.
-    if (layer_ < tag_->layer_count_locked() - 1) swap_->copy_out();
+    if (layer_ < tag_->last_layer_locked()) swap_->copy_out();
     keys.by_storage.emplace(storage, swap_);
   }
   keys.keys.emplace_back(swap_);

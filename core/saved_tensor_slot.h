@@ -27,7 +27,9 @@ struct Eligibility;
 /// Autograd owns the slot; the slot co-owns its swap.
 class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
  public:
-  SavedTensorSlot(std::shared_ptr<TagState> tag, int layer,
+  /// `layer`, `step`: where the scope that saves the tensor sits in its
+  /// tag's schedule (Note [Layers in run order]).
+  SavedTensorSlot(std::shared_ptr<TagState> tag, int layer, std::uint32_t step,
                   std::shared_ptr<const SwapOptions> options);
   ~SavedTensorSlot() override;
 
@@ -42,6 +44,7 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
 
   std::shared_ptr<TagState> tag_;
   const int layer_;
+  const std::uint32_t step_;
   std::shared_ptr<const SwapOptions> options_;
 
   // Set by pack.

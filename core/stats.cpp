@@ -1,5 +1,7 @@
 #include <tswap/stats.h>
 
+#include <algorithm>
+
 #include "tag_state.h"
 
 namespace tswap {
@@ -21,11 +23,14 @@ Stats stats() {
     s.total.deferred_releases += c.deferred_releases;
     s.total.reused_without_copy += c.reused_without_copy;
     s.total.stall_ns += c.stall_ns;
+    s.total.steps = std::max(s.total.steps, c.steps);
+    s.total.step_bytes_saved += c.step_bytes_saved;
   });
   // The sum of per-tag peaks is not the peak of the sum: the total level and
   // its peak are tracked on their own.
   s.total.resident_bytes = detail::total_resident_bytes();
   s.total.peak_resident_bytes = detail::total_peak_resident_bytes();
+  s.total.step_peak_resident_bytes = detail::total_step_peak_resident_bytes();
   return s;
 }
 

@@ -42,7 +42,7 @@ StorageSwap::StorageSwap(std::shared_ptr<TagState> tag, std::shared_ptr<StepInde
       bytes_(copy_bytes(saved, mode)) {
   set_held(mode == CopyMode::whole_storage ? bytes_of(saved.storage()) : saved.tensor_data(),
            State::on_device);
-  count(tag_->counters.bytes_saved, bytes_);
+  tag_->add_saved(bytes_);
   profiler::emit(trace::EventKind::swap_created, fields(bytes_));
 }
 

@@ -31,11 +31,11 @@ std::shared_ptr<const SwapOptions> ContextState::options() const {
 namespace {
 
 /// The fields of a layer_enter or layer_exit record.
-profiler::Fields layer_fields(const ContextState& context, std::uint32_t step) {
+profiler::Fields layer_fields(const ContextState& context, const ScopeLink& scope) {
   profiler::Fields f;
   f.tag = context.tag->trace_id;
-  f.layer = static_cast<std::uint16_t>(context.layer);
-  f.step = step;
+  f.layer = static_cast<std::uint16_t>(scope.layer);
+  f.step = scope.step;
   return f;
 }
 
@@ -70,18 +70,23 @@ SwapScope::SwapScope(SwapContext& context)
   detail::ScopeLink*& active = detail::active_scope();
   link_.context = state_.get();
   link_.outer = active;
-  bool reentered = false;
-  for (const detail::ScopeLink* l = link_.outer; l != nullptr; l = l->outer) {
-    reentered = reentered || l->context == state_.get();
+  const detail::ScopeLink* same = nullptr;  // an outer scope of this context
+  for (const detail::ScopeLink* l = link_.outer; l != nullptr && same == nullptr; l = l->outer) {
+    if (l->context == state_.get()) same = l;
   }
-  // Only the outermost scope of a context marks its layer as entered: a
-  // layer re-entering itself (recursion) is still the same step.
-  if (!reentered) {
+  if (same != nullptr) {
+    // A layer re-entering itself (recursion) is still the same layer and step.
+    link_.layer = same->layer;
+    link_.step = same->step;
+  } else {
+    // Only the outermost scope of a context marks its layer as entered.
     outermost_ = true;
-    step_ = state_->tag->enter_layer(state_->layer);
-    profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, step_));
+    const detail::TagState::Entry entry = state_->tag->enter_layer(state_->layer);
+    link_.layer = entry.layer;
+    link_.step = entry.step;
+    profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, link_));
     nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter, state_->tag->trace_id,
-                                       static_cast<std::uint16_t>(state_->layer), 0);
+                                       static_cast<std::uint16_t>(link_.layer), 0);
   }
   active = &link_;
 }
@@ -95,9 +100,15 @@ SwapScope::~SwapScope() {
   }
   active = link_.outer;
   if (std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
-  if (outermost_)
-    profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, step_));
+  if (outermost_) profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, link_));
   if (nvtx_pushed_) profiler::nvtx_pop();
+}
+
+NoSwapScope::NoSwapScope() {
+  ++detail::no_swap_depth();
+}
+NoSwapScope::~NoSwapScope() {
+  --detail::no_swap_depth();
 }
 
 int layer_count(const std::string& module_tag) {

@@ -34,6 +34,9 @@ struct TagCounters {
   std::atomic<std::uint64_t> stall_ns{0};
   std::atomic<std::int64_t> resident_bytes{0};
   std::atomic<std::int64_t> peak_resident_bytes{0};
+  std::atomic<std::uint64_t> steps{0};
+  std::atomic<std::uint64_t> step_bytes_saved{0};
+  std::atomic<std::int64_t> step_peak_resident_bytes{0};
 
   SwapCounters snapshot() const;
   void reset();
@@ -64,24 +67,46 @@ class TagState {
   /// Highest held index + 1: N in the layer numbering.
   int layer_count();
 
-  /// A scope of `layer` is entered (outermost for its context): a layer index
-  /// not above the last one entered starts a new step. Returns the step's number.
-  std::uint32_t enter_layer(int layer);
+  /// Where an outermost scope lands: the tag's step and the layer's place
+  /// in it (Note [Layers in run order]).
+  struct Entry {
+    std::uint32_t step = 0;
+    int layer = 0;
+  };
+  /// The outermost scope of the context with creation index `context` is
+  /// entered. A context already entered in this step starts a new step.
+  /// May warn (once per tag) about a step that could swap nothing.
+  Entry enter_layer(int context);
   /// A scope was left by an exception: the next entry starts a new step.
   void end_step();
 
   /// Adds `delta` to this tag's and the process's resident bytes; tracks peaks.
   void add_resident(std::int64_t delta);
+  /// Counts bytes handed to a new swap, in total and in the current step.
+  void add_saved(std::size_t bytes);
 
   std::mutex mu;
   // --- guarded by mu ---
-  std::vector<bool> taken;  // layer index -> held by a live context
-  int last_entered_layer = -1;
+  std::vector<bool> taken;  // creation index -> held by a live context
+  // creation index -> the step that context was last entered in (0: never)
+  std::vector<std::uint32_t> entered_in_step;
+  int next_layer = 0;  // the place of the next context entered in this step
+  // The highest layer that swapped in the last step that swapped anything;
+  // -1 until one did.
+  int learned_last_layer = -1;
+  bool warned_single_layer = false;
   bool step_ended = true;
   std::uint32_t steps = 0;          // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now
 
   int layer_count_locked() const;
+  /// The layer of the current step that stays on the device.
+  int last_layer_locked() const;
+
+ private:
+  /// Learns the schedule from a finished step; returns a warning to give
+  /// (empty: none).
+  std::string learn_from_locked(const StepIndex& finished);
 };
 
 /// The state of `tag`, created on first use. Thread-safe.
@@ -93,6 +118,8 @@ void for_each_tag(const std::function<void(TagState&)>& fn);
 /// The process-wide resident level and its peak (all tags).
 std::int64_t total_resident_bytes();
 std::int64_t total_peak_resident_bytes();
+/// The total peak since the leading tag began its current step.
+std::int64_t total_step_peak_resident_bytes();
 void reset_total_peak();
 
 }  // namespace tswap::detail

@@ -18,7 +18,9 @@ class Runtime;
 /// built without their own use. A value type: a context keeps its own copy.
 struct SwapOptions {
   /// false: scopes of this context leave saved tensors to autograd, as if
-  /// tensorswap were not there.
+  /// tensorswap were not there; stats() sees none of them. To compare with
+  /// and without swapping in one run, read a swapped run's per-step figures
+  /// (SwapCounters::step_bytes_saved against step_peak_resident_bytes).
   bool enabled = true;
 
   /// Extra eligibility test, called on the forward thread with each saved

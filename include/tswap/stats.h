@@ -36,6 +36,18 @@ struct SwapCounters {
   std::int64_t resident_bytes = 0;
   /// Highest resident_bytes since start or the last reset_stats().
   std::int64_t peak_resident_bytes = 0;
+
+  /// Steps begun: a layer's scope entered again starts its tag's next step.
+  /// Of all tags together: the most any tag began (nested tags begin each
+  /// training step together).
+  std::uint64_t steps = 0;
+  /// bytes_saved of the current step alone (the one forward recorded last;
+  /// after a training step, that step): what would stay resident until its
+  /// backward without swapping.
+  std::uint64_t step_bytes_saved = 0;
+  /// Highest resident_bytes since the current step began: compare it with
+  /// step_bytes_saved for what swapping saved in one step.
+  std::int64_t step_peak_resident_bytes = 0;
 };
 
 /// A snapshot of the counters: all tags together, and each tag.

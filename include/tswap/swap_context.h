@@ -23,16 +23,22 @@ struct ContextState;
 struct ScopeLink {
   ContextState* context = nullptr;
   ScopeLink* outer = nullptr;
+  int layer = 0;           // the layer's place in its tag's step (Note [Layers in run order])
+  std::uint32_t step = 0;  // the tag's step the scope entered
 };
 }  // namespace detail
 
 /// One layer instance under a module tag.
 ///
 /// The tag is a pattern in which `*` stands for the layer index
-/// ("model.layer.*", "model.layer.*.mlp"). Contexts of one tag are numbered
-/// in creation order, 0 .. N-1, taking the lowest index no live context of
-/// that tag holds; N is the number of live contexts of the tag. Each tag has
-/// its own numbering, step and counters.
+/// ("model.layer.*", "model.layer.*.mlp"). Each tag has its own step,
+/// schedule and counters. In a step, the tag's layers are numbered in the
+/// order their scopes are entered (0, 1, ...): that number is the layer of
+/// the log and of the swap schedule, whatever order the contexts were
+/// created in. A context entered a second time starts the tag's next step.
+/// The tag's last layer of the previous step stays on the device (in the
+/// first step: layer N-1, N the number of live contexts). See
+/// docs/engine.md, "Layer numbering".
 ///
 /// Owns its layer index until destroyed. Not copyable or movable: the index
 /// belongs to one layer instance. Construct and destroy from any thread.
@@ -50,7 +56,9 @@ class SwapContext {
   SwapContext& operator=(SwapContext&&) = delete;
 
   const std::string& module_tag() const;
-  /// This context's layer index within its tag.
+  /// This context's index among the live contexts of its tag, in creation
+  /// order (the lowest free one). Logs number layers by run order instead;
+  /// the two agree when forward calls the layers in the order it built them.
   int layer() const;
 
  private:
@@ -81,10 +89,24 @@ class SwapScope {
   int uncaught_on_entry_;
   bool outermost_ = false;    // the outermost scope of its context: marks the layer
   bool nvtx_pushed_ = false;  // an NVTX range for the layer is open
-  std::uint32_t step_ = 0;    // the tag's step it entered
 };
 
-/// Number of live contexts of `module_tag` (N in the layer numbering).
+/// While alive, tensors saved for backward on this thread stay with
+/// autograd, even inside a SwapScope: tensorswap does not see them. For code
+/// that must not go through saved-tensor hooks (see docs/engine.md, "Custom
+/// autograd functions"). Nests; RAII on one thread, like SwapScope.
+class NoSwapScope {
+ public:
+  NoSwapScope();
+  ~NoSwapScope();
+
+  NoSwapScope(const NoSwapScope&) = delete;
+  NoSwapScope& operator=(const NoSwapScope&) = delete;
+  NoSwapScope(NoSwapScope&&) = delete;
+  NoSwapScope& operator=(NoSwapScope&&) = delete;
+};
+
+/// Number of live contexts of `module_tag` (N of the first step's schedule).
 int layer_count(const std::string& module_tag);
 
 }  // namespace tswap
