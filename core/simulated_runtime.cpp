@@ -2,6 +2,9 @@
 
 #include <ATen/core/grad_mode.h>
 #include <pthread.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <condition_variable>
 #include <cstring>
@@ -114,6 +117,11 @@ class SimulatedRuntime::Stream {
   void run() {
     pthread_setname_np(pthread_self(), thread_name_.c_str());
     profiler::name_this_thread(thread_name_);
+#if defined(__linux__)
+    // Linux lets a sleep end up to 50 us late by default (timer slack):
+    // longer than a small copy's whole modelled time.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
     for (;;) {
       Task task;
       {
@@ -146,7 +154,14 @@ class SimulatedRuntime::Stream {
       duration += std::chrono::nanoseconds(
           static_cast<std::int64_t>(static_cast<double>(bytes) * 1e9 / link_.bytes_per_second));
     }
-    if (duration.count() > 0) std::this_thread::sleep_until(start + duration);
+    if (duration.count() <= 0) return;
+    // Sleep for the bulk, then yield until the deadline: a sleep alone
+    // overshoots by tens of microseconds, which is 5x a small copy's time
+    // (tests/simulated_runtime_test.cpp measures the model against this).
+    const Clock::time_point deadline = start + duration;
+    constexpr std::chrono::microseconds kSpin{60};
+    if (deadline - Clock::now() > kSpin) std::this_thread::sleep_until(deadline - kSpin);
+    while (Clock::now() < deadline) std::this_thread::yield();
   }
 
   const std::string thread_name_;
