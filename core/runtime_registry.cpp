@@ -2,8 +2,11 @@
 
 #include <c10/core/impl/DeviceGuardImplInterface.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+
+#include <tswap/profiler.h>
 
 #include <tswap/accelerator_runtime.h>
 #include <tswap/simulated_runtime.h>
@@ -35,9 +38,27 @@ std::shared_ptr<Runtime> accelerator_runtime(c10::Device device) {
 
 namespace detail {
 
+namespace {
+
+/// Names the device in the log's header (for sessions that were given none,
+/// such as TSWAP_LOG's) whenever swaps start going through another runtime:
+/// one atomic load per swap otherwise.
+void announce_device(const std::shared_ptr<Runtime>& runtime, c10::Device device) {
+  static std::atomic<const Runtime*> announced{nullptr};
+  if (announced.load(std::memory_order_relaxed) == runtime.get()) return;
+  announced.store(runtime.get(), std::memory_order_relaxed);
+  profiler::set_device(device.str() + " (" + runtime->name() + ")");
+}
+
+}  // namespace
+
 std::shared_ptr<Runtime> runtime_for(const at::Tensor& tensor, const SwapOptions& options) {
-  if (options.runtime) return options.runtime;
-  return tensor.is_cpu() ? simulated_runtime() : accelerator_runtime(tensor.device());
+  std::shared_ptr<Runtime> runtime =
+      options.runtime        ? options.runtime
+      : tensor.is_cpu()      ? simulated_runtime()
+                             : accelerator_runtime(tensor.device());
+  announce_device(runtime, tensor.device());
+  return runtime;
 }
 
 }  // namespace detail
