@@ -89,13 +89,14 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       case kOut: return static_cast<double>(r.tensors_out);
       case kBytesOut: return static_cast<double>(r.bytes_out);
       case kD2hTime: return static_cast<double>(r.d2h_ns);
-      case kD2hRate: return r.d2h_gb_per_s();
+      // No timed copy: no figure (-1 sorts it below every real one).
+      case kD2hRate: return r.d2h_bandwidth().value_or(-1);
       case kIn: return static_cast<double>(r.tensors_in);
       case kPrefetched: return static_cast<double>(r.prefetched);
       case kReused: return static_cast<double>(r.reused);
       case kH2dTime: return static_cast<double>(r.h2d_ns);
-      case kH2dRate: return r.h2d_gb_per_s();
-      case kOverlap: return r.overlap_fraction();
+      case kH2dRate: return r.h2d_bandwidth().value_or(-1);
+      case kOverlap: return r.overlap_share().value_or(-1);
       case kStalls: return static_cast<double>(r.stalls);
       case kStallTime: return static_cast<double>(r.stall_ns);
       case kSaved: return static_cast<double>(savings_[row].bytes_saved);
@@ -124,8 +125,14 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
         case kH2dTime:
         case kStallTime: return QString::fromStdString(format_duration(number(index.column())));
         case kD2hRate:
-        case kH2dRate: return QString::number(number(index.column()), 'f', 2);
-        case kOverlap: return QString::number(100 * r.overlap_fraction(), 'f', 0) + " %";
+        case kH2dRate: {
+          const double v = number(index.column());
+          return v < 0 ? QString("-") : QString::number(v, 'f', 2);
+        }
+        case kOverlap: {
+          const double v = number(kOverlap);
+          return v < 0 ? QString("-") : QString::number(100 * v, 'f', 0) + " %";
+        }
         default: return QString::number(number(index.column()), 'f', 0);
       }
     case SortRole:

@@ -68,8 +68,8 @@ TEST(Summary, CountsTimesBandwidthOverlapAndStallsPerLayer) {
   EXPECT_EQ(l0.deferred, 1u);
   EXPECT_EQ(l0.d2h_ns, 300u);
   EXPECT_EQ(l0.h2d_ns, 100u);
-  EXPECT_DOUBLE_EQ(l0.d2h_gb_per_s(), 4000.0 / 300.0);
-  EXPECT_DOUBLE_EQ(l0.h2d_gb_per_s(), 10.0);
+  EXPECT_DOUBLE_EQ(l0.d2h_bandwidth().value(), 4000.0 / 300.0);
+  EXPECT_DOUBLE_EQ(l0.h2d_bandwidth().value(), 10.0);
   EXPECT_EQ(l0.stalls, 1u);
   EXPECT_EQ(l0.stall_ns, 50u);
   EXPECT_EQ(l0.overlap_ns, 300u + 100u - 50u);

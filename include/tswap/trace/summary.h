@@ -34,11 +34,6 @@ struct LayerSummary {
   /// overlap_ns over the copy time; none when no copy was timed (not 100%:
   /// nothing was hidden because nothing was copied).
   std::optional<double> overlap_share() const;
-
-  // The same with a number for none (0 GB/s, 1 = 100%); prefer the above.
-  double d2h_gb_per_s() const { return d2h_bandwidth().value_or(0.0); }
-  double h2d_gb_per_s() const { return h2d_bandwidth().value_or(0.0); }
-  double overlap_fraction() const { return overlap_share().value_or(1.0); }
 };
 
 struct Summary {
