@@ -6,9 +6,8 @@
 #include <map>
 #include <mutex>
 
-#include <tswap/profiler.h>
-
 #include <tswap/accelerator_runtime.h>
+#include <tswap/profiler.h>
 #include <tswap/simulated_runtime.h>
 
 #include "check.h"
@@ -40,13 +39,12 @@ namespace detail {
 
 namespace {
 
-/// Names the device in the log's header (for sessions that were given none,
-/// such as TSWAP_LOG's) whenever swaps start going through another runtime:
-/// one atomic load per swap otherwise.
+/// Names the device of the first swap in the log's header, for sessions
+/// that were given none (TSWAP_LOG's): one atomic load per swap after that.
+/// A process that swaps on two devices is named by the first.
 void announce_device(const std::shared_ptr<Runtime>& runtime, c10::Device device) {
-  static std::atomic<const Runtime*> announced{nullptr};
-  if (announced.load(std::memory_order_relaxed) == runtime.get()) return;
-  announced.store(runtime.get(), std::memory_order_relaxed);
+  static std::atomic<bool> announced{false};
+  if (announced.load(std::memory_order_relaxed) || announced.exchange(true)) return;
   profiler::set_device(device.str() + " (" + runtime->name() + ")");
 }
 
