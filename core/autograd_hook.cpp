@@ -11,7 +11,6 @@
 namespace tswap::detail {
 namespace {
 
-thread_local ScopeLink* t_active_scope = nullptr;
 thread_local int t_no_swap_depth = 0;
 
 /// LibTorch's engine, plus saved-tensor hooks while a scope is active on the
@@ -22,13 +21,21 @@ class SwapAutogradEngine final : public torch::autograd::Engine {
   ~SwapAutogradEngine() override { stop(); }
 
   std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
-    const ScopeLink* scope = t_active_scope;
-    if (scope == nullptr || t_no_swap_depth > 0) return nullptr;
+    if (t_no_swap_depth > 0) return nullptr;
+    ScopeChain& chain = *this_thread_scopes();
+    // Under the chain's lock: a scope destroyed on another thread waits for
+    // it before it unlinks itself and dies (Note [Scope chains]).
+    std::unique_lock<std::mutex> lock(chain.mu);
+    const ScopeLink* scope = chain.top;
+    if (scope == nullptr) return nullptr;
     const ContextState& context = *scope->context;
+    std::shared_ptr<TagState> tag = context.tag;
     std::shared_ptr<const SwapOptions> options = context.options();
+    const int layer = scope->layer;
+    const std::uint32_t step = scope->step;
+    lock.unlock();
     if (!options->enabled) return nullptr;
-    return std::make_unique<SavedTensorSlot>(context.tag, scope->layer, scope->step,
-                                             std::move(options));
+    return std::make_unique<SavedTensorSlot>(std::move(tag), layer, step, std::move(options));
   }
 };
 
@@ -54,8 +61,19 @@ void install_autograd_hook() {
   });
 }
 
-ScopeLink*& active_scope() {
-  return t_active_scope;
+bool ScopeChain::unlink_locked(ScopeLink& link) {
+  for (ScopeLink** at = &top; *at != nullptr; at = &(*at)->outer) {
+    if (*at == &link) {
+      *at = link.outer;
+      return true;
+    }
+  }
+  return false;
+}
+
+const std::shared_ptr<ScopeChain>& this_thread_scopes() {
+  thread_local const std::shared_ptr<ScopeChain> chain = std::make_shared<ScopeChain>();
+  return chain;
 }
 
 int& no_swap_depth() {

@@ -3,6 +3,7 @@
 #include <c10/util/Exception.h>
 
 #include <exception>
+#include <mutex>
 
 #include <tswap/profiler/emit.h>
 #include <tswap/profiler/nvtx.h>
@@ -66,19 +67,23 @@ int SwapContext::layer() const {
 }
 
 SwapScope::SwapScope(SwapContext& context)
-    : state_(context.state_), uncaught_on_entry_(std::uncaught_exceptions()) {
-  detail::ScopeLink*& active = detail::active_scope();
+    : state_(context.state_),
+      chain_(detail::this_thread_scopes()),
+      uncaught_on_entry_(std::uncaught_exceptions()) {
   link_.context = state_.get();
-  link_.outer = active;
   const detail::ScopeLink* same = nullptr;  // an outer scope of this context
-  for (const detail::ScopeLink* l = link_.outer; l != nullptr && same == nullptr; l = l->outer) {
-    if (l->context == state_.get()) same = l;
+  {
+    std::lock_guard<std::mutex> lock(chain_->mu);
+    for (const detail::ScopeLink* l = chain_->top; l != nullptr && same == nullptr; l = l->outer) {
+      if (l->context == state_.get()) same = l;
+    }
+    if (same != nullptr) {
+      // A layer re-entering itself (recursion) is still the same layer and step.
+      link_.layer = same->layer;
+      link_.step = same->step;
+    }
   }
-  if (same != nullptr) {
-    // A layer re-entering itself (recursion) is still the same layer and step.
-    link_.layer = same->layer;
-    link_.step = same->step;
-  } else {
+  if (same == nullptr) {
     // Only the outermost scope of a context marks its layer as entered.
     outermost_ = true;
     const detail::TagState::Entry entry = state_->tag->enter_layer(state_->layer);
@@ -88,20 +93,37 @@ SwapScope::SwapScope(SwapContext& context)
     nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter, state_->tag->trace_id,
                                        static_cast<std::uint16_t>(link_.layer), 0);
   }
-  active = &link_;
+  std::lock_guard<std::mutex> lock(chain_->mu);
+  link_.outer = chain_->top;
+  chain_->top = &link_;
 }
 
 SwapScope::~SwapScope() {
-  detail::ScopeLink*& active = detail::active_scope();
-  if (active != &link_) {
-    TORCH_WARN("tensorswap: scopes of module tag '", state_->tag->tag,
-               "' were left out of order; a SwapScope must be destroyed on the thread and in the "
-               "reverse order it was created");
+  const bool own_thread = chain_ == detail::this_thread_scopes();
+  bool innermost = false;
+  {
+    std::lock_guard<std::mutex> lock(chain_->mu);
+    innermost = chain_->top == &link_;
+    chain_->unlink_locked(link_);
   }
-  active = link_.outer;
-  if (std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
+  if (!own_thread) {
+    TORCH_WARN("tensorswap: a SwapScope of module tag '", state_->tag->tag, "' (layer ",
+               link_.layer,
+               ") was destroyed on another thread than the one that entered it; it was taken out "
+               "of that thread's scopes, so what that thread saves from now on is not swapped "
+               "under it. A SwapScope lives on the stack of the thread that runs forward.");
+  } else if (!innermost) {
+    TORCH_WARN("tensorswap: a SwapScope of module tag '", state_->tag->tag, "' (layer ",
+               link_.layer,
+               ") was destroyed while a scope entered after it is still alive; it was taken out "
+               "of the chain, and the inner scope keeps what is saved. Scopes must end in the "
+               "reverse order they were entered.");
+  }
+  // The rest belongs to the entering thread: its exception count, its NVTX
+  // range stack.
+  if (own_thread && std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
   if (outermost_) profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, link_));
-  if (nvtx_pushed_) profiler::nvtx_pop();
+  if (nvtx_pushed_ && own_thread) profiler::nvtx_pop();
 }
 
 NoSwapScope::NoSwapScope() {

@@ -83,16 +83,6 @@ TEST(EngineLog, TheLogAgreesWithTheCounters) {
   EXPECT_THAT(log, SatisfiesOrderingRules());
 }
 
-TEST(EngineLog, ASessionGivenNoDeviceIsNamedByTheRuntimeThatSwaps) {
-  // As TSWAP_LOG starts it: a path, no device. The engine names it.
-  torch::manual_seed(0);
-  Stack model = transformer_stack(2, 16, 2, SwapSetup::with("log.device.*"));
-  RecordedRun run;
-  train_step(model, torch::randn({2, 6, 16}), 0);
-  const tswap::trace::Trace log = run.stop();
-  EXPECT_STREQ(log.header().device, "cpu (simulated)");
-}
-
 TEST(EngineLog, ARegressionInTheScheduleIsCaught) {
   // The golden file of the MLP, checked against a run whose schedule is
   // different (no prefetch): the matcher must fail, naming the line.

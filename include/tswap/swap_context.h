@@ -20,6 +20,7 @@ namespace tswap {
 
 namespace detail {
 struct ContextState;
+struct ScopeChain;
 struct ScopeLink {
   ContextState* context = nullptr;
   ScopeLink* outer = nullptr;
@@ -72,7 +73,9 @@ class SwapContext {
 /// an exception ends the tag's step, so the next forward starts a new one.
 ///
 /// Lives on one thread, on the stack: copy and move are deleted because the
-/// thread's scope chain points at it.
+/// thread's scope chain points at it. Destroyed out of order, or on another
+/// thread, it warns and takes itself out of its own thread's chain, so no
+/// thread is ever left pointing at it (Note [Scope chains]).
 class SwapScope {
  public:
   explicit SwapScope(SwapContext& context);
@@ -85,6 +88,7 @@ class SwapScope {
 
  private:
   std::shared_ptr<detail::ContextState> state_;
+  std::shared_ptr<detail::ScopeChain> chain_;  // of the thread that entered it
   detail::ScopeLink link_;
   int uncaught_on_entry_;
   bool outermost_ = false;    // the outermost scope of its context: marks the layer
