@@ -25,7 +25,7 @@ struct SwapLife {
 
 std::string where(const Trace& t, const Event& e) {
   std::ostringstream out;
-  out << "'" << t.tag(e.tag) << "' step " << e.step << " layer " << e.layer << " tensor "
+  out << "'" << printable(t.tag(e.tag)) << "' step " << e.step << " layer " << e.layer << " tensor "
       << e.index;
   return out.str();
 }
@@ -81,13 +81,10 @@ class Checker {
         case EventKind::swap_destroyed:
           lives_[key].destroyed = &e;
           break;
-        case EventKind::unpack: {
+        case EventKind::unpack:
           lives_[key].unpacks.push_back(&e);
-          auto& first = first_unpack_[{e.tag, e.step}];
-          if (first.size() <= e.layer) first.resize(e.layer + 1u, nullptr);
-          if (first[e.layer] == nullptr) first[e.layer] = &e;
+          first_unpack_.try_emplace(layer_key(e.tag, e.step, e.layer), &e);
           break;
-        }
         default:
           break;
       }
@@ -158,12 +155,12 @@ class Checker {
         first = std::min(first, e->host_ns);
       }
       Unfinished u;
-      u.tag = std::string(t_.tag(tag_step.first));
+      u.tag = std::string(t_.tag(tag_step.first));  // raw; the message prints it escaped
       u.step = tag_step.second;
       u.swaps = outs.size();
       u.host_ns = first;
       std::ostringstream m;
-      m << "'" << u.tag << "' step " << u.step << ": " << u.swaps << " swap"
+      m << "'" << printable(u.tag) << "' step " << u.step << ": " << u.swaps << " swap"
         << (u.swaps == 1 ? "" : "s") << " out (layer" << (low == high ? " " : "s ") << low;
       if (low != high) m << "-" << high;
       m << ", from " << at(first)
@@ -202,16 +199,11 @@ class Checker {
 
   void check_prefetch_windows() {
     for (const auto& [tag_step, events] : in_order_) {
-      const auto found = first_unpack_.find(tag_step);
       for (const Event* e : events) {
         if (!(e->flags & kFlagPrefetch)) continue;
         const Event* above = nullptr;  // first unpack of layer L+1
-        const Event* own = nullptr;    // first unpack of layer L
-        if (found != first_unpack_.end()) {
-          const auto& first = found->second;
-          if (e->layer + 1u < first.size()) above = first[e->layer + 1u];
-          if (e->layer < first.size()) own = first[e->layer];
-        }
+        const Event* own = first_unpack(tag_step.first, tag_step.second, e->layer);  // of layer L
+        if (e->layer < 0xffff) above = first_unpack(tag_step.first, tag_step.second, e->layer + 1);
         if (above == nullptr || e->host_ns < above->host_ns ||
             (own != nullptr && e->host_ns > own->host_ns)) {
           add("prefetch-window",
@@ -223,6 +215,15 @@ class Checker {
     }
   }
 
+  /// A layer of one tag's step (SwapKey with index 0).
+  static SwapKey layer_key(std::uint16_t tag, std::uint32_t step, std::uint32_t layer) {
+    return SwapKey{tag, step, static_cast<std::uint16_t>(layer), 0};
+  }
+  const Event* first_unpack(std::uint16_t tag, std::uint32_t step, std::uint32_t layer) const {
+    const auto it = first_unpack_.find(layer_key(tag, step, layer));
+    return it == first_unpack_.end() ? nullptr : it->second;
+  }
+
   const Trace& t_;
   std::vector<Violation> found_;
   // Swaps out the log ends before, by tag and step (Note [Coming back]).
@@ -230,7 +231,9 @@ class Checker {
   std::unordered_map<SwapKey, SwapLife, detail::SwapKeyHash> lives_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_,
       in_order_;
-  std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> first_unpack_;
+  // The first unpack of each (tag, step, layer): one entry per layer that
+  // backward used, never sized by a layer number from the log.
+  std::unordered_map<SwapKey, const Event*, detail::SwapKeyHash> first_unpack_;
 };
 
 }  // namespace
