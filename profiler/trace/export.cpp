@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <unordered_map>
 
 #include "copy_key.h"
 
@@ -48,6 +49,15 @@ json header_json(const Trace& t) {
           {"events", t.events().size()}};
 }
 
+std::string label(const std::string& tag, const Event& e) {
+  return std::string(to_string(e.event_kind())) + " " + tag + " L" + std::to_string(e.layer) +
+         " #" + std::to_string(e.index);
+}
+
+json event_args(const std::string& tag, const Event& e) {
+  return {{"tag", tag}, {"layer", e.layer}, {"index", e.index}, {"step", e.step}, {"value", e.value}};
+}
+
 void export_jsonl(const Trace& t, std::ostream& out) {
   json header = header_json(t);
   header["type"] = "header";
@@ -55,6 +65,8 @@ void export_jsonl(const Trace& t, std::ostream& out) {
   for (const Event& e : t.events()) out << event_json(t, e).dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
 }
 
+// CSV has no escapes: names go through printable() (control characters and
+// invalid UTF-8 as \xNN), then are quoted where they hold , " or a newline.
 std::string csv_field(std::string_view s) {
   if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
   std::string q = "\"";
@@ -70,50 +82,69 @@ void export_csv(const Trace& t, std::ostream& out) {
     if (e.event_kind() == EventKind::release) {
       reason = to_string(static_cast<ReleaseReason>(e.reason));
     }
-    out << e.host_ns << "," << to_string(e.event_kind()) << "," << csv_field(t.tag(e.tag)) << ","
+    out << e.host_ns << "," << to_string(e.event_kind()) << "," << csv_field(printable(t.tag(e.tag))) << ","
         << e.layer << "," << e.index << "," << e.step << "," << e.value << ","
-        << csv_field(t.stream(e.stream)) << "," << csv_field(t.thread(e.thread)) << ","
+        << csv_field(printable(t.stream(e.stream))) << "," << csv_field(printable(t.thread(e.thread))) << ","
         << csv_field(reason) << "," << ((e.flags & kFlagPrefetch) ? 1 : 0) << "\n";
   }
 }
 
+/// Writes the elements of one JSON array as they come: constant memory
+/// however many there are.
+class JsonArrayWriter {
+ public:
+  explicit JsonArrayWriter(std::ostream& out) : out_(out) {}
+  void add(const json& element) {
+    if (!first_) out_ << ",\n";
+    first_ = false;
+    out_ << element.dump(-1, ' ', false, kReplaceBadUtf8);
+  }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
 /// Trace Event Format: microsecond timestamps, one pid, a track (tid) per
 /// stream and per host thread; copies are slices from start to done on
 /// their stream's track; stalls slices on the thread that waited; the rest
-/// instants; a counter track for the engine's resident bytes.
+/// instants; a counter track for the engine's resident bytes. Written event
+/// by event as the log is walked: memory beyond the loaded trace is the
+/// copies in flight (a start waiting for its done), not the document.
 void export_chrome(const Trace& t, std::ostream& out) {
   constexpr int pid = 1;
   auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
   // Tracks: streams 1..255 first, then threads after them.
   auto stream_track = [](std::uint32_t id) { return static_cast<int>(id); };
   auto thread_track = [](std::uint32_t id) { return 1000 + static_cast<int>(id); };
-  json events = json::array();
-  for (const auto& [id, name] : t.streams()) {
-    events.push_back({{"ph", "M"},
-                      {"name", "thread_name"},
-                      {"pid", pid},
-                      {"tid", stream_track(id)},
-                      {"args", {{"name", "stream " + name}}}});
+  // The header first, so that a reader sees what it opens before the events.
+  out << "{\"displayTimeUnit\":\"ns\",\"otherData\":"
+      << header_json(t).dump(-1, ' ', false, kReplaceBadUtf8) << ",\n\"traceEvents\":[\n";
+  JsonArrayWriter events(out);
+  const std::map<std::uint32_t, std::string> streams(t.streams().begin(), t.streams().end());
+  const std::map<std::uint32_t, std::string> threads(t.threads().begin(), t.threads().end());
+  for (const auto& [id, name] : streams) {
+    events.add({{"ph", "M"},
+                {"name", "thread_name"},
+                {"pid", pid},
+                {"tid", stream_track(id)},
+                {"args", {{"name", "stream " + name}}}});
   }
-  for (const auto& [id, name] : t.threads()) {
-    events.push_back({{"ph", "M"},
-                      {"name", "thread_name"},
-                      {"pid", pid},
-                      {"tid", thread_track(id)},
-                      {"args", {{"name", "thread " + name}}}});
+  for (const auto& [id, name] : threads) {
+    events.add({{"ph", "M"},
+                {"name", "thread_name"},
+                {"pid", pid},
+                {"tid", thread_track(id)},
+                {"args", {{"name", "thread " + name}}}});
   }
   std::unordered_map<detail::SwapKey, const Event*, detail::SwapKeyHash> started_out, started_in;
-  std::int64_t resident = 0;
+  // Unsigned: crafted byte counts wrap instead of overflowing a signed sum.
+  std::uint64_t resident = 0;
+  std::size_t written = 0;
   for (const Event& e : t.events()) {
+    if (++written % 65536 == 0 && !out) return;  // the output failed (a full disk): stop
     const detail::SwapKey key = detail::SwapKey::of(e);
-    const std::string label = std::string(to_string(e.event_kind())) + " " +
-                              std::string(t.tag(e.tag)) + " L" + std::to_string(e.layer) + " #" +
-                              std::to_string(e.index);
-    json args = {{"tag", std::string(t.tag(e.tag))},
-                 {"layer", e.layer},
-                 {"index", e.index},
-                 {"step", e.step},
-                 {"value", e.value}};
+    const std::string tag(t.tag(e.tag));
     switch (e.event_kind()) {
       case EventKind::d2h_start:
         started_out[key] = &e;
@@ -127,61 +158,60 @@ void export_chrome(const Trace& t, std::ostream& out) {
         const auto s = started.find(key);
         if (s == started.end()) continue;
         const bool out_copy = e.event_kind() == EventKind::d2h_done;
-        events.push_back({{"ph", "X"},
-                          {"name", std::string(out_copy ? "D2H " : "H2D ") +
-                                       std::string(t.tag(e.tag)) + " L" + std::to_string(e.layer)},
-                          {"cat", out_copy ? "d2h" : "h2d"},
-                          {"pid", pid},
-                          {"tid", stream_track(e.stream)},
-                          {"ts", us(s->second->host_ns)},
-                          {"dur", us(e.host_ns - s->second->host_ns)},
-                          {"args", args}});
+        const std::uint64_t begin = s->second->host_ns;
+        events.add({{"ph", "X"},
+                    {"name", std::string(out_copy ? "D2H " : "H2D ") + tag + " L" +
+                                 std::to_string(e.layer)},
+                    {"cat", out_copy ? "d2h" : "h2d"},
+                    {"pid", pid},
+                    {"tid", stream_track(e.stream)},
+                    {"ts", us(begin)},
+                    {"dur", us(e.host_ns >= begin ? e.host_ns - begin : 0)},  // never negative
+                    {"args", event_args(tag, e)}});
         started.erase(s);
         continue;
       }
       case EventKind::stall:
-        events.push_back({{"ph", "X"},
-                          {"name", label},
-                          {"cat", "stall"},
-                          {"pid", pid},
-                          {"tid", thread_track(e.thread)},
-                          {"ts", us(e.host_ns >= e.value ? e.host_ns - e.value : 0)},
-                          {"dur", us(e.value)},
-                          {"args", args}});
+        events.add({{"ph", "X"},
+                    {"name", label(tag, e)},
+                    {"cat", "stall"},
+                    {"pid", pid},
+                    {"tid", thread_track(e.thread)},
+                    {"ts", us(e.host_ns >= e.value ? e.host_ns - e.value : 0)},
+                    {"dur", us(e.value)},
+                    {"args", event_args(tag, e)}});
         continue;
       case EventKind::layer_enter:
       case EventKind::layer_exit:
-        events.push_back({{"ph", e.event_kind() == EventKind::layer_enter ? "B" : "E"},
-                          {"name", std::string(t.tag(e.tag)) + " L" + std::to_string(e.layer)},
-                          {"cat", "layer"},
-                          {"pid", pid},
-                          {"tid", thread_track(e.thread)},
-                          {"ts", us(e.host_ns)}});
+        events.add({{"ph", e.event_kind() == EventKind::layer_enter ? "B" : "E"},
+                    {"name", tag + " L" + std::to_string(e.layer)},
+                    {"cat", "layer"},
+                    {"pid", pid},
+                    {"tid", thread_track(e.thread)},
+                    {"ts", us(e.host_ns)}});
         continue;
       default:
         break;
     }
     const std::int64_t delta = resident_delta(e);
-    resident += delta;
-    events.push_back({{"ph", "i"},
-                      {"s", "t"},
-                      {"name", label},
-                      {"cat", to_string(e.event_kind())},
-                      {"pid", pid},
-                      {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
-                      {"ts", us(e.host_ns)},
-                      {"args", args}});
+    resident += static_cast<std::uint64_t>(delta);
+    events.add({{"ph", "i"},
+                {"s", "t"},
+                {"name", label(tag, e)},
+                {"cat", to_string(e.event_kind())},
+                {"pid", pid},
+                {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
+                {"ts", us(e.host_ns)},
+                {"args", event_args(tag, e)}});
     if (delta != 0) {
-      events.push_back({{"ph", "C"},
-                        {"name", "resident bytes"},
-                        {"pid", pid},
-                        {"ts", us(e.host_ns)},
-                        {"args", {{"bytes", resident}}}});
+      events.add({{"ph", "C"},
+                  {"name", "resident bytes"},
+                  {"pid", pid},
+                  {"ts", us(e.host_ns)},
+                  {"args", {{"bytes", static_cast<std::int64_t>(resident)}}}});
     }
   }
-  json doc = {
-      {"traceEvents", std::move(events)}, {"displayTimeUnit", "ns"}, {"otherData", header_json(t)}};
-  out << doc.dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
+  out << "\n]}\n";
 }
 
 }  // namespace

@@ -36,15 +36,16 @@ void add_into(LayerSummary& total, const LayerSummary& l) {
 }  // namespace
 
 std::int64_t resident_delta(const Event& e) {
-  const auto bytes = static_cast<std::int64_t>(e.value);
+  // In unsigned arithmetic: a crafted value of 2^63 or more wraps, it does
+  // not overflow (undefined behaviour) on negation.
   switch (e.event_kind()) {
     case EventKind::swap_created:
     case EventKind::h2d_queued:
     case EventKind::reuse:
-      return bytes;
+      return static_cast<std::int64_t>(e.value);
     case EventKind::release:
     case EventKind::swap_destroyed:
-      return -bytes;
+      return static_cast<std::int64_t>(std::uint64_t{0} - e.value);
     default:
       return 0;
   }
