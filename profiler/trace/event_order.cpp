@@ -11,7 +11,7 @@ namespace {
 std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
   std::ostringstream out;
   out << to_string(e.event_kind());
-  if (e.tag != 0) out << " " << t.tag(e.tag) << " L" << e.layer;
+  if (e.tag != 0) out << " " << printable(t.tag(e.tag)) << " L" << e.layer;
   switch (e.event_kind()) {
     case EventKind::step_begin:
       out << " step " << step;
@@ -87,8 +87,8 @@ std::string describe(const Trace& t, const Event& e) {
       out << " (" << e.value << " bytes)";
       break;
   }
-  if (e.stream != 0) out << " on " << t.stream(e.stream);
-  out << " [" << t.thread(e.thread) << "]";
+  if (e.stream != 0) out << " on " << printable(t.stream(e.stream));
+  out << " [" << printable(t.thread(e.thread)) << "]";
   return out.str();
 }
 

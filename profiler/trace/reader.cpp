@@ -30,6 +30,60 @@ const char* to_string(TraceError::Kind kind) {
   return "error";
 }
 
+std::string printable(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  auto escape = [&](unsigned char byte) {
+    static const char hex[] = "0123456789abcdef";
+    out += "\\x";
+    out += hex[byte >> 4];
+    out += hex[byte & 15];
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(name.data());
+  const std::size_t n = name.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c < 0x20 || c == 0x7f) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence: its length, and the range of its second byte
+    // (no overlong forms, no surrogates, nothing above U+10FFFF).
+    std::size_t len = 0;
+    unsigned char low = 0x80, high = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) low = 0xa0;
+      if (c == 0xed) high = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) low = 0x90;
+      if (c == 0xf4) high = 0x8f;
+    }
+    bool valid = len > 0 && i + len <= n && p[i + 1] >= low && p[i + 1] <= high;
+    for (std::size_t k = 2; valid && k < len; ++k) valid = p[i + k] >= 0x80 && p[i + k] <= 0xbf;
+    const bool c1_control = valid && c == 0xc2 && p[i + 1] <= 0x9f;  // U+0080..U+009F
+    if (!valid || c1_control) {
+      // One byte at a time: a bad lead byte, or each byte of a C1 control.
+      const std::size_t bad = c1_control ? 2 : 1;
+      for (std::size_t k = 0; k < bad; ++k) escape(p[i + k]);
+      i += bad;
+      continue;
+    }
+    out.append(name.data() + i, len);
+    i += len;
+  }
+  return out;
+}
+
 namespace {
 
 std::string describe(TraceError::Kind kind, const std::string& file, std::uint64_t offset,
@@ -68,7 +122,7 @@ void PrintTo(const Trace& trace, std::ostream* os) {
       << (trace.events().size() == 1 ? " event" : " events") << "; ";
   if (tags.empty()) *os << "no tags";
   const char* sep = tags.size() == 1 ? "tag " : "tags ";
-  for (const auto& [id, name] : tags) *os << sep << name, sep = ", ";
+  for (const auto& [id, name] : tags) *os << sep << printable(name), sep = ", ";
   *os << "; " << (trace.completeness().clean_end ? "complete" : "incomplete") << ")";
 }
 
@@ -173,6 +227,7 @@ class Parser {
                  std::to_string(expected_sequence) + " was expected");
       }
       ++expected_sequence;
+      note_after_end(t.completeness_, chunk, offset);
       switch (static_cast<ChunkType>(chunk.type)) {
         case ChunkType::strings:
           read_strings(t, chunk, payload);
@@ -181,11 +236,15 @@ class Parser {
           read_records(t, chunk, payload);
           break;
         case ChunkType::end:
-          read_end(t, chunk, payload);
+          read_end(t, chunk, payload, offset);
+          break;
+        case ChunkType::stopped:
+          read_stopped(t, chunk, payload, offset);
           break;
         default:
           break;  // a newer writer's chunk type: skip it
       }
+      ++t.completeness_.chunks;
       offset = payload + chunk.payload_bytes;
       t.completeness_.bytes_read = offset;
       if (progress_ && expected_sequence % 64 == 0 && !progress_(offset, size_)) throw LoadCancelled();
@@ -293,15 +352,42 @@ class Parser {
     }
   }
 
-  void read_end(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
+  /// Note [After the end]: what follows the first end chunk is counted.
+  static void note_after_end(Completeness& c, const ChunkHeader& chunk, std::uint64_t offset) {
+    if (!c.clean_end) return;
+    if (chunk.type == static_cast<std::uint16_t>(ChunkType::end)) {
+      ++c.extra_end_chunks;
+      if (c.extra_end_offsets.size() < 8) c.extra_end_offsets.push_back(offset);
+      return;
+    }
+    if (c.chunks_after_end++ == 0) c.first_after_end_offset = offset;
+    if (chunk.type == static_cast<std::uint16_t>(ChunkType::records)) c.events_after_end += chunk.count;
+  }
+
+  void read_end(Trace& t, const ChunkHeader& chunk, std::uint64_t payload, std::uint64_t offset) {
     if (chunk.payload_bytes < sizeof(EndPayload)) {
       fail(TraceError::Kind::corrupt, payload, "end chunk too short");
     }
+    if (t.completeness_.clean_end) return;  // a second end chunk: counted, not read
     EndPayload end;
     std::memcpy(&end, data_ + payload, sizeof end);
     t.completeness_.clean_end = true;
+    t.completeness_.end_offset = offset;
     t.completeness_.records_written = end.records_written;
     t.completeness_.records_dropped = end.records_dropped;
+  }
+
+  void read_stopped(Trace& t, const ChunkHeader& chunk, std::uint64_t payload,
+                    std::uint64_t offset) {
+    if (chunk.payload_bytes < sizeof(StoppedPayload)) {
+      fail(TraceError::Kind::corrupt, payload, "stopped chunk too short");
+    }
+    StoppedPayload stopped;
+    std::memcpy(&stopped, data_ + payload, sizeof stopped);
+    if (t.completeness_.writer_stopped) return;
+    t.completeness_.writer_stopped = true;
+    t.completeness_.writer_stopped_offset = offset;
+    t.completeness_.writer_error = stopped.error;
   }
 
   const std::uint8_t* data_;

@@ -95,7 +95,9 @@ struct StringEntry {
 };
 static_assert(sizeof(StringEntry) == 16);
 
-enum class ChunkType : std::uint16_t { strings = 1, records = 2, end = 3 };
+/// Chunk types. A reader skips types it does not know, so a type can be
+/// added without a new format version (docs/log-format.md).
+enum class ChunkType : std::uint16_t { strings = 1, records = 2, end = 3, stopped = 4 };
 
 struct ChunkHeader {
   std::uint32_t magic;          // kChunkMagic
@@ -116,6 +118,18 @@ struct EndPayload {
   std::uint64_t reserved;
 };
 static_assert(sizeof(EndPayload) == 32);
+
+/// Payload of a stopped chunk: the recorder could not write a chunk (a full
+/// disk, a file size limit), cut the file back to the chunk boundary before
+/// it, wrote this in its place if it fit, and wrote nothing more.
+struct StoppedPayload {
+  std::uint64_t records_written;  // records in the chunks before this one
+  std::int32_t error;             // the failed write's errno (Linux numbering)
+  std::uint32_t reserved;
+  std::uint64_t lost_bytes;       // the size of the chunk that could not be written
+  std::uint64_t reserved2;
+};
+static_assert(sizeof(StoppedPayload) == 32);
 
 /// The file's first 256 bytes.
 struct FileHeader {

@@ -57,14 +57,44 @@ struct Event : Record {
   EventKind event_kind() const { return static_cast<EventKind>(kind); }
 };
 
-/// How much of the log survived.
+/// How much of the log survived. Note [After the end]: a log holds one end
+/// chunk, last. Chunks after it (a second writer on the same file, two logs
+/// glued together) are loaded like the others, checksums and sequence
+/// numbers checked; the counts below come from the first end chunk, and
+/// what came after it is counted here so that tools can say so.
 struct Completeness {
   bool clean_end = false;             // the session stopped and wrote its end chunk
   std::uint64_t bytes_read = 0;       // header and whole chunks
   std::uint64_t bytes_lost = 0;       // a torn last chunk, when the writer died mid-write
-  std::uint64_t records_dropped = 0;  // from the end chunk: buffers were full
-  std::uint64_t records_written = 0;  // from the end chunk
+  std::uint64_t records_dropped = 0;  // from the (first) end chunk: buffers were full
+  std::uint64_t records_written = 0;  // from the (first) end chunk
+  std::uint64_t chunks = 0;           // whole chunks read, of every type
+
+  std::uint64_t end_offset = 0;       // where the first end chunk starts (clean_end)
+  std::uint64_t extra_end_chunks = 0; // end chunks after the first
+  std::vector<std::uint64_t> extra_end_offsets;  // where they start: the first 8
+  std::uint64_t chunks_after_end = 0;  // strings, records and other chunks after the first end
+  std::uint64_t events_after_end = 0;  // records in them (loaded with the others)
+  std::uint64_t first_after_end_offset = 0;  // where the first of them starts
+
+  /// The recorder could not write a chunk and stopped (a stopped chunk):
+  /// writer_stopped_offset is where the chunk it could not write would have
+  /// started, writer_error that write's errno.
+  bool writer_stopped = false;
+  std::uint64_t writer_stopped_offset = 0;
+  std::int32_t writer_error = 0;
+
+  /// No end chunk, and the file ends where a chunk ends (no torn bytes):
+  /// the writer stopped there (a full disk) or the process died between
+  /// two writes. The log cannot tell which.
+  bool ends_at_chunk_boundary() const { return !clean_end && bytes_lost == 0; }
 };
+
+/// A name from a log made safe to print on a terminal: control characters
+/// (C0, DEL, C1) and bytes that are not valid UTF-8 become \xNN, one per
+/// byte; valid UTF-8 and everything else are kept as they are. The CLI,
+/// checks and event orders print names through it.
+std::string printable(std::string_view name);
 
 class Trace {
  public:
