@@ -1,12 +1,15 @@
 #include "commands.h"
 
 #include <cstring>
+#include <filesystem>
+#include <new>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
 #include <map>
 #include <optional>
 #include <set>
+#include <vector>
 #include <sstream>
 
 #include <tswap/trace/analysis.h>
@@ -25,11 +28,35 @@ std::optional<Trace> load(const std::string& file, std::ostream& err) {
   } catch (const trace::TraceError& e) {
     err << "tswap-log: " << e.what() << "\n";
     return std::nullopt;
+  } catch (const std::bad_alloc&) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    err << "tswap-log: not enough memory to load " << file;
+    if (!ec) err << " (" << size << " bytes)";
+    err << "\n";
+    return std::nullopt;
   }
 }
 
+/// Runs one stage after the load (`what`: "check", "summarize", "export",
+/// "compare"); if memory runs out, says which stage and that the load had
+/// succeeded, and returns kUnreadable.
+template <class F>
+int stage(const char* what, const Trace& t, std::ostream& err, F&& run) {
+  try {
+    return run();
+  } catch (const std::bad_alloc&) {
+    err << "tswap-log: not enough memory to " << what << " " << t.path() << " (it loaded: "
+        << t.events().size() << " events)\n";
+    return kUnreadable;
+  }
+}
+
+std::string printable(std::string_view s) { return trace::printable(s); }
+
+/// A header text field, escaped for the terminal.
 std::string text(const char* field, std::size_t size) {
-  return std::string(field, strnlen(field, size));
+  return printable(std::string_view(field, strnlen(field, size)));
 }
 
 std::string bytes(double b) {
@@ -60,8 +87,33 @@ std::string wall_time(std::uint64_t ns) {
 std::string names(const std::unordered_map<std::uint32_t, std::string>& m) {
   std::map<std::uint32_t, std::string> sorted(m.begin(), m.end());
   std::string s;
-  for (const auto& [id, name] : sorted) s += (s.empty() ? "" : ", ") + name;
+  for (const auto& [id, name] : sorted) s += (s.empty() ? "" : ", ") + printable(name);
   return s;
+}
+
+/// Note [After the end] in trace.h: what follows the first end chunk.
+std::vector<std::string> warnings(const Trace& t) {
+  const trace::Completeness& c = t.completeness();
+  std::vector<std::string> w;
+  if (c.extra_end_chunks > 0) {
+    std::ostringstream m;
+    m << c.extra_end_chunks << " more end chunk" << (c.extra_end_chunks == 1 ? "" : "s")
+      << " after the first (at byte offset" << (c.extra_end_chunks == 1 ? " " : "s ");
+    for (std::size_t i = 0; i < c.extra_end_offsets.size(); ++i)
+      m << (i ? ", " : "") << c.extra_end_offsets[i];
+    if (c.extra_end_chunks > c.extra_end_offsets.size()) m << ", ...";
+    m << "); the counts are the first's, at byte offset " << c.end_offset;
+    w.push_back(m.str());
+  }
+  if (c.chunks_after_end > 0) {
+    std::ostringstream m;
+    m << c.chunks_after_end << " chunk" << (c.chunks_after_end == 1 ? "" : "s")
+      << " after the end chunk at byte offset " << c.end_offset << ", from byte offset "
+      << c.first_after_end_offset << ": their " << c.events_after_end << " event"
+      << (c.events_after_end == 1 ? " is" : "s are") << " loaded with the others";
+    w.push_back(m.str());
+  }
+  return w;
 }
 
 }  // namespace
@@ -96,13 +148,22 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       out << ", but " << c.records_dropped << " events were dropped (thread buffers full)";
     }
     out << "\n";
+  } else if (c.writer_stopped) {
+    out << "  complete   no: the writer stopped at byte " << c.writer_stopped_offset
+        << ", where a write failed (" << std::strerror(c.writer_error)
+        << "), and recorded nothing after; readable up to byte " << c.bytes_read << "\n";
+  } else if (c.bytes_lost > 0) {
+    out << "  complete   no: the log has no end chunk and ends in a torn chunk (the process died "
+           "while writing it); readable up to byte "
+        << c.bytes_read << ", " << c.bytes_lost << " bytes of a torn last chunk lost\n";
   } else {
-    out << "  complete   no: the log has no end chunk (the process stopped without stopping its "
-           "session); readable up to byte "
-        << c.bytes_read;
-    if (c.bytes_lost > 0) out << ", " << c.bytes_lost << " bytes of a torn last chunk lost";
-    out << "\n";
+    out << "  complete   no: the log has no end chunk; it ends at a chunk boundary after "
+        << c.chunks << (c.chunks == 1 ? " chunk" : " chunks")
+        << ": the writer stopped (for example a full disk) or the process died; readable up to "
+           "byte "
+        << c.bytes_read << "\n";
   }
+  for (const std::string& w : warnings(*t)) out << "  warning    " << w << "\n";
   std::map<std::string, std::uint64_t> kinds;
   for (const trace::Event& e : t->events()) ++kinds[trace::to_string(e.event_kind())];
   out << "  by kind   ";
@@ -111,10 +172,11 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
   return kOk;
 }
 
-int summary(const std::string& file, std::ostream& out, std::ostream& err) {
-  const std::optional<Trace> t = load(file, err);
-  if (!t) return kUnreadable;
-  const trace::Summary s = trace::summarize(*t);
+namespace {
+
+int print_summary(const Trace& t, std::ostream& out) {
+  const std::string& file = t.path();
+  const trace::Summary s = trace::summarize(t);
   out << file << ": " << s.steps << (s.steps == 1 ? " step" : " steps");
   // Nested tags begin every step alike; say so per tag where they do not.
   bool differ = false;
@@ -122,7 +184,7 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
   if (differ) {
     out << " (";
     const char* sep = "";
-    for (const auto& [tag, n] : s.steps_per_tag) out << sep << tag << " " << n, sep = ", ";
+    for (const auto& [tag, n] : s.steps_per_tag) out << sep << printable(tag) << " " << n, sep = ", ";
     out << ")";
   }
   std::set<std::string> tags;
@@ -147,7 +209,7 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
     const std::string overlap = figure(l.overlap_share(), 100, 0, "%");
     const std::string d2h_bw = figure(l.d2h_bandwidth(), 1, 2, "");
     const std::string h2d_bw = figure(l.h2d_bandwidth(), 1, 2, "");
-    out << std::left << std::setw(24) << l.tag << std::right << std::setw(6)
+    out << std::left << std::setw(24) << printable(l.tag) << std::right << std::setw(6)
         << (l.layer < 0 ? std::string("all") : std::to_string(l.layer)) << std::setw(7)
         << l.tensors_out << std::setw(11) << bytes(static_cast<double>(l.bytes_out)) << std::setw(6)
         << l.tensors_in << std::setw(7) << l.prefetched << std::setw(7) << l.reused << std::setw(10)
@@ -156,10 +218,12 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
         << std::setw(10) << ms(l.stall_ns) << std::setw(7) << l.freed << std::setw(9) << l.deferred
         << std::setw(6) << l.kept << "\n";
   };
+  // Both lists are sorted by tag name (layers then by layer): one pass over
+  // each, not every layer per tag.
+  std::size_t next = 0;
   for (const trace::LayerSummary& tag : s.tags) {
-    for (const trace::LayerSummary& l : s.layers) {
-      if (l.tag == tag.tag) row(l);
-    }
+    while (next < s.layers.size() && s.layers[next].tag < tag.tag) ++next;
+    for (; next < s.layers.size() && s.layers[next].tag == tag.tag; ++next) row(s.layers[next]);
     row(tag);
     out << "\n";
   }
@@ -168,6 +232,14 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err) {
          "show on their streams in Nsight Systems). \"-\": no copy was timed (a tag's last layer\n"
          "is never swapped).\n";
   return kOk;
+}
+
+}  // namespace
+
+int summary(const std::string& file, std::ostream& out, std::ostream& err) {
+  const std::optional<Trace> t = load(file, err);
+  if (!t) return kUnreadable;
+  return stage("summarize", *t, err, [&] { return print_summary(*t, out); });
 }
 
 int export_log(const std::string& file, const std::string& format, const std::string& output,
@@ -180,34 +252,40 @@ int export_log(const std::string& file, const std::string& format, const std::st
   const std::optional<Trace> t = load(file, err);
   if (!t) return kUnreadable;
   if (output.empty()) {
-    trace::export_trace(*t, f, out);
-    return out ? kOk : kCannotWrite;
+    return stage("export", *t, err, [&] {
+      trace::export_trace(*t, f, out);
+      return out ? kOk : kCannotWrite;
+    });
   }
   std::ofstream file_out(output, std::ios::binary);
   if (!file_out) {
     err << "tswap-log: cannot write " << output << ": " << std::strerror(errno) << "\n";
     return kCannotWrite;
   }
-  trace::export_trace(*t, f, file_out);
-  file_out.close();
-  if (!file_out) {
-    err << "tswap-log: writing " << output << " failed\n";
-    return kCannotWrite;
-  }
-  return kOk;
+  return stage("export", *t, err, [&] {
+    trace::export_trace(*t, f, file_out);
+    file_out.close();
+    if (!file_out) {
+      err << "tswap-log: writing " << output << " failed\n";
+      return kCannotWrite;
+    }
+    return kOk;
+  });
 }
 
-int check(const std::string& file, std::ostream& out, std::ostream& err) {
-  const std::optional<Trace> t = load(file, err);
-  if (!t) return kUnreadable;
-  const trace::CheckResult r = trace::check_schedule(*t);
-  if (!t->completeness().clean_end) {
+namespace {
+
+int print_check(const Trace& t, std::ostream& out) {
+  const std::string& file = t.path();
+  const trace::CheckResult r = trace::check_schedule(t);
+  if (!t.completeness().clean_end) {
     out << file << ": note: the log is incomplete; rules are checked on what it holds\n";
   }
+  for (const std::string& w : warnings(t)) out << file << ": warning: " << w << "\n";
   // Unfinished swaps are information, not broken rules: the log ends first.
   for (const trace::Unfinished& u : r.unfinished) out << file << ": incomplete: " << u.message << "\n";
   if (r.violations.empty()) {
-    out << file << ": all ordering rules hold over " << t->events().size() << " events\n";
+    out << file << ": all ordering rules hold over " << t.events().size() << " events\n";
     return kOk;
   }
   for (const trace::Violation& v : r.violations)
@@ -217,12 +295,20 @@ int check(const std::string& file, std::ostream& out, std::ostream& err) {
   return kFound;
 }
 
-int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err) {
-  const std::optional<Trace> ta = load(a, err);
-  if (!ta) return kUnreadable;
-  const std::optional<Trace> tb = load(b, err);
-  if (!tb) return kUnreadable;
-  const trace::OrderDiff d = trace::diff_order(*ta, *tb);
+}  // namespace
+
+int check(const std::string& file, std::ostream& out, std::ostream& err) {
+  const std::optional<Trace> t = load(file, err);
+  if (!t) return kUnreadable;
+  return stage("check", *t, err, [&] { return print_check(*t, out); });
+}
+
+namespace {
+
+int print_diff(const Trace& ta, const Trace& tb, std::ostream& out) {
+  const std::string& a = ta.path();
+  const std::string& b = tb.path();
+  const trace::OrderDiff d = trace::diff_order(ta, tb);
   if (d.same) {
     out << "same event order (" << d.a_lines << " lines, times ignored)\n";
     return kOk;
@@ -236,6 +322,16 @@ int diff(const std::string& a, const std::string& b, std::ostream& out, std::ost
   for (const std::string& l : d.b) out << "+ " << l << "\n";
   if (d.b.empty()) out << "  (ends here)\n";
   return kFound;
+}
+
+}  // namespace
+
+int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err) {
+  const std::optional<Trace> ta = load(a, err);
+  if (!ta) return kUnreadable;
+  const std::optional<Trace> tb = load(b, err);
+  if (!tb) return kUnreadable;
+  return stage("compare", *ta, err, [&] { return print_diff(*ta, *tb, out); });
 }
 
 }  // namespace tswap::cli

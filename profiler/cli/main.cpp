@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
     if (checker->parsed()) return check(file, std::cout, std::cerr);
     if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
   } catch (const std::bad_alloc&) {
-    std::cerr << "tswap-log: not enough memory to load " << file << "\n";
+    // Each command names its stage (load, check, ...); this is a fallback.
+    std::cerr << "tswap-log: not enough memory while reading " << file << "\n";
     return kUnreadable;
   } catch (const std::exception& e) {
     // Readers throw TraceError, handled by each command; anything else is a bug.
