@@ -1,6 +1,7 @@
 #include "log_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,7 +20,13 @@ LogWriter::LogWriter(const std::string& path, const trace::FileHeader& header) :
                              std::strerror(errno));
   }
   if (!write_all(&header, sizeof header)) {
-    const std::string why = error_;
+    // Not even the header fits (a full disk): leave no empty or cut file
+    // behind. Only a regular file is removed (never /dev/full and the like).
+    std::string why = error_;
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && ::unlink(path.c_str()) == 0) {
+      why += "; the file was removed";
+    }
     ::close(fd_);
     throw std::runtime_error("tensorswap profiler: cannot write " + path + ": " + why);
   }
@@ -35,6 +42,7 @@ bool LogWriter::write_all(const void* data, std::size_t bytes) {
     const ssize_t n = ::write(fd_, p, bytes);
     if (n < 0) {
       if (errno == EINTR) continue;
+      errno_ = errno;
       error_ = std::strerror(errno);
       return false;
     }
@@ -47,10 +55,44 @@ bool LogWriter::write_all(const void* data, std::size_t bytes) {
 
 bool LogWriter::write_chunk(trace::ChunkType type, std::uint16_t thread, std::uint32_t count,
                             const void* payload, std::size_t payload_bytes) {
+  if (stopped_) return false;
   // Header and payload in one write: a crash tears at most this chunk.
   scratch_.clear();
-  trace::append_chunk(scratch_, type, thread, count, payload, payload_bytes, sequence_++);
-  return write_all(scratch_.data(), scratch_.size());
+  trace::append_chunk(scratch_, type, thread, count, payload, payload_bytes, sequence_);
+  const std::uint64_t start = bytes_;
+  if (write_all(scratch_.data(), scratch_.size())) {
+    ++sequence_;
+    if (type == trace::ChunkType::records) records_ += count;
+    return true;
+  }
+  stop_at(start, scratch_.size());
+  return false;
+}
+
+// Note [A write that fails]: the recorder stops for good. The file is cut
+// back to the end of the last whole chunk, so that it never ends in a torn
+// chunk of its own making, and a stopped chunk says why in the place of the
+// lost one where it fits (a full disk may leave no room even for that: the
+// log then ends at a chunk boundary, which readers report as such).
+void LogWriter::stop_at(std::uint64_t start, std::size_t lost_bytes) {
+  stopped_ = true;
+  const int error = errno_;
+  if (::ftruncate(fd_, static_cast<off_t>(start)) != 0 ||
+      ::lseek(fd_, static_cast<off_t>(start), SEEK_SET) < 0) {
+    return;  // a torn chunk stays: readers report its bytes as lost
+  }
+  bytes_ = start;
+  trace::StoppedPayload stopped{};
+  stopped.records_written = records_;
+  stopped.error = error;
+  stopped.lost_bytes = lost_bytes;
+  std::vector<std::uint8_t> chunk;
+  trace::append_chunk(chunk, trace::ChunkType::stopped, 0, 1, &stopped, sizeof stopped, sequence_);
+  const std::string why = error_;
+  if (!write_all(chunk.data(), chunk.size())) {
+    if (::ftruncate(fd_, static_cast<off_t>(start)) == 0) bytes_ = start;
+  }
+  error_ = why;  // the first failure is the one to report
 }
 
 bool LogWriter::write_strings(const std::vector<StringDef>& defs) {

@@ -15,13 +15,16 @@ namespace tswap::profiler::detail {
 
 class LogWriter {
  public:
-  /// Creates (truncates) `path` and writes the header. Throws std::runtime_error.
+  /// Creates (truncates) `path` and writes the header. Throws std::runtime_error
+  /// (and removes the file if it is a regular file whose header failed).
   LogWriter(const std::string& path, const trace::FileHeader& header);
   ~LogWriter();
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
 
-  /// Each returns false (and says why in error()) if the file cannot be written.
+  /// Each returns false (and says why in error()) if the file cannot be
+  /// written; after the first failure nothing more is written (Note [A
+  /// write that fails] in log_writer.cpp).
   bool write_strings(const std::vector<StringDef>& defs);
   bool write_records(std::uint16_t thread, const trace::Record* records, std::size_t count);
   bool write_end(const trace::EndPayload& end);
@@ -36,11 +39,15 @@ class LogWriter {
   bool write_chunk(trace::ChunkType type, std::uint16_t thread, std::uint32_t count,
                    const void* payload, std::size_t payload_bytes);
   bool write_all(const void* data, std::size_t bytes);
+  void stop_at(std::uint64_t start, std::size_t lost_bytes);
 
   int fd_ = -1;
   std::string path_;
   std::uint64_t sequence_ = 0;
-  std::uint64_t bytes_ = 0;
+  std::uint64_t bytes_ = 0;    // the file's size: header and whole chunks
+  std::uint64_t records_ = 0;  // in the records chunks written
+  bool stopped_ = false;       // a write failed: nothing more is written
+  int errno_ = 0;              // of the first failed write
   std::string error_;
   std::vector<std::uint8_t> scratch_;
 };
