@@ -1,10 +1,43 @@
 # Runs a command and checks its exit status and output:
-#   cmake -DCOMMAND="a|b|c" -DEXIT=N [-DMATCH=regex] [-DOUTPUT_FILE=f -DFILE_MATCH=regex] -P expect.cmake
+#   cmake -DCOMMAND="a|b|c" -DEXIT=N [-DMATCH=regex] [-DOUTPUT_FILE=f -DFILE_MATCH=regex]
+#         [-DSTDOUT_FILE=f] [-DMEMORY_FILES="x|y" -DMEMORY_BASE=bytes -DMEMORY_FACTOR=n]
+#         -P expect.cmake
+# STDOUT_FILE: standard output goes to that file (for outputs of hundreds of
+# megabytes); MATCH then sees its first and last 64 KiB and standard error, and the
+# file is removed when the test passes.
+# MEMORY_FILES: the command runs under `prlimit --as=BASE+FACTOR*SIZE`, SIZE
+# the files' total size (docs/reliability.md).
 string(REPLACE "|" ";" command "${COMMAND}")
 if(DEFINED MATCH)
   string(REPLACE "%SEMI%" ";" MATCH "${MATCH}")  # a semicolon would have split the list
 endif()
-execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(DEFINED MEMORY_FILES)
+  string(REPLACE "|" ";" memory_files "${MEMORY_FILES}")
+  set(total 0)
+  foreach(f IN LISTS memory_files)
+    file(SIZE "${f}" size)
+    math(EXPR total "${total} + ${size}")
+  endforeach()
+  math(EXPR limit "${MEMORY_BASE} + ${MEMORY_FACTOR} * ${total}")
+  find_program(PRLIMIT prlimit)
+  if(PRLIMIT)
+    set(command ${PRLIMIT} --as=${limit} ${command})
+  else()
+    message(WARNING "no prlimit: running without the memory cap of ${limit} bytes")
+  endif()
+endif()
+if(DEFINED STDOUT_FILE)
+  execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_FILE "${STDOUT_FILE}" ERROR_VARIABLE err)
+  file(SIZE "${STDOUT_FILE}" out_size)
+  file(READ "${STDOUT_FILE}" out LIMIT 65536)
+  if(out_size GREATER 131072)  # its head and its tail
+    math(EXPR tail_at "${out_size} - 65536")
+    file(READ "${STDOUT_FILE}" tail OFFSET ${tail_at})
+    string(APPEND out "\n[...]\n" "${tail}")
+  endif()
+else()
+  execute_process(COMMAND ${command} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
 set(all "${out}${err}")
 if(NOT rc STREQUAL "${EXIT}")
   message(FATAL_ERROR "exit status ${rc}, expected ${EXIT}\n--- output:\n${all}")
@@ -17,5 +50,8 @@ if(DEFINED OUTPUT_FILE)
   if(NOT content MATCHES "${FILE_MATCH}")
     message(FATAL_ERROR "${OUTPUT_FILE} does not match '${FILE_MATCH}'")
   endif()
+endif()
+if(DEFINED STDOUT_FILE)
+  file(REMOVE "${STDOUT_FILE}")
 endif()
 message(STATUS "ok (exit ${rc})")
