@@ -1,0 +1,110 @@
+// The committed fuzz seeds load: a seed the reader rejects (a checksum
+// that no longer matches, say) is a fuzzer starting point that fuzzes
+// nothing, and nothing else would notice. And repair.h, which the
+// consumers' fuzz target runs on every input, does what it says.
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <tswap/trace/trace.h>
+
+#include "repair.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tswap::trace::Trace;
+using tswap::trace::TraceError;
+
+std::vector<fs::path> seeds() {
+  std::vector<fs::path> out;
+  for (const fs::directory_entry& e : fs::directory_iterator(TSWAP_FUZZ_CORPUS)) {
+    if (e.path().extension() == ".tswap") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::uint8_t> read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(FuzzSeeds, EverySeedLoadsWithEvents) {
+  const std::vector<fs::path> all = seeds();
+  ASSERT_GE(all.size(), 7u) << "seeds in " << TSWAP_FUZZ_CORPUS;
+  for (const fs::path& p : all) {
+    try {
+      const Trace t = Trace::load(p.string());
+      EXPECT_GT(t.events().size(), 0u) << p;
+    } catch (const TraceError& e) {
+      ADD_FAILURE() << "a fuzz seed does not load (regenerate them with tswap_fuzz_make_seeds, "
+                       "tests/fuzz/README.md): "
+                    << e.what();
+    }
+  }
+}
+
+TEST(FuzzSeeds, CoverEveryEventKindAndTornAndIncompleteLogs) {
+  std::set<int> kinds;
+  bool torn = false, incomplete = false, dropped = false;
+  std::size_t most_threads = 0, most_tags = 0, most_streams = 0;
+  for (const fs::path& p : seeds()) {
+    const Trace t = Trace::load(p.string());
+    for (const auto& e : t.events()) kinds.insert(e.kind);
+    torn |= t.completeness().bytes_lost > 0;
+    incomplete |= !t.completeness().clean_end && t.completeness().bytes_lost == 0;
+    dropped |= t.completeness().records_dropped > 0;
+    most_threads = std::max(most_threads, t.threads().size());
+    most_tags = std::max(most_tags, t.tags().size());
+    most_streams = std::max(most_streams, t.streams().size());
+  }
+  EXPECT_EQ(kinds.size(), tswap::trace::kLastEventKind);
+  EXPECT_TRUE(torn);
+  EXPECT_TRUE(incomplete);
+  EXPECT_TRUE(dropped);
+  EXPECT_GE(most_threads, 3u);
+  EXPECT_GE(most_tags, 3u);
+  EXPECT_GE(most_streams, 2u);
+}
+
+TEST(FuzzRepair, MakesAMutatedSeedLoadAgain) {
+  std::vector<std::uint8_t> bytes = read(fs::path(TSWAP_FUZZ_CORPUS) / "run.tswap");
+  ASSERT_GT(bytes.size(), 600u);
+  const std::size_t events = Trace::parse(bytes.data(), bytes.size(), "run.tswap").events().size();
+  bytes[sizeof(tswap::trace::FileHeader) + 200] ^= 0x5a;  // some payload byte
+  bytes[0] = 'X';                                         // and the magic
+  EXPECT_THROW(Trace::parse(bytes.data(), bytes.size(), "mutated.tswap"), TraceError);
+  tswap_fuzz::repair(bytes);
+  const Trace t = Trace::parse(bytes.data(), bytes.size(), "repaired.tswap");
+  EXPECT_GT(t.events().size(), 0u);
+  EXPECT_LE(t.events().size(), events);
+}
+
+TEST(FuzzRepair, LeavesAValidLogAlone) {
+  for (const fs::path& p : seeds()) {
+    std::vector<std::uint8_t> bytes = read(p);
+    const Trace t = Trace::parse(bytes.data(), bytes.size(), p.string());
+    if (t.completeness().bytes_lost > 0) continue;  // a torn chunk is cut to fit
+    const std::vector<std::uint8_t> before = bytes;
+    tswap_fuzz::repair(bytes);
+    EXPECT_EQ(bytes, before) << p;
+  }
+}
+
+TEST(FuzzRepair, KeepsATornLastChunkWhenTheHeaderAsks) {
+  std::vector<std::uint8_t> bytes = read(fs::path(TSWAP_FUZZ_CORPUS) / "torn.tswap");
+  bytes[offsetof(tswap::trace::FileHeader, reserved)] |= 1;
+  tswap_fuzz::repair(bytes);
+  EXPECT_GT(Trace::parse(bytes.data(), bytes.size(), "torn.tswap").completeness().bytes_lost, 0u);
+}
+
+}  // namespace
