@@ -10,6 +10,20 @@
 
 namespace tswap::viewer {
 
+namespace {
+
+/// level + delta (- delta) in unsigned arithmetic, as the Chrome export sums resident
+/// bytes: a crafted log's byte counts then wrap instead of overflowing
+/// (undefined behaviour; the fuzzer found it).
+std::int64_t add_wrapping(std::int64_t level, std::int64_t delta) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(level) + static_cast<std::uint64_t>(delta));
+}
+std::int64_t sub_wrapping(std::int64_t level, std::int64_t delta) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(level) - static_cast<std::uint64_t>(delta));
+}
+
+}  // namespace
+
 void Curve::append(std::uint64_t t, std::int64_t v) {
   if (!t_.empty() && t_.back() == t) {
     v_.back() = v;  // several changes at one time: the last level holds
@@ -165,13 +179,13 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     const SwapKey swap{e.tag, e.step, e.layer, e.index};
     if (e.event_kind() == trace::EventKind::swap_created) {
       taken[swap] = static_cast<std::int64_t>(e.value);
-      without += static_cast<std::int64_t>(e.value);
+      without = add_wrapping(without, static_cast<std::int64_t>(e.value));
       m.without_swap.append(e.host_ns, without);
     } else if (e.event_kind() == trace::EventKind::swap_destroyed) {
       // Without swapping, the storage would have been held until now.
       const auto it = taken.find(swap);
       if (it != taken.end()) {
-        without -= it->second;
+        without = sub_wrapping(without, it->second);
         taken.erase(it);
         m.without_swap.append(e.host_ns, without);
       }
@@ -179,12 +193,12 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     const std::int64_t delta = trace::resident_delta(e);
     if (delta == 0) continue;
     auto& [curve, level] = layers[{e.tag, e.layer}];
-    level += delta;
+    level = add_wrapping(level, delta);
     curve.append(e.host_ns, level);
     auto& [tag_curve, tag_level] = tags[e.tag];
-    tag_level += delta;
+    tag_level = add_wrapping(tag_level, delta);
     tag_curve.append(e.host_ns, tag_level);
-    total += delta;
+    total = add_wrapping(total, delta);
     m.total.append(e.host_ns, total);
   }
   using Named = std::pair<std::pair<std::string, int>, std::pair<std::uint16_t, Curve*>>;
