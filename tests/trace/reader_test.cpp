@@ -237,3 +237,78 @@ TEST(Reader, ReportsProgressAndCanBeCancelled) {
 
 }  // namespace
 }  // namespace tswap_test
+
+namespace tswap_test {
+namespace {
+
+// Note [After the end] (trace.h): loaded, counted, the first end's counts.
+TEST(Reader, EndChunksAfterTheFirstAreCountedAndTheFirstsCountsKept) {
+  LogBuilder b = small_log();
+  b.end(99, 7).end(100, 8);
+  const Trace t = b.parse();
+  const tswap::trace::Completeness& c = t.completeness();
+  EXPECT_TRUE(c.clean_end);
+  EXPECT_EQ(c.records_written, 4u);
+  EXPECT_EQ(c.records_dropped, 0u);
+  EXPECT_EQ(c.end_offset, b.chunk_offset(3));
+  EXPECT_EQ(c.extra_end_chunks, 2u);
+  EXPECT_THAT(c.extra_end_offsets, ::testing::ElementsAre(b.chunk_offset(4), b.chunk_offset(5)));
+  EXPECT_EQ(c.chunks_after_end, 0u);
+  EXPECT_EQ(c.chunks, 6u);
+}
+
+TEST(Reader, ChunksAfterTheEndAreLoadedAndCounted) {
+  LogBuilder b = small_log();
+  b.records(1, {rec(EventKind::kept, 900, 0), rec(EventKind::kept, 901, 0)})
+      .records(2, {rec(EventKind::kept, 902, 0)});
+  const Trace t = b.parse();
+  const tswap::trace::Completeness& c = t.completeness();
+  EXPECT_TRUE(c.clean_end);
+  EXPECT_EQ(t.events().size(), 7u);
+  EXPECT_EQ(c.chunks_after_end, 2u);
+  EXPECT_EQ(c.events_after_end, 3u);
+  EXPECT_EQ(c.first_after_end_offset, b.chunk_offset(4));
+  EXPECT_EQ(c.extra_end_chunks, 0u);
+}
+
+TEST(Reader, ALogWithoutEndCutAtAChunkBoundarySaysSo) {
+  LogBuilder b;
+  b.standard_names().records(1, {rec(EventKind::kept, 10, 0)});
+  const Trace t = b.parse();
+  EXPECT_FALSE(t.completeness().clean_end);
+  EXPECT_TRUE(t.completeness().ends_at_chunk_boundary());
+  EXPECT_EQ(t.completeness().chunks, 2u);
+  EXPECT_EQ(t.completeness().bytes_read, b.bytes().size());
+  EXPECT_FALSE(small_log().parse().completeness().ends_at_chunk_boundary());
+}
+
+TEST(Reader, ReadsTheStoppedChunkAWriterLeavesWhenAWriteFails) {
+  LogBuilder b;
+  b.standard_names().records(1, {rec(EventKind::kept, 10, 0)});
+  const std::size_t at = b.bytes().size();
+  tswap::trace::StoppedPayload stopped{1, 28 /* ENOSPC */, 0, 262176, 0};
+  tswap::trace::append_chunk(b.bytes(), tswap::trace::ChunkType::stopped, 0, 1, &stopped,
+                             sizeof stopped, 2);
+  const Trace t = b.parse();
+  EXPECT_TRUE(t.completeness().writer_stopped);
+  EXPECT_EQ(t.completeness().writer_stopped_offset, at);
+  EXPECT_EQ(t.completeness().writer_error, 28);
+  EXPECT_FALSE(t.completeness().clean_end);
+  EXPECT_EQ(t.events().size(), 1u);
+}
+
+TEST(Printable, EscapesControlCharactersAndInvalidUtf8AndKeepsTheRest) {
+  using tswap::trace::printable;
+  EXPECT_EQ(printable("model.layer.*"), "model.layer.*");
+  EXPECT_EQ(printable("evil\x1b[2J"), "evil\\x1b[2J");
+  EXPECT_EQ(printable(std::string("a\0b\n\r\t\x7f", 7)), "a\\x00b\\x0a\\x0d\\x09\\x7f");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+  EXPECT_EQ(printable("\xc2\x9b" "31m"), "\\xc2\\x9b31m") << "C1 control (CSI)";
+  EXPECT_EQ(printable("bad\xff\xfe"), "bad\\xff\\xfe");
+  EXPECT_EQ(printable("cut\xc3"), "cut\\xc3") << "a sequence cut short";
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf") << "overlong";
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80") << "a surrogate";
+}
+
+}  // namespace
+}  // namespace tswap_test

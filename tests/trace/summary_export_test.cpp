@@ -210,3 +210,29 @@ TEST(Export, NamesThatAreNotUtf8AreExportedWithReplacementCharacters) {
 
 }  // namespace
 }  // namespace tswap_test
+
+namespace tswap_test {
+namespace {
+
+TEST(Export, ChromeTraceIsOneValidDocumentWithControlCharactersEscaped) {
+  LogBuilder b;
+  b.strings({{tswap::trace::StringKind::tag, 1, "evil\x1b[2J.*"},
+             {tswap::trace::StringKind::thread, 1, "main\n"}})
+      .records(1, {rec(EventKind::kept, 1, 0), rec(EventKind::swap_created, 2, 0, 0, 1ull << 63),
+                   rec(EventKind::release, 3, 0, 0, 1ull << 63)});
+  std::ostringstream out;
+  tswap::trace::export_trace(b.parse(), tswap::trace::ExportFormat::chrome, out);
+  const std::string text = out.str();
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << "no raw ESC in the JSON";
+  EXPECT_NE(text.find("evil\\u001b[2J.*"), std::string::npos);
+  const nlohmann::json doc = nlohmann::json::parse(text);
+  EXPECT_EQ(doc["displayTimeUnit"], "ns");
+  EXPECT_EQ(doc["otherData"]["events"], 3);
+  ASSERT_EQ(doc["traceEvents"].size(), 1u + 3u + 2u);  // a name, 3 instants, 2 counters
+  EXPECT_EQ(doc["traceEvents"][0]["args"]["name"], "thread main\n");
+  EXPECT_EQ(doc["traceEvents"][1]["args"]["tag"], "evil\x1b[2J.*");
+  EXPECT_EQ(doc["traceEvents"].back()["args"]["bytes"], 0) << "2^63 in and out: wraps back to 0";
+}
+
+}  // namespace
+}  // namespace tswap_test
