@@ -97,6 +97,16 @@ std::string describe(TraceError::Kind kind, const std::string& file, std::uint64
   return out.str();
 }
 
+/// The chunk checksum of version 1 logs written before the word-wise one
+/// (commit 6406b66; nothing else in the format changed): FNV-1a 64 over
+/// the payload byte by byte. Only asked after a checksum fails, so that
+/// such a log is reported as older rather than as corrupt.
+std::uint64_t bytewise_checksum(const std::uint8_t* p, std::size_t bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
 }  // namespace
 
 TraceError::TraceError(Kind kind, std::string file, std::uint64_t offset,
@@ -218,6 +228,11 @@ class Parser {
         break;
       }
       if (checksum(data_ + payload, chunk.payload_bytes) != chunk.checksum) {
+        if (bytewise_checksum(data_ + payload, chunk.payload_bytes) == chunk.checksum) {
+          fail(TraceError::Kind::unsupported_version, offset,
+               "written by an older tensorswap (byte-wise checksum); this reader checks "
+               "word-wise checksums only: record the log again");
+        }
         fail(TraceError::Kind::corrupt, offset,
              "chunk " + std::to_string(chunk.sequence) + " fails its checksum");
       }

@@ -26,7 +26,7 @@ class TraceError : public std::runtime_error {
     cannot_open,          // missing, unreadable, a directory
     empty,                // zero bytes
     not_a_log,            // the magic bytes are not "TSWAPLOG"
-    unsupported_version,  // written by a newer tensorswap
+    unsupported_version,  // written by a newer tensorswap (or an older variant of version 1)
     corrupt,              // a header, chunk or record that cannot be right
   };
 
