@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -108,3 +109,30 @@ TEST(FuzzRepair, KeepsATornLastChunkWhenTheHeaderAsks) {
 }
 
 }  // namespace
+
+// The seeds before b722bc7 were written with the byte-wise checksum of the
+// first version-1 writer (before 6406b66): the reader says so instead of
+// calling them corrupt.
+TEST(OlderLogs, ByteWiseChecksumIsReportedAsWrittenByAnOlderTensorswap) {
+  std::vector<std::uint8_t> bytes = read(fs::path(TSWAP_FUZZ_CORPUS) / "run.tswap");
+  using tswap::trace::ChunkHeader;
+  for (std::size_t at = sizeof(tswap::trace::FileHeader); at + sizeof(ChunkHeader) <= bytes.size();) {
+    ChunkHeader c;
+    std::memcpy(&c, bytes.data() + at, sizeof c);
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (std::size_t i = 0; i < c.payload_bytes; ++i) h = (h ^ bytes[at + sizeof c + i]) * 0x100000001b3ull;
+    c.checksum = h;
+    std::memcpy(bytes.data() + at, &c, sizeof c);
+    at += sizeof c + c.payload_bytes;
+  }
+  try {
+    Trace::parse(bytes.data(), bytes.size(), "old.tswap");
+    FAIL() << "a log with byte-wise checksums loaded";
+  } catch (const TraceError& e) {
+    EXPECT_EQ(e.kind(), TraceError::Kind::unsupported_version);
+    EXPECT_EQ(std::string(e.what()),
+              "old.tswap: unsupported format version at byte offset 256: written by an older "
+              "tensorswap (byte-wise checksum); this reader checks word-wise checksums only: "
+              "record the log again");
+  }
+}
