@@ -58,6 +58,7 @@ LayerPalette LayerPalette::build(const trace::Trace& trace) {
       p.add(e.tag, std::string(trace.tag(e.tag)), e.layer);
     }
   }
+  p.seal();
   return p;
 }
 
@@ -66,17 +67,27 @@ void LayerPalette::add(std::uint16_t tag_id, const std::string& tag_name, std::u
   names_[tag_id] = tag_name;
 }
 
+void LayerPalette::seal() {
+  slots_.clear();
+  std::map<std::string, std::size_t> rank;
+  for (const auto& [name, layers] : by_name_) {
+    rank.emplace(name, slots_.size());
+    slots_.emplace_back(layers.begin(), layers.end());
+  }
+  slot_of_.clear();
+  for (const auto& [id, name] : names_) slot_of_.emplace(id, rank.at(name));
+}
+
 bool LayerPalette::slot(std::uint16_t tag_id, std::uint16_t layer, Slot& out, bool* known_layer) const {
-  const auto name = names_.find(tag_id);
-  if (name == names_.end()) return false;
-  const auto tag = by_name_.find(name->second);
-  out.tag_rank = static_cast<std::size_t>(std::distance(by_name_.begin(), tag));
-  out.tag_count = by_name_.size();
-  const std::set<std::uint16_t>& layers = tag->second;
+  const auto it = slot_of_.find(tag_id);
+  if (it == slot_of_.end()) return false;
+  out.tag_rank = it->second;
+  out.tag_count = slots_.size();
+  const std::vector<std::uint16_t>& layers = slots_[it->second];
   out.layer_count = layers.size();
-  const auto it = layers.find(layer);
-  *known_layer = it != layers.end();
-  if (*known_layer) out.layer_rank = static_cast<std::size_t>(std::distance(layers.begin(), it));
+  const auto at = std::lower_bound(layers.begin(), layers.end(), layer);
+  *known_layer = at != layers.end() && *at == layer;
+  if (*known_layer) out.layer_rank = static_cast<std::size_t>(at - layers.begin());
   return true;
 }
 

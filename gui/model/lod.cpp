@@ -62,7 +62,7 @@ std::vector<DrawItem> visible_items(const std::vector<Span>& spans, const Lod& l
   const double from = std::max(0.0, t0 - static_cast<double>(longest));
   int shift = 0;
   if (const std::vector<Lod::Bucket>* level = lod.level_for(m.ns_per_px(), &shift)) {
-    const auto first_index = static_cast<std::uint64_t>(from) >> shift;
+    const auto first_index = to_ns(from) >> shift;
     auto it = std::lower_bound(level->begin(), level->end(), first_index,
                                [](const Lod::Bucket& b, std::uint64_t i) { return b.index < i; });
     for (; it != level->end(); ++it) {

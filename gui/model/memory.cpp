@@ -114,7 +114,7 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
   // millions of points each one is a string of cache misses.
   const double bucket = static_cast<double>(std::uint64_t{1} << shift);
   const double begin = std::max(0.0, m.begin());
-  auto it = std::lower_bound(level->begin(), level->end(), static_cast<std::uint64_t>(begin) >> shift,
+  auto it = std::lower_bound(level->begin(), level->end(), to_ns(begin) >> shift,
                              [](const Bucket& b, std::uint64_t i) { return b.index < i; });
   if (it != level->begin()) --it;  // a bucket begun before the view may reach into it
   // The level before the first bucket taken.
@@ -230,23 +230,48 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
     Curve& curve = tags[tag].first;
     curve.seal();
     m.tags.push_back(std::move(curve));
+    // `named` is sorted by name: this name's layers are one run of it.
+    const auto lo = std::lower_bound(named.begin(), named.end(), name,
+                                     [](const Named& n, const std::string& s) { return n.first.first < s; });
+    const auto hi = std::upper_bound(lo, named.end(), name,
+                                     [](const std::string& s, const Named& n) { return s < n.first.first; });
+    m.tag_layers.emplace_back(static_cast<std::size_t>(lo - named.begin()),
+                              static_cast<std::size_t>(hi - named.begin()));
   }
   m.total.seal();
   m.without_swap.seal();
+  auto by_peak = [](const std::vector<Curve>& curves) {
+    std::vector<std::size_t> order(curves.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return curves[a].peak() > curves[b].peak(); });
+    return order;
+  };
+  m.layers_by_peak = by_peak(m.layers);
+  m.tags_by_peak = by_peak(m.tags);
   return m;
 }
 
 Savings MemoryModel::savings(const std::string& tag, int layer) const {
-  Savings out;
-  for (std::size_t i = 0; i < tag_labels.size(); ++i) {
-    if (tag_labels[i] != tag) continue;
-    if (layer < 0) return Savings{tags[i].peak(), tag_saved[i]};
-    for (std::size_t j = 0; j < layer_keys.size(); ++j) {
-      if (layer_keys[j].tag == tag_ids[i] && layer_keys[j].layer == layer) {
-        return Savings{layers[j].peak(), layer_saved[j]};
-      }
-    }
-  }
+  const auto it = std::lower_bound(tag_labels.begin(), tag_labels.end(), tag);
+  if (it == tag_labels.end() || *it != tag) return {};
+  const auto i = static_cast<std::size_t>(it - tag_labels.begin());
+  if (layer < 0) return Savings{tags[i].peak(), tag_saved[i]};
+  const auto [first, last] = tag_layers[i];
+  const auto begin = layer_keys.begin() + static_cast<std::ptrdiff_t>(first);
+  const auto end = layer_keys.begin() + static_cast<std::ptrdiff_t>(last);
+  const auto at = std::lower_bound(begin, end, layer,
+                                   [](const LayerKey& k, int l) { return k.layer < l; });
+  if (at == end || at->layer != layer) return {};
+  const auto j = static_cast<std::size_t>(at - layer_keys.begin());
+  return Savings{layers[j].peak(), layer_saved[j]};
+}
+
+std::vector<std::size_t> MemoryModel::stacked(bool by_tag, std::size_t most) const {
+  const std::vector<std::size_t>& order = by_tag ? tags_by_peak : layers_by_peak;
+  std::vector<std::size_t> out(order.begin(),
+                               order.begin() + static_cast<std::ptrdiff_t>(std::min(most, order.size())));
+  std::sort(out.begin(), out.end());
   return out;
 }
 

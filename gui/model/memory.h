@@ -79,11 +79,23 @@ struct MemoryModel {
   Curve total;                      // the engine's resident bytes
   Curve without_swap;               // what would have been resident without swapping
   std::vector<std::uint64_t> layer_saved, tag_saved;  // Savings::bytes_saved, one per curve
+  /// Per tag label: the layers of its name, [first, second) in `layers`
+  /// (sorted by layer there).
+  std::vector<std::pair<std::size_t, std::size_t>> tag_layers;
+  /// Indices into `layers` (`tags`), highest peak first: which areas to
+  /// draw when there are too many to stack (stacked()).
+  std::vector<std::size_t> layers_by_peak, tags_by_peak;
 
   static MemoryModel build(const trace::Trace& trace);
   /// The layer's figures (layer -1: the tag's); zeros for one that never
-  /// held device memory.
+  /// held device memory. Logarithmic in the layers: a table of a million
+  /// rows asks once per row.
   Savings savings(const std::string& tag, int layer) const;
+  /// The layer (or tag) series to stack, in stacking order: all of them,
+  /// or the `most` with the highest peaks when there are more. A frame
+  /// draws those and one band for the rest (65,535 tags x 16 layers would
+  /// be a million areas of a pixel or less).
+  std::vector<std::size_t> stacked(bool by_tag, std::size_t most) const;
 };
 
 }  // namespace tswap::viewer

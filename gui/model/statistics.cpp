@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+
+#include "time_mapping.h"
 
 namespace tswap::viewer {
 
@@ -28,6 +31,40 @@ std::string format_duration(double ns) {
     std::snprintf(text, sizeof text, "%.3f s", ns / 1e9);
   }
   return text;
+}
+
+std::string format_tick(std::uint64_t ns, std::uint64_t step_ns) {
+  struct Unit {
+    std::uint64_t ns;
+    int digits;    // of ns: the most decimals worth printing
+    int decimals;  // format_duration's
+    const char* name;
+  };
+  static constexpr Unit units[] = {
+      {1, 0, 0, "ns"}, {1000, 3, 1, "us"}, {1000000, 6, 2, "ms"}, {1000000000, 9, 3, "s"}};
+  const Unit* u = &units[0];
+  for (const Unit& candidate : units) {
+    if (ns >= candidate.ns) u = &candidate;
+  }
+  if (u->ns == 1) return std::to_string(ns) + " ns";
+  int decimals = u->decimals;
+  std::uint64_t resolution = u->ns;  // of the label: unit / 10^decimals
+  for (int d = 0; d < decimals; ++d) resolution /= 10;
+  while (decimals < u->digits && resolution > std::max<std::uint64_t>(step_ns, 1)) {
+    ++decimals;
+    resolution /= 10;
+  }
+  char text[48];
+  std::snprintf(text, sizeof text, "%llu.%0*llu %s", static_cast<unsigned long long>(ns / u->ns), decimals,
+                static_cast<unsigned long long>(ns % u->ns / resolution), u->name);
+  return text;
+}
+
+std::string format_tick(double ns, double step_ns) {
+  if (ns >= 0 && step_ns >= 1 && ns < 18446744073709551616.0) {
+    return format_tick(to_ns(std::floor(ns + 0.5)), static_cast<std::uint64_t>(step_ns));
+  }
+  return format_duration(ns);
 }
 
 RangeStats range_stats(const Timeline& timeline, double t0, double t1) {

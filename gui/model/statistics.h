@@ -53,5 +53,13 @@ std::optional<SpanRef> find_next(const trace::Trace& trace, const Timeline& time
 /// "4.0 MiB", "12.3 us": the units people read.
 std::string format_bytes(double bytes);
 std::string format_duration(double ns);
+/// A ruler's label for a tick at `ns`, ticks `step_ns` apart: in
+/// format_duration's unit, with the digits the step needs (ticks 10 us
+/// apart at 9,223,372,036.854 s read "9223372036.85478 s", ...79, not
+/// all "9223372036.855 s"). Exact for whole ns.
+std::string format_tick(std::uint64_t ns, std::uint64_t step_ns);
+/// The same for any time: whole ns and steps go to the one above, others
+/// (negative, below a ns apart) to format_duration.
+std::string format_tick(double ns, double step_ns);
 
 }  // namespace tswap::viewer

@@ -5,8 +5,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <numeric>
+#include <sys/resource.h>
 
+#include <chrono>
+#include <limits>
+#include <numeric>
+#include <set>
+
+#include <tswap/trace/summary.h>
+
+#include "filter_choices.h"
+#include "hostile_logs.h"
 #include "layer_palette.h"
 #include "log_builder.h"
 #include "memory.h"
@@ -511,11 +520,142 @@ TEST(LayerPalette, ColoursDependOnNamesNotIdsAndUnknownsFallBack) {
   a.add(2, "beta", 0);
   b.add(7, "beta", 0);
   b.add(3, "alpha", 0);
+  a.seal();
+  b.seal();
   EXPECT_EQ(a.layer(1, 0, true), b.layer(3, 0, true));
   EXPECT_EQ(a.layer(2, 0, true), b.layer(7, 0, true));
   EXPECT_EQ(a.layer(1, 9, true), a.tag(1, true)) << "an unknown layer takes its tag's colour";
   EXPECT_EQ(a.layer(9, 0, true), (Rgb{128, 128, 128})) << "an unknown tag is grey";
   EXPECT_NEAR(colour_difference(Rgb{255, 255, 255}, Rgb{0, 0, 0}), 100, 0.5);
+}
+
+// ------------------------------------------ hostile values (issue 10)
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+long peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;  // KiB on Linux
+}
+
+TEST(FilterChoices, OffersTheStepsThatOccurNotEveryNumberUpToTheLargest) {
+  // Recorded mid-training: three steps, not twenty million combo items.
+  const FilterChoices mid = FilterChoices::build(steps_log(20000000, 3).parse());
+  EXPECT_THAT(mid.steps, ::testing::ElementsAre(20000000u, 20000001u, 20000002u));
+  EXPECT_THAT(mid.layers, ::testing::ElementsAre(0u, 1u, 2u));
+  EXPECT_THAT(mid.tags, ::testing::ElementsAre("model.layer.*"));
+  // Up to 2^32 - 1: a loop to the largest step wrapped there and never ended.
+  const FilterChoices last = FilterChoices::build(steps_log(4294967293u, 3).parse());
+  EXPECT_THAT(last.steps, ::testing::ElementsAre(4294967293u, 4294967294u, 4294967295u));
+  EXPECT_LT(peak_rss_mib(), 200) << "memory by the values that occur";
+}
+
+TEST(FilterChoices, TakesIdsBeyondTheStringTables) {
+  const FilterChoices c = FilterChoices::build(out_of_range_log().parse());
+  EXPECT_THAT(c.layers, ::testing::ElementsAre(65535u));
+  EXPECT_THAT(c.steps, ::testing::ElementsAre(1u, 4294967295u));
+}
+
+TEST(HostileLogs, EveryModelPartBuildsFromIdsBeyondTheTables) {
+  const auto t = out_of_range_log().parse();
+  const auto tl = Timeline::build(t);
+  ASSERT_TRUE(tl);
+  EXPECT_EQ(tl->last, std::numeric_limits<std::uint64_t>::max());
+  const MemoryModel m = MemoryModel::build(t);
+  const LayerPalette p = LayerPalette::build(t);
+  EXPECT_EQ(m.savings("", 65535).bytes_saved, std::numeric_limits<std::uint64_t>::max())
+      << "tag 65535 has no name; its release of 2^64-1 bytes is a sum, not a size";
+  (void)p.layer(65535, 65535, true);
+  TimeMapping map;
+  map.set_width(1400);
+  map.set_bounds(tl->first, tl->last);
+  for (const Lane& lane : tl->lanes) (void)visible_items(lane.spans, lane.lod, lane.longest, map);
+  (void)m.total.columns(map);
+  EXPECT_LE(time_ticks(map, 90).size(), 1400 / 90 + 2u);
+  EXPECT_LT(peak_rss_mib(), 200);
+}
+
+TEST(TimeMapping, HoldsASingleInstantAtTheEndOfTime) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+  TimeMapping m;
+  m.set_width(1000);
+  m.set_bounds(kMax, kMax);  // first + 1 wrapped to 0 here
+  EXPECT_LT(m.first(), m.last());
+  EXPECT_EQ(m.last(), kMax);
+  EXPECT_TRUE(std::isfinite(m.x(static_cast<double>(kMax))));
+  EXPECT_EQ(to_ns(m.end()), kMax) << "a view's end past 2^64 - 1 clamps, not wraps";
+  EXPECT_EQ(to_ns(-5), 0u);
+  EXPECT_EQ(to_ns(std::nan("")), 0u);
+}
+
+TEST(TimeMapping, NeverZoomsPastWhatADoubleTellsApart) {
+  TimeMapping m;
+  m.set_width(1000);
+  const std::uint64_t base = std::uint64_t{1} << 63;
+  m.set_bounds(base, base + 5000);
+  m.zoom(1e12, 500);
+  EXPECT_GE(m.ns_per_px(), 2048) << "doubles near 2^63 are 2048 ns apart";
+  EXPECT_GT(m.ns(1), m.ns(0));
+  m.set_bounds(0, 5000);
+  m.zoom(1e12, 500);
+  EXPECT_DOUBLE_EQ(m.ns_per_px(), 0.01) << "small times keep 100 pixels per ns";
+}
+
+TEST(TimeTicks, AreComputedBoundedAndApartAtAnyTime) {
+  // `ns += step` stood still once the step was below the spacing of
+  // doubles at that time, and the ruler spun forever.
+  for (const std::uint64_t base : {std::uint64_t{0}, std::uint64_t{1} << 53, std::uint64_t{1} << 63, kLatestBase}) {
+    for (const double zoom : {1.0, 1e3, 1e12}) {
+      TimeMapping m;
+      m.set_width(1400);
+      m.set_bounds(base, base + 5000);
+      m.zoom(zoom, 700);
+      const std::vector<Tick> ticks = time_ticks(m, 90);
+      ASSERT_FALSE(ticks.empty()) << base << " x" << zoom;
+      EXPECT_LE(ticks.size(), 1400 / 90 + 2u);
+      std::set<std::string> labels;
+      for (std::size_t i = 0; i < ticks.size(); ++i) {
+        labels.insert(ticks[i].label);
+        if (i > 0) EXPECT_GT(ticks[i].x, ticks[i - 1].x + 80) << base << " x" << zoom;
+      }
+      EXPECT_EQ(labels.size(), ticks.size()) << "every label its own: " << ticks.front().label;
+    }
+  }
+}
+
+TEST(TimeTicks, LabelsCarryTheDigitsTheStepNeeds) {
+  const std::uint64_t at = std::uint64_t{1} << 63;  // 9223372036.854775808 s
+  EXPECT_EQ(format_tick(at, 10000), "9223372036.85477 s");
+  EXPECT_EQ(format_tick(at, 1000000000), "9223372036.854 s") << "at least format_duration's digits";
+  EXPECT_EQ(format_tick(std::numeric_limits<std::uint64_t>::max(), 1), "18446744073.709551615 s");
+  EXPECT_EQ(format_tick(std::uint64_t{2500000}, 10000), "2.50 ms");
+  EXPECT_EQ(format_tick(std::uint64_t{2501000}, 1000), "2.501 ms");
+  EXPECT_EQ(format_tick(std::uint64_t{500}, 100), "500 ns");
+  EXPECT_EQ(format_tick(-100.0, 50.0), format_duration(-100));
+}
+
+TEST(HostileLogs, ManyTagsAreNotQuadratic) {
+  // 8,192 tags of 16 layers: a scan of every tag or layer per row or per
+  // bar (the palette's ranks, savings()) took minutes at 65,535 tags.
+  const auto t = many_tags_log(8192, 16).parse();
+  const MemoryModel m = MemoryModel::build(t);
+  const LayerPalette p = LayerPalette::build(t);
+  const tswap::trace::Summary summary = tswap::trace::summarize(t);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::uint64_t saved = 0;
+  for (const auto& l : summary.layers) saved += m.savings(l.tag, l.layer).bytes_saved;
+  for (const auto& l : summary.tags) saved += m.savings(l.tag, -1).bytes_saved;
+  for (const MemoryModel::LayerKey& k : m.layer_keys) (void)p.layer(k.tag, k.layer, true);
+  EXPECT_LT(seconds_since(t0), 2.0);
+  EXPECT_EQ(saved, 2 * 8192u * 16 * 4096) << "each layer's and each tag's";
+  EXPECT_EQ(p.tags(), 8192u);
+  // A frame stacks the 256 highest areas, not 131,072.
+  const std::vector<std::size_t> drawn = m.stacked(false, 256);
+  ASSERT_EQ(drawn.size(), 256u);
+  EXPECT_TRUE(std::is_sorted(drawn.begin(), drawn.end()));
+  EXPECT_EQ(m.stacked(true, 100000).size(), 8192u) << "all of them when they are few enough";
 }
 
 }  // namespace
