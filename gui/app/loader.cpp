@@ -22,18 +22,20 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   log->trace = std::move(trace);
   log->filter = filter;
   std::future<std::pair<std::shared_ptr<const MemoryModel>, std::shared_ptr<const LayerPalette>>> memory;
-  std::future<std::shared_ptr<const trace::Summary>> summary;
+  std::future<std::pair<std::shared_ptr<const trace::Summary>, std::shared_ptr<const FilterChoices>>> summary;
   if (previous) {
     log->memory = previous->memory;
     log->summary = previous->summary;
     log->palette = previous->palette;
+    log->choices = previous->choices;
   } else {
     memory = std::async(std::launch::async, [t = log->trace] {
       return std::make_pair(std::make_shared<const MemoryModel>(MemoryModel::build(*t)),
                             std::make_shared<const LayerPalette>(LayerPalette::build(*t)));
     });
     summary = std::async(std::launch::async, [t = log->trace] {
-      return std::make_shared<const trace::Summary>(trace::summarize(*t));
+      return std::make_pair(std::make_shared<const trace::Summary>(trace::summarize(*t)),
+                            std::make_shared<const FilterChoices>(FilterChoices::build(*t)));
     });
   }
   const int span = to - from;
@@ -44,7 +46,7 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   if (!previous) {
     if (timeline) report(from + static_cast<int>(share * span), "building the memory curves and the summary");
     std::tie(log->memory, log->palette) = memory.get();  // waited for even when cancelled: they use the trace
-    log->summary = summary.get();
+    std::tie(log->summary, log->choices) = summary.get();
   }
   if (!timeline) return nullptr;
   log->timeline = std::move(*timeline);

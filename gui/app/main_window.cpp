@@ -34,6 +34,7 @@
 
 #include "painters.h"
 #include "tag_table_model.h"
+#include "value_box.h"
 #include "views.h"
 
 namespace tswap::viewer {
@@ -225,10 +226,14 @@ void MainWindow::buildToolbar() {
   tag_filter_->setMinimumContentsLength(16);
   bar->addWidget(tag_filter_);
   bar->addWidget(new QLabel(tr(" Layer ")));
-  layer_filter_ = new QComboBox;
+  layer_filter_ = new ValueBox;
+  layer_filter_->setObjectName("layer_filter");
+  layer_filter_->setToolTip(tr("A layer that occurs in the log (arrows: the next), or all"));
   bar->addWidget(layer_filter_);
   bar->addWidget(new QLabel(tr(" Step ")));
-  step_filter_ = new QComboBox;
+  step_filter_ = new ValueBox;
+  step_filter_->setObjectName("step_filter");
+  step_filter_->setToolTip(tr("A step that occurs in the log (arrows: the next), or all"));
   bar->addWidget(step_filter_);
   kind_filter_ = new QToolButton;
   kind_filter_->setText(tr("Kinds"));
@@ -243,9 +248,8 @@ void MainWindow::buildToolbar() {
   }
   kind_filter_->setMenu(kinds);
   bar->addWidget(kind_filter_);
-  for (QComboBox* c : {tag_filter_, layer_filter_, step_filter_}) {
-    connect(c, &QComboBox::activated, this, &MainWindow::applyFilter);
-  }
+  connect(tag_filter_, &QComboBox::activated, this, &MainWindow::applyFilter);
+  for (ValueBox* b : {layer_filter_, step_filter_}) connect(b, &ValueBox::activated, this, &MainWindow::applyFilter);
   bar->addSeparator();
   search_ = new QLineEdit;
   search_->setPlaceholderText(tr("Search (Ctrl+F, Enter/F3 for the next)"));
@@ -257,33 +261,32 @@ void MainWindow::buildToolbar() {
 }
 
 void MainWindow::fillFilterChoices() {
-  for (QComboBox* c : {tag_filter_, layer_filter_, step_filter_}) {
-    c->clear();
-    c->addItem(tr("all"));
-  }
-  if (!log_) return;
-  std::map<std::string, int> tags;
-  for (const auto& [id, name] : log_->trace->tags()) tags[name] = 0;
-  for (const auto& [name, unused] : tags) tag_filter_->addItem(qs(name));
-  int layers = 0;
-  for (const trace::LayerSummary& l : log_->summary->layers) layers = std::max(layers, l.layer + 1);
-  for (int l = 0; l < layers; ++l) layer_filter_->addItem(QString::number(l), l);
-  std::uint32_t steps = 0;
-  for (const trace::Event& e : log_->trace->events()) steps = std::max(steps, e.step);
-  for (std::uint32_t s = 1; s <= steps; ++s) step_filter_->addItem(QString::number(s), s);
+  tag_filter_->clear();
+  tag_filter_->addItem(tr("all"));
+  layer_filter_->setValues({});
+  step_filter_->setValues({});
+  if (!log_ || !log_->choices) return;
+  // The values that occur (FilterChoices), not every number up to the largest.
+  const FilterChoices& c = *log_->choices;
+  QStringList tags;
+  tags.reserve(static_cast<qsizetype>(c.tags.size()));
+  for (const std::string& name : c.tags) tags.push_back(qs(name));
+  tag_filter_->addItems(tags);
+  layer_filter_->setValues(c.layers);
+  step_filter_->setValues(c.steps);
   // Keep what the loaded timeline was built with.
   const Filter& f = log_->filter;
   if (f.tag) tag_filter_->setCurrentText(qs(*f.tag));
-  if (f.layer) layer_filter_->setCurrentIndex(layer_filter_->findData(*f.layer));
-  if (f.step) step_filter_->setCurrentIndex(step_filter_->findData(*f.step));
+  if (f.layer) layer_filter_->setValue(static_cast<std::uint32_t>(*f.layer));
+  if (f.step) step_filter_->setValue(*f.step);
 }
 
 void MainWindow::applyFilter() {
   if (!log_ || loading_) return;
   Filter f;
   if (tag_filter_->currentIndex() > 0) f.tag = tag_filter_->currentText().toStdString();
-  if (layer_filter_->currentIndex() > 0) f.layer = layer_filter_->currentData().toInt();
-  if (step_filter_->currentIndex() > 0) f.step = step_filter_->currentData().toUInt();
+  if (const auto layer = layer_filter_->value()) f.layer = static_cast<int>(*layer);
+  f.step = step_filter_->value();
   f.kinds = 0;
   for (QAction* a : kind_filter_->menu()->actions()) {
     if (a->isChecked()) f.kinds |= 1u << a->data().toInt();

@@ -29,6 +29,7 @@ namespace tswap::viewer {
 class MemoryView;
 class TagTableModel;
 class TimelineView;
+class ValueBox;
 
 /// Which view an export or a screenshot shows.
 enum class ViewKind { timeline, memory, table, all };
@@ -110,8 +111,8 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_ = nullptr;
   QToolButton* cancel_ = nullptr;
   QComboBox* tag_filter_ = nullptr;
-  QComboBox* layer_filter_ = nullptr;
-  QComboBox* step_filter_ = nullptr;
+  ValueBox* layer_filter_ = nullptr;  // the layers and steps that occur (FilterChoices)
+  ValueBox* step_filter_ = nullptr;
   QToolButton* kind_filter_ = nullptr;
   QLineEdit* search_ = nullptr;
   QMenu* recent_menu_ = nullptr;

@@ -1,5 +1,7 @@
 #include "memory_legend.h"
 
+#include <QObject>
+
 #include "painters.h"
 
 namespace tswap::viewer {
@@ -9,16 +11,21 @@ constexpr int kRowHeight = 16;
 constexpr int kMark = 14;     // swatch or line, before the text
 constexpr int kGap = 12;      // between entries
 constexpr int kGroupGap = 22; // between one tag's entries and the next
+constexpr int kMostRows = 4;  // of series entries; more are counted in "... and N more"
 
 /// Entries of one group, unplaced.
 using Group = std::vector<LegendEntry>;
 
+/// The series' groups (the areas drawn, MemoryModel::stacked()); then, when
+/// some are not drawn, one entry for them; then the total and the curve
+/// without swapping.
 std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const Theme& t) {
   const MemoryModel& mem = *log.memory;
+  const std::vector<std::size_t> drawn = mem.stacked(view.memory_by_tag, kMostAreas);
   std::vector<Group> out;
   if (view.memory_by_tag) {
     Group tags;
-    for (std::size_t i = 0; i < mem.tag_labels.size(); ++i) {
+    for (const std::size_t i : drawn) {
       tags.push_back({QString::fromStdString(mem.tag_labels[i]), t.tag(palette_of(log), mem.tag_ids[i]),
                       LegendEntry::Mark::swatch, {}, static_cast<int>(i)});
     }
@@ -26,7 +33,7 @@ std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const The
   } else {
     // The labels are sorted by tag then layer: a group per run of one tag.
     std::uint16_t tag = 0;
-    for (std::size_t i = 0; i < mem.layer_keys.size(); ++i) {
+    for (const std::size_t i : drawn) {
       const MemoryModel::LayerKey& k = mem.layer_keys[i];
       if (out.empty() || k.tag != tag) {
         tag = k.tag;
@@ -38,8 +45,17 @@ std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const The
                             LegendEntry::Mark::swatch, {}, static_cast<int>(i)});
     }
   }
-  out.push_back({{"total", t.text, LegendEntry::Mark::line, {}, -1},
-                 {"without swapping", t.grid.lighter(t.dark ? 160 : 90), LegendEntry::Mark::dashed, {}, -1}});
+  const std::size_t all = view.memory_by_tag ? mem.tags.size() : mem.layers.size();
+  Group rest;
+  if (drawn.size() < all) {
+    rest.push_back({QObject::tr("the other %1 %2")
+                        .arg(all - drawn.size())
+                        .arg(view.memory_by_tag ? QObject::tr("tags") : QObject::tr("layers")),
+                    t.grid, LegendEntry::Mark::swatch, {}, -1});
+  }
+  rest.push_back({"total", t.text, LegendEntry::Mark::line, {}, -1});
+  rest.push_back({"without swapping", t.grid.lighter(t.dark ? 160 : 90), LegendEntry::Mark::dashed, {}, -1});
+  out.push_back(std::move(rest));
   return out;
 }
 
@@ -66,19 +82,50 @@ Legend memory_legend(const QFontMetrics& fm, int width, int top, const LoadedLog
     y += kRowHeight;
     ++legend.rows;
   };
-  for (const Group& g : groups(log, view, theme)) {
+  std::vector<Group> all = groups(log, view, theme);
+  const Group last = std::move(all.back());  // "N more", total, without swapping: always shown
+  all.pop_back();
+  // Every series entry while they fit in kMostRows rows; then "... and N
+  // more" (65,535 tags would fill the window with rows).
+  std::size_t left_out = 0;
+  auto place = [&](const LegendEntry& e) {
+    const int w = entry_width(fm, e);
+    if (x > left && x + w > right) new_row();
+    LegendEntry placed = e;
+    placed.rect = QRect(x, y, w, kRowHeight - 4);
+    legend.entries.push_back(placed);
+    x += w + kGap;
+  };
+  for (const Group& g : all) {
+    if (left_out > 0) {
+      for (const LegendEntry& e : g) left_out += e.series >= 0;
+      continue;
+    }
     // A group starts a row of its own when it would fit there but not here.
-    if (x > left && x + group_width(fm, g) > right && left + group_width(fm, g) <= right) new_row();
+    const int gw = group_width(fm, g);
+    if (x > left && x + gw > right && left + gw <= right) {
+      if (legend.rows == kMostRows) {
+        for (const LegendEntry& e : g) left_out += e.series >= 0;
+        continue;
+      }
+      new_row();
+    }
     for (const LegendEntry& e : g) {
-      const int w = entry_width(fm, e);
-      if (x > left && x + w > right) new_row();
-      LegendEntry placed = e;
-      placed.rect = QRect(x, y, w, kRowHeight - 4);
-      legend.entries.push_back(placed);
-      x += w + kGap;
+      if (left_out > 0 || (legend.rows == kMostRows && x > left && x + entry_width(fm, e) > right)) {
+        left_out += e.series >= 0;
+        continue;
+      }
+      place(e);
     }
     x += kGroupGap - kGap;
   }
+  if (left_out > 0) {
+    if (!legend.entries.empty() && legend.entries.back().series < 0) {
+      legend.entries.pop_back();  // a tag's name with none of its layers after it
+    }
+    place({QObject::tr("... and %1 more").arg(left_out), theme.text, LegendEntry::Mark::none, {}, -1});
+  }
+  for (const LegendEntry& e : last) place(e);
   legend.bottom = y + kRowHeight;
   return legend;
 }

@@ -3,6 +3,7 @@
 #include <QFontMetrics>
 #include <QPainterPath>
 
+#include <algorithm>
 #include <cmath>
 
 #include "lod.h"
@@ -13,15 +14,10 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-/// Tick spacing of 1, 2 or 5 times a power of ten, at least `min_px` apart.
-double tick_step(double ns_per_px, double min_px) {
-  const double want = ns_per_px * min_px;
-  double step = std::pow(10.0, std::floor(std::log10(std::max(want, 1e-3))));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
-    if (step * m >= want) return step * m;
-  }
-  return step * 10;
-}
+/// A pixel position drawable as it is: within a few pixels of [lo, hi].
+/// Far off-screen positions (a selection hours away at a nanosecond per
+/// pixel, ~1e15 px) overflow the raster engine's fixed-point coordinates.
+double on_screen(double x, double lo, double hi) { return std::clamp(x, lo - 8, hi + 8); }
 
 /// Byte ticks: a power of two at least `min_px` apart, so labels stay round.
 double byte_step(double bytes_per_px, double min_px) {
@@ -33,29 +29,33 @@ void paint_ruler(QPainter& p, int width, int plot_height, const TimeMapping& m, 
   p.fillRect(0, 0, width, Layout::kRuler, t.header);
   p.setPen(t.grid);
   p.drawLine(x0, Layout::kRuler - 1, width, Layout::kRuler - 1);
-  const double step = tick_step(m.ns_per_px(), 90);
-  const double first = std::ceil(m.begin() / step) * step;
   p.setFont(QFont(p.font().family(), 8));
-  for (double ns = first; ns <= m.end(); ns += step) {
-    const double x = x0 + m.x(ns);
+  // 90 px apart, or more where labels are long (9223372036.85477 s at 2^63 ns).
+  const QFontMetrics fm(p.font());
+  std::vector<Tick> ticks = time_ticks(m, 90);
+  int widest = 0;
+  for (const Tick& tick : ticks) widest = std::max(widest, fm.horizontalAdvance(qs(tick.label)));
+  if (widest + 12 > 90) ticks = time_ticks(m, widest + 12);
+  for (const Tick& tick : ticks) {
+    const double x = x0 + tick.x;
     p.setPen(t.grid);
     p.drawLine(QPointF(x, Layout::kRuler - 6), QPointF(x, Layout::kRuler + plot_height));
     p.setPen(t.text);
-    p.drawText(QPointF(x + 3, Layout::kRuler - 9), qs(format_duration(ns)));
+    p.drawText(QPointF(x + 3, Layout::kRuler - 9), qs(tick.label));
   }
 }
 
-void paint_cursor_and_range(QPainter& p, int height, const ViewState& v, const Theme& t) {
+void paint_cursor_and_range(QPainter& p, int width, int height, const ViewState& v, const Theme& t) {
   const TimeMapping& m = v.mapping;
   if (v.range) {
-    const double a = Layout::kHeader + m.x(v.range->first);
-    const double b = Layout::kHeader + m.x(v.range->second);
+    const double a = on_screen(Layout::kHeader + m.x(v.range->first), Layout::kHeader, width);
+    const double b = on_screen(Layout::kHeader + m.x(v.range->second), Layout::kHeader, width);
     p.fillRect(QRectF(QPointF(std::min(a, b), Layout::kRuler), QPointF(std::max(a, b), height)),
                t.selection);
   }
   if (v.cursor) {
     const double x = Layout::kHeader + m.x(*v.cursor);
-    if (x >= Layout::kHeader) {
+    if (x >= Layout::kHeader && x <= width) {
       p.setPen(QPen(t.cursor, 1));
       p.drawLine(QPointF(x, 0), QPointF(x, height));
     }
@@ -201,13 +201,13 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
   if (view.selected && view.selected->lane < lanes.size()) {
     const Span& s = lanes[view.selected->lane].spans[view.selected->span];
     const int y = Layout::kRuler + static_cast<int>(view.selected->lane) * Layout::kRow;
-    const double x0 = Layout::kHeader + m.x(static_cast<double>(s.begin));
-    const double x1 = Layout::kHeader + m.x(static_cast<double>(s.end));
+    const double x0 = on_screen(Layout::kHeader + m.x(static_cast<double>(s.begin)), Layout::kHeader, w);
+    const double x1 = on_screen(Layout::kHeader + m.x(static_cast<double>(s.end)), Layout::kHeader, w);
     p.setPen(QPen(t.accent, 2));
     p.setBrush(Qt::NoBrush);
     p.drawRect(QRectF(x0 - 1, y + 1, std::max(3.0, x1 - x0 + 2), Layout::kRow - 2));
   }
-  paint_cursor_and_range(p, h, view, t);
+  paint_cursor_and_range(p, w, h, view, t);
 }
 
 Hit hit_test(const LoadedLog& log, const ViewState& view, QPointF point) {
@@ -251,7 +251,9 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   // Y axis in the header column.
   p.fillRect(0, Layout::kRuler, Layout::kHeader, h - Layout::kRuler, t.header);
   const double y_step = byte_step(y_max / plot_h, 28);
-  for (double b = 0; b <= y_max; b += y_step) {
+  // Computed, not accumulated, and bounded (byte_step keeps them 28 px apart).
+  for (int i = 0; i <= static_cast<int>(plot_h / 28) + 1 && i * y_step <= y_max; ++i) {
+    const double b = i * y_step;
     const double y = y_of(b);
     p.setPen(t.grid);
     p.drawLine(QPointF(Layout::kHeader, y), QPointF(w, y));
@@ -270,13 +272,8 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   // Each layer's band as rectangles, one per run of equal columns: exact
   // for step functions, and cheap for the raster engine (a polygon along
   // every column took seconds to fill on long flat stretches).
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const std::vector<std::int64_t> c = series[i].columns(m);
-    std::vector<double> next(base);
-    for (int x = 0; x < cols; ++x) next[static_cast<std::size_t>(x)] += static_cast<double>(c[static_cast<std::size_t>(x)]);
-    const QColor colour = view.memory_by_tag
-                              ? t.tag(palette_of(log), mem.tag_ids[i])
-                              : t.layer(palette_of(log), mem.layer_keys[i].tag, mem.layer_keys[i].layer);
+  const std::vector<std::size_t> drawn = mem.stacked(view.memory_by_tag, kMostAreas);
+  auto fill_band = [&](const std::vector<double>& next, const QColor& colour) {
     for (int x = 0; x < cols;) {
       const auto ux = static_cast<std::size_t>(x);
       int run = 1;
@@ -292,7 +289,25 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
       }
       x += run;
     }
-    base.swap(next);
+    base = next;
+  };
+  for (const std::size_t i : drawn) {
+    const std::vector<std::int64_t> c = series[i].columns(m);
+    std::vector<double> next(base);
+    for (int x = 0; x < cols; ++x) next[static_cast<std::size_t>(x)] += static_cast<double>(c[static_cast<std::size_t>(x)]);
+    fill_band(next, view.memory_by_tag
+                        ? t.tag(palette_of(log), mem.tag_ids[i])
+                        : t.layer(palette_of(log), mem.layer_keys[i].tag, mem.layer_keys[i].layer));
+  }
+  if (drawn.size() < series.size()) {
+    // The areas not drawn: one band from the stack up to the total.
+    const std::vector<std::int64_t> c = mem.total.columns(m);
+    std::vector<double> next(base);
+    for (int x = 0; x < cols; ++x) {
+      const auto ux = static_cast<std::size_t>(x);
+      next[ux] = std::max(base[ux], static_cast<double>(c[ux]));
+    }
+    fill_band(next, t.grid);
   }
   auto polyline = [&](const Curve& curve, const QPen& pen) {
     const std::vector<std::int64_t> c = curve.columns(m);
@@ -307,7 +322,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   polyline(mem.total, QPen(t.text, 1.5));
   // Peaks, marked with their value and time.
   auto mark = [&](std::int64_t bytes, std::uint64_t when, const QString& what, double dy) {
-    const double x = Layout::kHeader + m.x(static_cast<double>(when));
+    const double x = on_screen(Layout::kHeader + m.x(static_cast<double>(when)), Layout::kHeader, w);
     const double y = y_of(static_cast<double>(bytes));
     p.setPen(QPen(t.accent, 2));
     p.setBrush(t.accent);
@@ -344,7 +359,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
     p.setPen(t.text);
     p.drawText(at, text);
   }
-  paint_cursor_and_range(p, h, view, t);
+  paint_cursor_and_range(p, w, h, view, t);
 }
 
 }  // namespace tswap::viewer

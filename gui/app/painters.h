@@ -26,6 +26,10 @@ struct Layout {
   static int lane_at(double y, std::size_t lanes);
 };
 
+/// The most memory areas stacked in one frame; the rest share one band
+/// (MemoryModel::stacked()), and the legend names those drawn.
+inline constexpr std::size_t kMostAreas = 256;
+
 /// The log's layer colours (an empty palette, all grey, before they are built).
 const LayerPalette& palette_of(const LoadedLog& log);
 

@@ -11,6 +11,7 @@
 #include <tswap/trace/summary.h>
 #include <tswap/trace/trace.h>
 
+#include "filter_choices.h"
 #include "layer_palette.h"
 #include "memory.h"
 #include "statistics.h"
@@ -28,6 +29,7 @@ struct LoadedLog {
   std::shared_ptr<const MemoryModel> memory;
   std::shared_ptr<const trace::Summary> summary;
   std::shared_ptr<const LayerPalette> palette;  // with the memory curves
+  std::shared_ptr<const FilterChoices> choices; // what the filters offer, with the summary
   Filter filter;
 };
 

@@ -1,11 +1,21 @@
 // Writes the viewer's CLI test logs into the directory given:
 //   two_tags.tswap       six blocks of two nested tags, two steps (two_tags_log.h)
 //   two_tags_torn.tswap  the same log cut 40 bytes into its last records chunk
+// and the hostile ones of hostile_logs.h (issue 10):
+//   step_20m.tswap       three steps from step 20,000,000
+//   step_max.tswap       steps 2^32-3 .. 2^32-1
+//   time_2e63.tswap      one swap within 5 us from 2^63 ns
+//   time_max.tswap       the same, ending at 2^64-1 ns
+//   one_event.tswap      a single event (at 2^64-1 ns)
+//   one_instant.tswap    three events at one time (a zero-length range)
+//   out_of_range.tswap   ids beyond the string tables, layer 65535, values at their largest
+//   many_tags.tswap      65,535 tags x 16 layers (1M events, 36 MB)
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "hostile_logs.h"
 #include "two_tags_log.h"
 
 namespace {
@@ -26,8 +36,18 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   tswap_test::LogBuilder torn = tswap_test::two_tags_log(false);
   torn.bytes().resize(torn.bytes().size() - 40);
-  if (!write(dir + "/two_tags.tswap", tswap_test::two_tags_log().bytes()) ||
-      !write(dir + "/two_tags_torn.tswap", torn.bytes())) {
+  const bool ok =
+      write(dir + "/two_tags.tswap", tswap_test::two_tags_log().bytes()) &&
+      write(dir + "/two_tags_torn.tswap", torn.bytes()) &&
+      write(dir + "/step_20m.tswap", tswap_test::steps_log(20000000, 3).bytes()) &&
+      write(dir + "/step_max.tswap", tswap_test::steps_log(4294967293u, 3).bytes()) &&
+      write(dir + "/time_2e63.tswap", tswap_test::times_log(std::uint64_t{1} << 63).bytes()) &&
+      write(dir + "/time_max.tswap", tswap_test::times_log(tswap_test::kLatestBase).bytes()) &&
+      write(dir + "/one_event.tswap", tswap_test::instant_log(~std::uint64_t{0}, 1).bytes()) &&
+      write(dir + "/one_instant.tswap", tswap_test::instant_log(1000, 3).bytes()) &&
+      write(dir + "/out_of_range.tswap", tswap_test::out_of_range_log().bytes()) &&
+      write(dir + "/many_tags.tswap", tswap_test::many_tags_log(65535, 16).bytes());
+  if (!ok) {
     std::fprintf(stderr, "cannot write the logs in %s\n", dir.c_str());
     return 1;
   }

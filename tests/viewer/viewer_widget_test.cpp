@@ -11,6 +11,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -20,12 +21,14 @@
 
 #include <fstream>
 
+#include "hostile_logs.h"
 #include "log_builder.h"
 #include "main_window.h"
 #include "memory_legend.h"
 #include "painters.h"
 #include "tag_table_model.h"
 #include "two_tags_log.h"
+#include "value_box.h"
 #include "views.h"
 
 using namespace tswap::viewer;
@@ -268,15 +271,14 @@ class ViewerWidgetTest : public QObject {
   void filteringByStepRebuildsTheTimeline() {
     auto w = opened(good_);
     QVERIFY(w);
-    QComboBox* step = nullptr;
-    for (QComboBox* c : w->findChildren<QComboBox*>()) {
-      if (c->findText("3") >= 0 && c->count() == 4) step = c;  // "all", 1, 2, 3
-    }
+    auto* step = w->findChild<ValueBox*>("step_filter");
     QVERIFY(step);
+    QCOMPARE(step->values(), (std::vector<std::uint32_t>{1, 2, 3}));
+    QCOMPARE(step->text(), QString("all"));
     const auto before = w->loadedLog();
     QSignalSpy shown(w.get(), &MainWindow::logShown);
-    step->setCurrentIndex(2);
-    emit step->activated(2);
+    step->stepBy(2);  // all -> 1 -> 2
+    QCOMPARE(step->value(), std::optional<std::uint32_t>(2));
     QVERIFY(shown.wait(10000));
     QVERIFY(w->loadedLog() != before);
     for (const Lane& lane : w->loadedLog()->timeline.lanes) {
@@ -286,6 +288,54 @@ class ViewerWidgetTest : public QObject {
     QCOMPARE(w->loadedLog()->memory, before->memory);
     QCOMPARE(w->loadedLog()->summary, before->summary);
     QCOMPARE(w->loadedLog()->trace, before->trace);
+  }
+
+  void theStepFilterOffersTheStepsThatOccur() {
+    // Issue 10: a combo item per step up to the largest took 33 s and 6 GB
+    // from step 20,000,000, and never finished at 2^32 - 1.
+    const QString path = write(dir_, "step_max.tswap", tswap_test::steps_log(4294967293u, 3).bytes());
+    auto w = opened(path);
+    QVERIFY(w);
+    auto* step = w->findChild<ValueBox*>("step_filter");
+    auto* layer = w->findChild<ValueBox*>("layer_filter");
+    QVERIFY(step && layer);
+    QCOMPARE(step->values(), (std::vector<std::uint32_t>{4294967293u, 4294967294u, 4294967295u}));
+    QCOMPARE(layer->values(), (std::vector<std::uint32_t>{0, 1, 2}));
+    // Typing a step picks it; the arrows go to the next one that occurs.
+    QSignalSpy shown(w.get(), &MainWindow::logShown);
+    step->findChild<QLineEdit*>()->setText("4294967295");
+    QTest::keyClick(step, Qt::Key_Return);
+    QCOMPARE(step->value(), std::optional<std::uint32_t>(4294967295u));
+    QVERIFY(shown.wait(10000));
+    for (const Lane& lane : w->loadedLog()->timeline.lanes) {
+      for (const Span& s : lane.spans) QCOMPARE(s.step, 4294967295u);
+    }
+    QCOMPARE(step->value(), std::optional<std::uint32_t>(4294967295u));  // kept across the rebuild
+    step->stepBy(-1);
+    QCOMPARE(step->value(), std::optional<std::uint32_t>(4294967294u));
+    QVERIFY(shown.wait(10000));
+    step->stepBy(-10);
+    QCOMPARE(step->text(), QString("all"));
+  }
+
+  void manyTagsKeepTheLegendTheStackAndTheTableBounded() {
+    // 4,096 tags of 16 layers: the legend names what fits in four rows, the
+    // stack draws kMostAreas areas and one band for the rest.
+    const QString path = write(dir_, "many_tags.tswap", tswap_test::many_tags_log(4096, 16).bytes());
+    auto w = opened(path);
+    QVERIFY(w);
+    QCOMPARE(w->tableView()->model()->rowCount(), 4096 * 17);
+    QFont font;
+    font.setPointSize(8);
+    const Legend legend = memory_legend(QFontMetrics(font), 1600, 0, *w->loadedLog(), w->viewState(), Theme::of(true));
+    QVERIFY2(legend.rows <= 6, qPrintable(QString::number(legend.rows)));
+    QStringList texts;
+    for (const LegendEntry& e : legend.entries) texts << e.text;
+    QVERIFY2(texts.filter(QRegularExpression("^[.][.][.] and [0-9]+ more$")).size() == 1, qPrintable(texts.join(",")));
+    QVERIFY(texts.contains(QString("the other %1 layers").arg(4096 * 16 - kMostAreas)));
+    QVERIFY(texts.contains("total"));
+    QVERIFY(texts.contains("without swapping"));
+    QVERIFY(!w->memoryView()->grab().isNull());
   }
 
   void exportsPngAndSvg() {
