@@ -58,13 +58,8 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
 QString completeness_warning(const trace::Trace& trace, const QString& name) {
   const trace::Completeness& c = trace.completeness();
   if (!c.clean_end) {
-    QString lost;
-    if (c.bytes_lost) lost = QObject::tr("; %1 bytes of a torn last chunk were lost").arg(c.bytes_lost);
-    return QObject::tr("%1 is incomplete: it has no end chunk, so the session was never stopped "
-                       "(did the process die?). It is cut at byte %2 and shown up to there%3.")
-        .arg(name)
-        .arg(c.bytes_read)
-        .arg(lost);
+    return QObject::tr("%1 is incomplete: %2; it is shown up to there.")
+        .arg(name, QString::fromStdString(trace::incomplete_reason(c)));
   }
   if (c.records_dropped > 0) {
     return QObject::tr("%1: %2 events were dropped while recording (the writer fell behind).")

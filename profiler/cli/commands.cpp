@@ -148,20 +148,8 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       out << ", but " << c.records_dropped << " events were dropped (thread buffers full)";
     }
     out << "\n";
-  } else if (c.writer_stopped) {
-    out << "  complete   no: the writer stopped at byte " << c.writer_stopped_offset
-        << ", where a write failed (" << std::strerror(c.writer_error)
-        << "), and recorded nothing after; readable up to byte " << c.bytes_read << "\n";
-  } else if (c.bytes_lost > 0) {
-    out << "  complete   no: the log has no end chunk and ends in a torn chunk (the process died "
-           "while writing it); readable up to byte "
-        << c.bytes_read << ", " << c.bytes_lost << " bytes of a torn last chunk lost\n";
   } else {
-    out << "  complete   no: the log has no end chunk; it ends at a chunk boundary after "
-        << c.chunks << (c.chunks == 1 ? " chunk" : " chunks")
-        << ": the writer stopped (for example a full disk) or the process died; readable up to "
-           "byte "
-        << c.bytes_read << "\n";
+    out << "  complete   no: " << trace::incomplete_reason(c) << "\n";
   }
   for (const std::string& w : warnings(*t)) out << "  warning    " << w << "\n";
   std::map<std::string, std::uint64_t> kinds;

@@ -166,7 +166,7 @@ class ViewerWidgetTest : public QObject {
     bool said = false, status = false;
     for (QLabel* label : w->findChildren<QLabel*>()) {
       said = said || (label->isVisible() && label->text().contains("torn.tswap is incomplete") &&
-                      label->text().contains(QString("cut at byte %1").arg(cut)));
+                      label->text().contains(QString("readable up to byte %1").arg(cut)));
       status = status || label->text().startsWith("torn.tswap (incomplete):");
     }
     QVERIFY(said);

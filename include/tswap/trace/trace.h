@@ -90,8 +90,13 @@ struct Completeness {
   bool ends_at_chunk_boundary() const { return !clean_end && bytes_lost == 0; }
 };
 
+/// Why a log that did not end cleanly ends where it does, as one sentence
+/// with the byte offsets ("the writer stopped at byte ..."); empty for a
+/// clean end. tswap-log info and the viewer's banner both say it.
+std::string incomplete_reason(const Completeness& c);
+
 /// A name from a log made safe to print on a terminal: control characters
-/// (C0, DEL, C1) and bytes that are not valid UTF-8 become \xNN, one per
+/// (C0, DEL, C1) and bytes that are not valid UTF-8 become `\\xNN`, one per
 /// byte; valid UTF-8 and everything else are kept as they are. The CLI,
 /// checks and event orders print names through it.
 std::string printable(std::string_view name);
