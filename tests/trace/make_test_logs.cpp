@@ -49,6 +49,8 @@
 #include <tswap/profiler/emit.h>
 #include <tswap/trace/encode.h>
 
+#include "log_builder.h"
+
 namespace {
 
 using tswap::trace::EventKind;
@@ -271,17 +273,8 @@ class CraftedLog {
 Record record_of(EventKind kind, std::uint64_t ns, std::uint16_t tag, std::uint32_t step,
                  std::uint16_t layer, std::uint32_t index, std::uint64_t value = 4096,
                  std::uint8_t stream = 0, std::uint8_t flags = 0, std::uint8_t reason = 0) {
-  Record r{};
-  r.host_ns = ns;
-  r.value = value;
-  r.index = index;
-  r.step = step;
+  Record r = tswap_test::rec(kind, ns, layer, index, value, stream, flags, reason, step);
   r.tag = tag;
-  r.layer = layer;
-  r.kind = static_cast<std::uint8_t>(kind);
-  r.stream = stream;
-  r.reason = reason;
-  r.flags = flags;
   return r;
 }
 
