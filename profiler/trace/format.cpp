@@ -52,6 +52,16 @@ const char* to_string(EventKind kind) {
       return "swap_created";
     case EventKind::swap_destroyed:
       return "swap_destroyed";
+    case EventKind::backward_enter:
+      return "backward_enter";
+    case EventKind::backward_exit:
+      return "backward_exit";
+    case EventKind::clock_anchor:
+      return "clock_anchor";
+    case EventKind::device_allocated:
+      return "device_allocated";
+    case EventKind::device_reserved:
+      return "device_reserved";
   }
   return "unknown";
 }
@@ -86,6 +96,20 @@ const char* to_string(ReleaseReason reason) {
       return "freed";
     case ReleaseReason::deferred_held:
       return "deferred: held elsewhere";
+  }
+  return "unknown";
+}
+
+const char* to_string(CopyTiming timing) {
+  switch (timing) {
+    case CopyTiming::unknown:
+      return "unknown";
+    case CopyTiming::host:
+      return "host";
+    case CopyTiming::device:
+      return "device";
+    case CopyTiming::none:
+      return "not timed";
   }
   return "unknown";
 }

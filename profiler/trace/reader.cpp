@@ -310,8 +310,12 @@ class Parser {
     if (h.header_bytes != sizeof(FileHeader) || h.record_bytes != sizeof(Record)) {
       fail(TraceError::Kind::corrupt, 12,
            "header of " + std::to_string(h.header_bytes) + " bytes with records of " +
-               std::to_string(h.record_bytes) + " bytes; version 1 has 256 and 32");
+               std::to_string(h.record_bytes) + " bytes; versions 1 and 2 have 256 and 32");
     }
+    version_ = h.version;
+    last_kind_ = h.version == 1 ? kLastEventKindV1 : kLastEventKind;
+    // Version 1 wrote zeros where version 2 keeps the copy timing.
+    if (h.version == 1) t.header_.copy_timing = static_cast<std::uint8_t>(CopyTiming::unknown);
   }
 
   void read_strings(Trace& t, const ChunkHeader& chunk, std::uint64_t payload) {
@@ -356,8 +360,10 @@ class Parser {
       const std::uint64_t at = payload + static_cast<std::uint64_t>(i) * sizeof(Record);
       Event e;
       std::memcpy(static_cast<Record*>(&e), data_ + at, sizeof(Record));
-      if (e.kind == 0 || e.kind > kLastEventKind) {
-        fail(TraceError::Kind::corrupt, at, "unknown event kind " + std::to_string(e.kind));
+      if (e.kind == 0 || e.kind > last_kind_) {
+        fail(TraceError::Kind::corrupt, at,
+             "unknown event kind " + std::to_string(e.kind) + " in a version " +
+                 std::to_string(version_) + " log");
       }
       e.thread = chunk.thread;
       t.events_.push_back(e);
@@ -407,6 +413,8 @@ class Parser {
 
   const std::uint8_t* data_;
   std::size_t size_;
+  std::uint32_t version_ = kFormatVersion;     // the header's
+  std::uint8_t last_kind_ = kLastEventKind;   // the highest kind that version has
   std::string name_;
   const LoadProgress& progress_;
   std::vector<ChunkRange> chunks_;  // where each records chunk's events landed

@@ -1,7 +1,10 @@
 #pragma once
 
-// The .tswap log format, version 1: what the recorder writes and the reader
+// The .tswap log format, version 2: what the recorder writes and the reader
 // reads, byte for byte. docs/log-format.md describes it for other tools.
+// Version 2 adds what the device did (device-timed copies and layers, clock
+// anchors, allocator samples), backward layer spans and the header's timing
+// byte; a version 1 log reads as one of version 2 that has none of them.
 //
 //   FileHeader                      256 bytes, once
 //   Chunk*                          ChunkHeader (32 bytes) + payload
@@ -18,7 +21,7 @@
 namespace tswap::trace {
 
 inline constexpr char kMagic[8] = {'T', 'S', 'W', 'A', 'P', 'L', 'O', 'G'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
 
 /// What happened. Values are part of the format: append, never renumber.
@@ -39,8 +42,17 @@ enum class EventKind : std::uint8_t {
   unpack = 14,          // backward uses the tensor (after any wait; value: its key index)
   swap_created = 15,    // a swap takes over a saved storage (value: device bytes now held)
   swap_destroyed = 16,  // autograd let go of a swap (value: device bytes it still held)
+  // Version 2:
+  backward_enter = 17,    // a layer's backward begins: its first unpack in the step
+  backward_exit = 18,     // ...and ends: its last (every tensor it saved was used)
+  clock_anchor = 19,      // the device clock read against the host's (value: device ns since
+                          // the session's first anchor; index: anchor number from 0)
+  device_allocated = 20,  // the device allocator's allocated bytes at a layer boundary (value)
+  device_reserved = 21,   // ...and the bytes it reserved from the device (value)
 };
-inline constexpr std::uint8_t kLastEventKind = 16;
+inline constexpr std::uint8_t kLastEventKind = 21;
+/// The last kind a version 1 log may hold.
+inline constexpr std::uint8_t kLastEventKindV1 = 16;
 
 /// Why a saved tensor stays on the device (Record::reason of `kept`).
 enum class KeepReason : std::uint8_t {
@@ -64,6 +76,12 @@ enum class ReleaseReason : std::uint8_t {
 /// Record::flags bits.
 inline constexpr std::uint8_t kFlagPrefetch = 1;  // h2d_*: queued ahead by prefetch
 inline constexpr std::uint8_t kFlagWaitH2D = 2;   // stall: waited on a copy back (else out)
+/// d2h_start/d2h_done/h2d_start/h2d_done, layer_enter/layer_exit and
+/// backward_enter/backward_exit: the time is when the device got there (a
+/// timing event on its stream, mapped onto the log's clock through the
+/// clock anchors), not when the host did. Written by the recorder's writer
+/// thread, after the fact: `stream` says where it happened, not `thread`.
+inline constexpr std::uint8_t kFlagDeviceTime = 4;
 
 /// One event. 32 bytes, naturally aligned, no padding.
 struct Record {
@@ -131,6 +149,15 @@ struct StoppedPayload {
 };
 static_assert(sizeof(StoppedPayload) == 32);
 
+/// Who timed the copies' start and done (FileHeader::copy_timing). Set by
+/// the runtime of the first swap, as the device field is.
+enum class CopyTiming : std::uint8_t {
+  unknown = 0,  // a version 1 log, or nothing swapped yet
+  host = 1,     // the runtime runs its copies itself and times them (the simulated runtime)
+  device = 2,   // timing events on the device's streams (kFlagDeviceTime records)
+  none = 3,     // the device cannot time: only the host's queueing is known
+};
+
 /// The file's first 256 bytes.
 struct FileHeader {
   char magic[8];               // kMagic
@@ -144,7 +171,8 @@ struct FileHeader {
   char process[64];                  // executable name
   char host[64];                     // host name
   char device[64];                   // what the session ran on ("cpu (simulated)", "cuda:0")
-  std::uint8_t reserved[8];
+  std::uint8_t copy_timing;          // CopyTiming (version 2; 0 in version 1)
+  std::uint8_t reserved[7];
 };
 static_assert(sizeof(FileHeader) == 256);
 
@@ -156,5 +184,6 @@ std::uint64_t checksum(const void* data, std::size_t bytes);
 const char* to_string(EventKind kind);
 const char* to_string(KeepReason reason);
 const char* to_string(ReleaseReason reason);
+const char* to_string(CopyTiming timing);  // "unknown", "host", "device", "not timed"
 
 }  // namespace tswap::trace
