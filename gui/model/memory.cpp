@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
+#include <unordered_map>
 
 #include <tswap/trace/summary.h>
+#include <tswap/trace/swap_key.h>
 
 #include "time_mapping.h"
 
@@ -149,16 +150,17 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   // By (tag id, layer): no string per event. Named and ordered at the end.
   std::map<std::pair<std::uint16_t, std::uint16_t>, std::pair<Curve, std::int64_t>> layers;
   std::map<std::uint16_t, std::pair<Curve, std::int64_t>> tags;
-  using SwapKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t>;
-  std::map<SwapKey, std::int64_t> taken;  // bytes each live swap took over
+  std::unordered_map<trace::SwapKey, std::int64_t> taken;  // bytes each live swap took over
   // Counted first, so that every curve is allocated once at its size.
-  std::size_t total_points = 0, without_points = 0;
+  std::size_t total_points = 0, without_points = 0, allocated_points = 0, reserved_points = 0;
   {
     std::map<std::pair<std::uint16_t, std::uint16_t>, std::size_t> layer_points;
     std::map<std::uint16_t, std::size_t> tag_points;
     for (const trace::Event& e : trace.events()) {
       const auto kind = e.event_kind();
       if (kind == trace::EventKind::swap_created || kind == trace::EventKind::swap_destroyed) ++without_points;
+      if (kind == trace::EventKind::device_allocated) ++allocated_points;
+      if (kind == trace::EventKind::device_reserved) ++reserved_points;
       if (trace::resident_delta(e) == 0) continue;
       ++layer_points[{e.tag, e.layer}];
       ++tag_points[e.tag];
@@ -169,6 +171,8 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   }
   m.total.reserve(total_points);
   m.without_swap.reserve(without_points);
+  m.device_allocated.reserve(allocated_points);
+  m.device_reserved.reserve(reserved_points);
   std::int64_t total = 0, without = 0;
   std::map<std::pair<std::uint16_t, std::uint16_t>, std::uint64_t> saved;
   for (const trace::Event& e : trace.events()) {
@@ -176,8 +180,12 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
         e.reason == static_cast<std::uint8_t>(trace::ReleaseReason::freed)) {
       saved[{e.tag, e.layer}] += e.value;
     }
-    const SwapKey swap{e.tag, e.step, e.layer, e.index};
-    if (e.event_kind() == trace::EventKind::swap_created) {
+    const trace::SwapKey swap = trace::SwapKey::of(e);
+    if (e.event_kind() == trace::EventKind::device_allocated) {
+      m.device_allocated.append(e.host_ns, static_cast<std::int64_t>(e.value));
+    } else if (e.event_kind() == trace::EventKind::device_reserved) {
+      m.device_reserved.append(e.host_ns, static_cast<std::int64_t>(e.value));
+    } else if (e.event_kind() == trace::EventKind::swap_created) {
       taken[swap] = static_cast<std::int64_t>(e.value);
       without = add_wrapping(without, static_cast<std::int64_t>(e.value));
       m.without_swap.append(e.host_ns, without);
@@ -240,6 +248,8 @@ MemoryModel MemoryModel::build(const trace::Trace& trace) {
   }
   m.total.seal();
   m.without_swap.seal();
+  m.device_allocated.seal();
+  m.device_reserved.seal();
   auto by_peak = [](const std::vector<Curve>& curves) {
     std::vector<std::size_t> order(curves.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

@@ -78,6 +78,9 @@ struct MemoryModel {
   std::vector<Curve> tags;              // one per tag: the sum of its layers
   Curve total;                      // the engine's resident bytes
   Curve without_swap;               // what would have been resident without swapping
+  /// The device allocator's samples (device_allocated, device_reserved;
+  /// format version 2, CUDA builds): empty curves (no points) in other logs.
+  Curve device_allocated, device_reserved;
   std::vector<std::uint64_t> layer_saved, tag_saved;  // Savings::bytes_saved, one per curve
   /// Per tag label: the layers of its name, [first, second) in `layers`
   /// (sorted by layer there).

@@ -6,32 +6,16 @@
 #include <cstdio>
 #include <sstream>
 
+#include <tswap/trace/text.h>
+
 #include "time_mapping.h"
 
 namespace tswap::viewer {
 
-std::string format_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) b /= 1024, ++u;
-  char text[32];
-  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return text;
-}
+// The viewer reads bytes and durations as tswap-log does: one text layer.
+std::string format_bytes(double b) { return trace::format_bytes(b); }
 
-std::string format_duration(double ns) {
-  char text[32];
-  if (ns < 1e3) {
-    std::snprintf(text, sizeof text, "%.0f ns", ns);
-  } else if (ns < 1e6) {
-    std::snprintf(text, sizeof text, "%.1f us", ns / 1e3);
-  } else if (ns < 1e9) {
-    std::snprintf(text, sizeof text, "%.2f ms", ns / 1e6);
-  } else {
-    std::snprintf(text, sizeof text, "%.3f s", ns / 1e9);
-  }
-  return text;
-}
+std::string format_duration(double ns) { return trace::format_duration(ns); }
 
 std::string format_tick(std::uint64_t ns, std::uint64_t step_ns) {
   struct Unit {
@@ -133,9 +117,7 @@ std::string details(const trace::Trace& trace, const Span& s) {
       << "stream: " << (e.stream ? std::string(trace.stream(e.stream)) : std::string("-")) << "\n"
       << "thread: " << trace.thread(e.thread) << "\n"
       << "host time: " << e.host_ns << " ns\n";
-  if (e.event_kind() == trace::EventKind::release) {
-    out << "release: " << trace::to_string(static_cast<trace::ReleaseReason>(e.reason)) << "\n";
-  }
+  if (e.event_kind() == trace::EventKind::release) out << "release: " << trace::reason_of(e) << "\n";
   if (e.flags & trace::kFlagPrefetch) out << "prefetched: yes\n";
   return out.str();
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <tuple>
 
+#include <tswap/trace/copies.h>
+
 namespace tswap::viewer {
 
 using trace::Event;
@@ -34,13 +36,9 @@ bool Filter::shows(const std::string& tag_name, const Span& s) const {
 
 namespace {
 
-/// A copy in flight: its swap and direction.
-using CopyKey = std::tuple<std::uint16_t, std::uint32_t, std::uint16_t, std::uint32_t, bool>;
-CopyKey copy_key(const Event& e, bool back) { return {e.tag, e.step, e.layer, e.index, back}; }
-
 class Builder {
  public:
-  Builder(const trace::Trace& t, const Filter& f) : t_(t), f_(f) {}
+  Builder(const trace::Trace& t, const Filter& f) : t_(t), f_(f), copies_(t) {}
 
   std::optional<Timeline> run(const BuildProgress& progress) {
     const auto& events = t_.events();
@@ -53,11 +51,10 @@ class Builder {
         return std::nullopt;
       }
       take(events[i], static_cast<std::uint32_t>(i));
+      copies_.take(i, on_copy_);
     }
-    // Copies queued on streams that never said when they ran.
-    for (const auto& [key, e] : queued_) {
-      add(stream_lane(e->stream), instant(*e, SpanKind::queued, index_of(e)));
-    }
+    // Copies the log ends before: queued ones never said when they ran.
+    copies_.finish(on_copy_);
     if (progress && !progress(0.8)) return std::nullopt;
     finish();
     if (progress && !progress(1.0)) return std::nullopt;
@@ -65,8 +62,26 @@ class Builder {
   }
 
  private:
-  std::uint32_t index_of(const Event* e) const {
-    return static_cast<std::uint32_t>(e - t_.events().data());
+  /// A copy as trace::CopyPairing hands it out: a bar from start to done on
+  /// its stream's lane; a copy that never started (a device that cannot
+  /// time, a log cut short) a "queued" instant where it was queued.
+  void copy(const trace::Copy& c) {
+    any_copy_ = true;
+    any_timed_ = any_timed_ || c.start || c.done;
+    if (c.timed()) {
+      const auto i = static_cast<std::uint32_t>(c.done->event);
+      const Event& done = t_.events()[i];
+      const SpanKind kind = c.direction == trace::CopyDirection::out ? SpanKind::d2h
+                            : (done.flags & trace::kFlagPrefetch)    ? SpanKind::prefetch
+                                                                     : SpanKind::h2d;
+      Span s = span(done, c.start->ns, kind, i);
+      s.device = c.source() == trace::TimeSource::device;
+      add(stream_lane(done.stream), s);
+    } else if (c.queued && !c.start) {
+      const auto i = static_cast<std::uint32_t>(c.queued->event);
+      const Event& queued = t_.events()[i];
+      add(stream_lane(queued.stream), instant(queued, SpanKind::queued, i));
+    }
   }
 
   Span span(const Event& e, std::uint64_t begin, SpanKind kind, std::uint32_t event) const {
@@ -94,32 +109,9 @@ class Builder {
           tl_.step_marks.push_back(StepMark{e.host_ns, e.step});
         }
         break;
-      case EventKind::d2h_queued:
-      case EventKind::h2d_queued:
-        queued_[copy_key(e, e.event_kind() == EventKind::h2d_queued)] = &e;
-        break;
-      case EventKind::d2h_start:
-      case EventKind::h2d_start: {
-        const CopyKey key = copy_key(e, e.event_kind() == EventKind::h2d_start);
-        queued_.erase(key);
-        started_[key] = e.host_ns;
-        break;
-      }
-      case EventKind::d2h_done:
-      case EventKind::h2d_done: {
-        const bool back = e.event_kind() == EventKind::h2d_done;
-        const auto s = started_.find(copy_key(e, back));
-        if (s == started_.end()) break;
-        const SpanKind kind = !back ? SpanKind::d2h
-                              : (e.flags & trace::kFlagPrefetch) ? SpanKind::prefetch
-                                                                 : SpanKind::h2d;
-        add(stream_lane(e.stream), span(e, s->second, kind, i));
-        started_.erase(s);
-        break;
-      }
       case EventKind::stall: {
-        const std::uint64_t begin = e.host_ns >= e.value ? e.host_ns - e.value : 0;
-        add(thread_lane(e.thread), span(e, begin, SpanKind::stall, i));
+        const trace::Stall stall = trace::stall_of(e, i);
+        add(thread_lane(e.thread), span(e, stall.begin_ns, SpanKind::stall, i));
         break;
       }
       case EventKind::release:
@@ -183,6 +175,7 @@ class Builder {
   }
 
   void finish() {
+    tl_.copies_untimed = any_copy_ && !any_timed_;
     for (const auto& [step, t] : turns_) {
       if (t.backward) tl_.turns.push_back(TurnMark{*t.backward, t.forward_end, step});
     }
@@ -209,8 +202,9 @@ class Builder {
   Timeline tl_;
   std::vector<Lane> lanes_;
   std::map<std::uint32_t, std::size_t> streams_, threads_, layer_lanes_;
-  std::map<CopyKey, std::uint64_t> started_;
-  std::map<CopyKey, const Event*> queued_;
+  trace::CopyPairing copies_;
+  bool any_copy_ = false, any_timed_ = false;  // whatever the filter shows
+  const trace::CopyPairing::OnCopy on_copy_ = [this](const trace::Copy& c) { copy(c); };
   std::map<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>, std::uint64_t> entered_;
   struct Turn {
     std::uint64_t forward_end = 0;          // the step's latest layer exit so far

@@ -35,6 +35,7 @@ struct Span {
   std::uint64_t begin = 0, end = 0;  // ns; equal for instants
   std::uint32_t event = 0;           // index in Trace::events() of the event that ends it
   SpanKind kind = SpanKind::d2h;
+  bool device = false;  // both ends timed by the device (kFlagDeviceTime), not the host
   std::uint16_t tag = 0, layer = 0;
   std::uint32_t index = 0, step = 0;
   std::uint64_t bytes = 0;
@@ -91,6 +92,10 @@ struct Timeline {
   std::vector<StepMark> step_marks;
   std::vector<TurnMark> turns;            // by time; one per step that reached backward, whatever the filter
   std::uint64_t first = 0, last = 0;      // the events' extent
+  /// The log has copies and not one of them was timed (an accelerator that
+  /// cannot time: only their queueing is known), whatever the filter: say
+  /// "copies not timed on this device" rather than draw empty copy lanes.
+  bool copies_untimed = false;
 
   static std::optional<Timeline> build(const trace::Trace& trace, const Filter& filter = {},
                                        const BuildProgress& progress = {});
