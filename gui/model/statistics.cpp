@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include <tswap/trace/copies.h>
 #include <tswap/trace/text.h>
 
 #include "time_mapping.h"
@@ -82,7 +83,7 @@ RangeStats range_stats(const Timeline& timeline, double t0, double t1) {
 std::string describe(const trace::Trace& trace, const Span& s) {
   std::ostringstream out;
   out << to_string(s.kind) << " " << trace.tag(s.tag) << " L" << s.layer;
-  if (s.kind != SpanKind::layer) out << " #" << s.index;
+  if (s.kind != SpanKind::layer && s.kind != SpanKind::backward) out << " #" << s.index;
   out << " step " << s.step;
   const double took = static_cast<double>(s.end - s.begin);
   switch (s.kind) {
@@ -96,8 +97,15 @@ std::string describe(const trace::Trace& trace, const Span& s) {
       break;
     }
     case SpanKind::stall:
-    case SpanKind::layer: out << ": " << format_duration(took); break;
+    case SpanKind::layer:
+    case SpanKind::backward: out << ": " << format_duration(took); break;
     default: out << ": " << format_bytes(static_cast<double>(s.bytes)); break;
+  }
+  // Who measured a duration: on a GPU the host's times say when work was
+  // queued, the device's when it ran.
+  if (s.kind == SpanKind::d2h || s.kind == SpanKind::h2d || s.kind == SpanKind::prefetch ||
+      s.kind == SpanKind::stall || s.kind == SpanKind::layer || s.kind == SpanKind::backward) {
+    out << ", " << (s.device ? "device" : "host") << " time";
   }
   return out.str();
 }
@@ -116,7 +124,14 @@ std::string details(const trace::Trace& trace, const Span& s) {
       << "event: " << trace::to_string(e.event_kind()) << " (#" << s.event << ")\n"
       << "stream: " << (e.stream ? std::string(trace.stream(e.stream)) : std::string("-")) << "\n"
       << "thread: " << trace.thread(e.thread) << "\n"
-      << "host time: " << e.host_ns << " ns\n";
+      << "time: " << e.host_ns << " ns on the log's clock\n";
+  // A device-timed record was written by the writer thread: its stream,
+  // not its thread, says where it happened.
+  if (trace::time_source(e) == trace::TimeSource::device) {
+    out << "timed by: the device (stream " << trace.stream(e.stream) << ")\n";
+  } else {
+    out << "timed by: the host (thread " << trace.thread(e.thread) << ")\n";
+  }
   if (e.event_kind() == trace::EventKind::release) out << "release: " << trace::reason_of(e) << "\n";
   if (e.flags & trace::kFlagPrefetch) out << "prefetched: yes\n";
   return out.str();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <tswap/trace/copies.h>
@@ -22,6 +23,7 @@ const char* to_string(SpanKind kind) {
     case SpanKind::deferred: return "release (deferred)";
     case SpanKind::reuse: return "held again";
     case SpanKind::queued: return "copy queued";
+    case SpanKind::backward: return "layer backward";
   }
   return "?";
 }
@@ -122,11 +124,16 @@ class Builder {
                     i));
         break;
       case EventKind::reuse: add(thread_lane(e.thread), instant(e, SpanKind::reuse, i)); break;
-      case EventKind::layer_enter: entered_[{e.thread, e.tag, e.layer}] = e.host_ns; break;
-      case EventKind::layer_exit: {
-        const auto s = entered_.find({e.thread, e.tag, e.layer});
+      case EventKind::layer_enter:
+      case EventKind::backward_enter: entered_[scope_of(e)] = e.host_ns; break;
+      case EventKind::layer_exit:
+      case EventKind::backward_exit: {
+        const auto s = entered_.find(scope_of(e));
         if (s == entered_.end()) break;
-        add(layer_lane(e.tag), span(e, s->second, SpanKind::layer, i));
+        Span layer = span(e, s->second,
+                          e.event_kind() == EventKind::layer_exit ? SpanKind::layer : SpanKind::backward, i);
+        layer.device = trace::time_source(e) == trace::TimeSource::device;
+        add(layer_lane(e.tag, layer.device), layer);
         entered_.erase(s);
         break;
       }
@@ -134,10 +141,23 @@ class Builder {
     }
   }
 
+  /// One layer scope open: forward or backward, who timed it and where.
+  /// Host scopes pair on their thread, device-timed ones (written by the
+  /// writer thread, long after) on their stream; host never with device.
+  using Scope = std::tuple<bool, bool, std::uint16_t, std::uint16_t, std::uint16_t>;
+  static Scope scope_of(const Event& e) {
+    const bool device = trace::time_source(e) == trace::TimeSource::device;
+    const bool forward = e.event_kind() == EventKind::layer_enter || e.event_kind() == EventKind::layer_exit;
+    return {device, forward, device ? std::uint16_t{e.stream} : e.thread, e.tag, e.layer};
+  }
+
   /// Follows forward's last layer exit and backward's first event after it,
-  /// per step number (TurnMark); not filtered, as step marks are not.
+  /// per step number (TurnMark); not filtered, as step marks are not. Host
+  /// times only: on a GPU the device finishes forward's last layer after
+  /// the host has begun backward.
   void track_turn(const Event& e) {
     const EventKind kind = e.event_kind();
+    if (trace::time_source(e) == trace::TimeSource::device) return;
     if (kind == EventKind::layer_exit) {
       Turn& t = turns_[e.step];
       t.forward_end = e.host_ns;
@@ -165,8 +185,14 @@ class Builder {
   std::size_t thread_lane(std::uint32_t id) {
     return lane(threads_, id, Lane::Type::thread, "thread " + std::string(t_.thread(id)));
   }
-  std::size_t layer_lane(std::uint32_t tag) {
-    return lane(layer_lanes_, tag, Lane::Type::layers, "layers " + std::string(t_.tag(tag)));
+  /// A tag's layers: device-timed spans, or host-timed ones while the tag
+  /// has none; host-timed spans of a tag the device timed go to a lane of
+  /// launches, named and marked in finish() (the host runs ahead: its spans
+  /// come before the device's first).
+  std::size_t layer_lane(std::uint32_t tag, bool device) {
+    if (device) device_tags_.insert(tag);
+    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers,
+                "layers " + std::string(t_.tag(tag)));
   }
 
   void add(std::size_t lane, const Span& s) {
@@ -188,10 +214,19 @@ class Builder {
       for (const Span& s : l.spans) l.longest = std::max(l.longest, s.end - s.begin);
       l.lod.build(l.spans);
     }
-    // Streams, then layers, then threads; by name within each.
+    for (const auto& [tag, lane] : host_layer_lanes_) {
+      // The device's spans, where there are any, are the layer's own.
+      if (device_tags_.count(tag)) lanes_[lane].launches = true;
+    }
+    // Streams, then layers, then threads; by name within each; a tag's
+    // launches right after its layers (named after the sort: " (host)"
+    // would sort before another tag whose name continues with '!').
     std::stable_sort(lanes_.begin(), lanes_.end(), [](const Lane& a, const Lane& b) {
-      return std::tie(a.type, a.name) < std::tie(b.type, b.name);
+      return std::tie(a.type, a.name, a.launches) < std::tie(b.type, b.name, b.launches);
     });
+    for (Lane& l : lanes_) {
+      if (l.launches) l.name += " (host)";
+    }
     for (Lane& l : lanes_) {
       if (!l.spans.empty()) tl_.lanes.push_back(std::move(l));
     }
@@ -201,11 +236,12 @@ class Builder {
   const Filter& f_;
   Timeline tl_;
   std::vector<Lane> lanes_;
-  std::map<std::uint32_t, std::size_t> streams_, threads_, layer_lanes_;
+  std::map<std::uint32_t, std::size_t> streams_, threads_, layer_lanes_, host_layer_lanes_;
+  std::set<std::uint32_t> device_tags_;  // tags with device-timed layer spans, whatever the filter
   trace::CopyPairing copies_;
   bool any_copy_ = false, any_timed_ = false;  // whatever the filter shows
   const trace::CopyPairing::OnCopy on_copy_ = [this](const trace::Copy& c) { copy(c); };
-  std::map<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>, std::uint64_t> entered_;
+  std::map<Scope, std::uint64_t> entered_;
   struct Turn {
     std::uint64_t forward_end = 0;          // the step's latest layer exit so far
     std::optional<std::uint64_t> backward;  // its first backward event since then

@@ -22,13 +22,14 @@ enum class SpanKind : std::uint8_t {
   h2d,       // a copy back asked for by backward
   prefetch,  // a copy back queued ahead
   stall,     // compute waiting on a copy
-  layer,     // a layer's outermost scope, enter to exit
+  layer,     // a layer's forward: its outermost scope, enter to exit
   freed,     // a release that freed memory (an instant)
   deferred,  // a release left to another holder (an instant)
   reuse,     // a deferred storage held again (an instant)
   queued,    // a copy queued on a stream that could not time it (accelerator)
+  backward,  // a layer's backward: its first unpack to its last (format version 2)
 };
-inline constexpr int kSpanKinds = 9;
+inline constexpr int kSpanKinds = 10;
 const char* to_string(SpanKind kind);
 
 struct Span {
@@ -45,6 +46,11 @@ struct Lane {
   enum class Type { stream, layers, thread };  // drawn in this order
   Type type = Type::thread;
   std::string name;            // "stream sim d2h", "thread main", "layers model.layer.*"
+  /// A layers lane of host times for a tag whose layers the device timed
+  /// too ("layers model.layer.* (host)", right after the device's lane):
+  /// when the host launched each layer, not when its kernels ran. Set from
+  /// the whole log, whatever the filter, so that a lane keeps its name.
+  bool launches = false;
   std::vector<Span> spans;     // by begin
   std::uint64_t longest = 0;   // the longest span: how far back a visible span can begin
   Lod lod;

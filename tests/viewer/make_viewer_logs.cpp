@@ -1,6 +1,9 @@
 // Writes the viewer's CLI test logs into the directory given:
 //   two_tags.tswap       six blocks of two nested tags, two steps (two_tags_log.h)
 //   two_tags_torn.tswap  the same log cut 40 bytes into its last records chunk
+//   device.tswap         a version 2 log with device-timed copies and layers,
+//                        backward spans and allocator samples (device_logs.h)
+//   untimed.tswap        the same run on a device that cannot time its copies
 // and the hostile ones of hostile_logs.h (issue 10):
 //   step_20m.tswap       three steps from step 20,000,000
 //   step_max.tswap       steps 2^32-3 .. 2^32-1
@@ -15,6 +18,7 @@
 #include <fstream>
 #include <string>
 
+#include "device_logs.h"
 #include "hostile_logs.h"
 #include "two_tags_log.h"
 
@@ -39,6 +43,8 @@ int main(int argc, char** argv) {
   const bool ok =
       write(dir + "/two_tags.tswap", tswap_test::two_tags_log().bytes()) &&
       write(dir + "/two_tags_torn.tswap", torn.bytes()) &&
+      write(dir + "/device.tswap", tswap_test::device_log().bytes()) &&
+      write(dir + "/untimed.tswap", tswap_test::untimed_log().bytes()) &&
       write(dir + "/step_20m.tswap", tswap_test::steps_log(20000000, 3).bytes()) &&
       write(dir + "/step_max.tswap", tswap_test::steps_log(4294967293u, 3).bytes()) &&
       write(dir + "/time_2e63.tswap", tswap_test::times_log(std::uint64_t{1} << 63).bytes()) &&

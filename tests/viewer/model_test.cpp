@@ -14,6 +14,7 @@
 
 #include <tswap/trace/summary.h>
 
+#include "device_logs.h"
 #include "filter_choices.h"
 #include "hostile_logs.h"
 #include "layer_palette.h"
@@ -471,7 +472,7 @@ TEST(Describe, SaysWhatHowMuchAndHowFast) {
   const tswap::trace::Trace log = two_steps();
   const Timeline t = *Timeline::build(log);
   EXPECT_EQ(describe(log, lane(t, "stream d2h").spans[0]),
-            "copy out (D2H) model.layer.* L0 #0 step 1: 1000 B in 200 ns (5.00 GB/s)");
+            "copy out (D2H) model.layer.* L0 #0 step 1: 1000 B in 200 ns (5.00 GB/s), host time");
   EXPECT_THAT(details(log, lane(t, "stream d2h").spans[0]),
               ::testing::HasSubstr("stream: d2h\nthread: copier\n"));
   EXPECT_EQ(format_bytes(4.0 * 1024 * 1024), "4.0 MiB");
@@ -656,6 +657,173 @@ TEST(HostileLogs, ManyTagsAreNotQuadratic) {
   ASSERT_EQ(drawn.size(), 256u);
   EXPECT_TRUE(std::is_sorted(drawn.begin(), drawn.end()));
   EXPECT_EQ(m.stacked(true, 100000).size(), 8192u) << "all of them when they are few enough";
+}
+
+
+// ---------------------------------------------------------------- device time (issue 11)
+
+/// The spans of `lane` of `kind`, as (layer, begin, end), by begin.
+std::vector<DeviceSpan> spans_of(const Lane& l, SpanKind kind, bool device) {
+  std::vector<DeviceSpan> out;
+  for (const Span& s : l.spans) {
+    if (s.kind != kind) continue;
+    EXPECT_EQ(s.device, device) << to_string(kind) << " L" << s.layer << " at " << s.begin;
+    out.push_back({s.layer, s.begin, s.end});
+  }
+  return out;
+}
+
+MATCHER_P(SameSpans, want, "") {
+  if (arg.size() != want.size()) return false;
+  for (std::size_t i = 0; i < arg.size(); ++i) {
+    if (arg[i].layer != want[i].layer || arg[i].begin != want[i].begin || arg[i].end != want[i].end) {
+      *result_listener << "span " << i << " is L" << arg[i].layer << " " << arg[i].begin << "-" << arg[i].end;
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(DeviceTime, TimedCopiesGoOnTheirStreamLanesFromStartToDone) {
+  const tswap::trace::Trace log = device_log().parse("device.tswap");
+  const Timeline t = *Timeline::build(log);
+  std::vector<std::string> names;
+  for (const Lane& l : t.lanes) names.push_back(l.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("stream cuda:0 d2h (stream 1)", "stream cuda:0 h2d (stream 2)",
+                                            "layers model.layer.*", "layers model.layer.* (host)",
+                                            "thread autograd", "thread main"))
+      << "copies on their streams, not on the writer thread that wrote them";
+  EXPECT_THAT(spans_of(lane(t, "stream cuda:0 d2h (stream 1)"), SpanKind::d2h, true), SameSpans(kDeviceD2H));
+  EXPECT_THAT(spans_of(lane(t, "stream cuda:0 h2d (stream 2)"), SpanKind::prefetch, true), SameSpans(kDeviceH2D));
+  for (const Lane& l : t.lanes) {
+    for (const Span& s : l.spans) EXPECT_NE(s.kind, SpanKind::queued) << "every queued copy was timed";
+  }
+  EXPECT_FALSE(t.copies_untimed);
+  EXPECT_EQ(lane(t, "stream cuda:0 d2h (stream 1)").spans[0].bytes, 4000u);
+}
+
+TEST(DeviceTime, DeviceLayerSpansAreTheLayersAndHostOnesTheirLaunches) {
+  const Timeline t = *Timeline::build(device_log().parse("device.tswap"));
+  const Lane& device = lane(t, "layers model.layer.*");
+  EXPECT_FALSE(device.launches);
+  EXPECT_THAT(spans_of(device, SpanKind::layer, true), SameSpans(kDeviceForward));
+  EXPECT_THAT(spans_of(device, SpanKind::backward, true), SameSpans(kDeviceBackward));
+  EXPECT_EQ(device.spans.size(), 6u);
+  const Lane& host = lane(t, "layers model.layer.* (host)");
+  EXPECT_TRUE(host.launches);
+  EXPECT_THAT(spans_of(host, SpanKind::layer, false), SameSpans(kHostForward)) << "host paired with host";
+  EXPECT_THAT(spans_of(host, SpanKind::backward, false), SameSpans(kHostBackward));
+  EXPECT_EQ(host.spans.size(), 6u);
+  // Forward's last host exit is at 2500 and backward's first unpack at
+  // 3000; the device's later exits (3600) are not forward going on.
+  EXPECT_THAT(t.turns, ::testing::ElementsAre(TurnMark{3000u, 2500u, 1}));
+}
+
+TEST(DeviceTime, FiltersTellForwardFromBackward) {
+  const tswap::trace::Trace log = device_log().parse("device.tswap");
+  Filter f;
+  f.kinds = 1u << static_cast<unsigned>(SpanKind::backward);
+  f.layer = 1;
+  const Timeline t = *Timeline::build(log, f);
+  EXPECT_THAT(spans_of(lane(t, "layers model.layer.*"), SpanKind::backward, true),
+              SameSpans(std::vector<DeviceSpan>{{1, 4000, 4400}}));
+  EXPECT_THAT(spans_of(lane(t, "layers model.layer.* (host)"), SpanKind::backward, false),
+              SameSpans(std::vector<DeviceSpan>{{1, 3400, 3700}}));
+}
+
+TEST(DeviceTime, WithoutDeviceTimesBackwardSpansAreTheHosts) {
+  // The simulated runtime, and an accelerator that cannot time, write host
+  // backward spans only: they are the layer lane's spans, beside forward's.
+  const tswap::trace::Trace log = untimed_log().parse("untimed.tswap");
+  const Timeline t = *Timeline::build(log);
+  const Lane& layers = lane(t, "layers model.layer.*");
+  EXPECT_FALSE(layers.launches);
+  EXPECT_THAT(spans_of(layers, SpanKind::layer, false), SameSpans(kHostForward));
+  EXPECT_THAT(spans_of(layers, SpanKind::backward, false), SameSpans(kHostBackward));
+  for (const Lane& l : t.lanes) EXPECT_NE(l.name, "layers model.layer.* (host)");
+}
+
+TEST(DeviceTime, CopiesOnADeviceThatCannotTimeAreSaidToBeUntimed) {
+  const tswap::trace::Trace log = untimed_log().parse("untimed.tswap");
+  const Timeline t = *Timeline::build(log);
+  EXPECT_TRUE(t.copies_untimed);
+  // The queued marks stay on their streams.
+  EXPECT_EQ(lane(t, "stream cuda:0 d2h (stream 1)").spans.size(), 2u);
+  EXPECT_EQ(lane(t, "stream cuda:0 h2d (stream 2)").spans[0].kind, SpanKind::queued);
+  // Timed copies are not untimed, whoever timed them.
+  EXPECT_FALSE(Timeline::build(two_steps())->copies_untimed);
+  EXPECT_FALSE(Timeline::build(device_log().parse())->copies_untimed);
+  // Filtering copies away does not make them timed.
+  Filter f;
+  f.kinds = 1u << static_cast<unsigned>(SpanKind::layer);
+  EXPECT_TRUE(Timeline::build(log, f)->copies_untimed);
+}
+
+TEST(DeviceTime, AVersionOneLogThatOnlyQueuedCopiesIsUntimed) {
+  // Before version 2 an accelerator logged only the queueing, and the
+  // header had no copy_timing to say so.
+  LogBuilder b;
+  b.standard_names().records(1, {rec(EventKind::d2h_queued, 100, 0, 0, 64, 1)});
+  EXPECT_TRUE(Timeline::build(b.parse())->copies_untimed);
+}
+
+TEST(DeviceTime, VersionOneLogsStillOpen) {
+  const tswap::trace::Trace log = tswap::trace::Trace::load(TSWAP_TEST_DATA "/v1/transformer.tswap");
+  ASSERT_EQ(log.header().version, 1u);
+  const Timeline t = *Timeline::build(log);
+  EXPECT_FALSE(t.copies_untimed) << "the simulated runtime timed its copies";
+  std::size_t copies = 0, layers = 0;
+  for (const Lane& l : t.lanes) {
+    EXPECT_FALSE(l.launches);
+    for (const Span& s : l.spans) {
+      EXPECT_FALSE(s.device);
+      copies += s.kind == SpanKind::d2h || s.kind == SpanKind::h2d || s.kind == SpanKind::prefetch;
+      layers += s.kind == SpanKind::layer;
+      EXPECT_NE(s.kind, SpanKind::backward) << "version 1 has no backward spans";
+    }
+  }
+  EXPECT_GT(copies, 0u);
+  EXPECT_GT(layers, 0u);
+  const MemoryModel m = MemoryModel::build(log);
+  EXPECT_EQ(m.device_allocated.points(), 0u);
+  EXPECT_GT(m.total.peak(), 0);
+}
+
+TEST(DeviceTime, AllocatorSamplesMakeTwoCurvesWithTheirPeaks) {
+  const MemoryModel m = MemoryModel::build(device_log().parse());
+  std::uint64_t at = 0;
+  EXPECT_EQ(m.device_allocated.peak(&at), static_cast<std::int64_t>(kAllocatedPeak));
+  EXPECT_EQ(at, kAllocatorPeakAt);
+  EXPECT_EQ(m.device_reserved.peak(&at), static_cast<std::int64_t>(kReservedPeak));
+  EXPECT_EQ(at, kAllocatorPeakAt);
+  EXPECT_EQ(m.device_allocated.at(1200), 10000) << "a level, not a sum of samples";
+  EXPECT_EQ(m.device_reserved.at(2200), 20480);
+  EXPECT_EQ(m.device_allocated.at(4300), 10000);
+  // The engine's curves are unchanged by them.
+  EXPECT_EQ(m.total.peak(), 8000);
+  EXPECT_EQ(m.without_swap.peak(), 10000);
+  // A log without samples has no allocator curves.
+  const MemoryModel none = MemoryModel::build(two_steps());
+  EXPECT_EQ(none.device_allocated.points(), 0u);
+  EXPECT_EQ(none.device_reserved.points(), 0u);
+}
+
+TEST(DeviceTime, TooltipsSayWhoTimedASpan) {
+  const tswap::trace::Trace log = device_log().parse("device.tswap");
+  const Timeline t = *Timeline::build(log);
+  const Span& copy = lane(t, "stream cuda:0 d2h (stream 1)").spans[0];
+  EXPECT_EQ(describe(log, copy),
+            "copy out (D2H) model.layer.* L0 #0 step 1: 3.9 KiB in 400 ns (10.00 GB/s), device time");
+  EXPECT_THAT(details(log, copy), ::testing::HasSubstr("timed by: the device (stream cuda:0 d2h (stream 1))\n"));
+  const Span& launch = lane(t, "layers model.layer.* (host)").spans[0];
+  EXPECT_EQ(describe(log, launch), "layer model.layer.* L0 step 1: 500 ns, host time");
+  EXPECT_THAT(details(log, launch), ::testing::HasSubstr("timed by: the host (thread main)\n"));
+  const Span& back = lane(t, "layers model.layer.*").spans[3];
+  EXPECT_EQ(describe(log, back), "layer backward model.layer.* L2 step 1: 350 ns, device time");
+  // Search finds them by it.
+  const auto hit = find_next(log, t, "backward model.layer.* L1", 0);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(t.lanes[hit->lane].spans[hit->span].begin, 3400u) << "the host's, which begins first";
 }
 
 }  // namespace
