@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "copy_fields.h"
+#include "device_timeline.h"
 #include "stream_names.h"
 
 namespace tswap {
@@ -47,18 +48,42 @@ c10::Device with_index(c10::Device device) {
 }  // namespace
 
 AcceleratorRuntime::AcceleratorRuntime(c10::Device device, HostAllocator host_allocator)
+    : AcceleratorRuntime(device, [&] {
+        AcceleratorOptions options;
+        options.host_allocator = std::move(host_allocator);
+        return options;
+      }()) {}
+
+AcceleratorRuntime::AcceleratorRuntime(c10::Device device, AcceleratorOptions options)
     : device_(with_index(device)),
       guard_(device_.type()),
       d2h_(guard_.getStreamFromGlobalPool(device_)),
       h2d_(guard_.getStreamFromGlobalPool(device_)),
-      host_allocator_(host_allocator ? std::move(host_allocator) : pinned_host_buffer),
+      host_allocator_(options.host_allocator ? std::move(options.host_allocator)
+                                             : pinned_host_buffer),
       d2h_id_(profiler::intern_stream(stream_name("d2h", d2h_))),
       h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))) {
   TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
               " gave one stream for both copy directions");
   detail::name_copy_stream(d2h_, "tswap " + stream_name("d2h", d2h_));
   detail::name_copy_stream(h2d_, "tswap " + stream_name("h2d", h2d_));
+  if (options.sample_memory) {
+    memory_probe_ = options.memory_probe ? std::move(options.memory_probe)
+                                         : default_device_memory_probe(device_);
+  }
+  std::shared_ptr<DeviceTimer> timer = options.timer;
+  if (!timer && options.time_device) timer = default_device_timer(device_);
+  if (timer) {
+    // Anchors go on a stream of their own: nothing queued ahead of them, so
+    // each completes as soon as it is recorded (Note [Device timeline]).
+    const c10::Stream anchor = guard_.getStreamFromGlobalPool(device_);
+    timeline_ = std::make_unique<detail::DeviceTimeline>(
+        std::move(timer), anchor, profiler::intern_stream(stream_name("clock", anchor)),
+        options.reanchor_ns);
+  }
 }
+
+AcceleratorRuntime::~AcceleratorRuntime() = default;
 
 std::string AcceleratorRuntime::name() const {
   std::ostringstream out;
@@ -81,18 +106,26 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
                                      const CopyLabel& label, trace::EventKind queued,
                                      std::uint8_t stream_id) {
   // The copy runs on the device, out of the host's sight: the log gets its
-  // queueing; Nsight Systems shows the copy itself on the named stream.
+  // queueing now, and its start and end once the device timeline resolves
+  // them (Nsight Systems shows the copy itself on the named stream).
   profiler::emit(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
   profiler::NvtxRange range(queued, label.tag, label.layer, dst.nbytes());
   // The copy stream starts after everything compute has queued so far.
   c10::Event compute_done(device_.type());
   compute_done.record(guard_.getStream(device_));
   compute_done.block(stream);
+  // Timing events right before and after the copy, past the wait for
+  // compute: the device's start and end of the copy itself.
+  const profiler::Fields fields = detail::copy_fields(label, stream_id, dst.nbytes());
+  const auto start = static_cast<trace::EventKind>(static_cast<std::uint8_t>(queued) + 1);
+  const auto end = static_cast<trace::EventKind>(static_cast<std::uint8_t>(queued) + 2);
+  if (timeline_) timeline_->mark(stream, start, fields);
   {
     c10::StreamGuard on_copy_stream(stream);
     at::NoGradGuard no_grad;
     dst.copy_(src, /*non_blocking=*/true);
   }
+  if (timeline_) timeline_->mark(stream, end, fields);
   // Note [Release ordering], rule 2.
   guard_.recordDataPtrOnStream(device_side.storage().data_ptr(), stream);
   auto done = std::make_shared<AcceleratorEvent>(device_.type());
@@ -116,6 +149,56 @@ std::int64_t AcceleratorRuntime::compute_wait(const EventPtr& event) {
               "AcceleratorRuntime::compute_wait got an event of another runtime");
   accelerator->event.block(guard_.getStream(device_));
   return 0;
+}
+
+void AcceleratorRuntime::resolve_timing() {
+  if (timeline_) timeline_->resolve(/*final=*/false);
+}
+
+TimingCounters AcceleratorRuntime::timing_counters() const {
+  return timeline_ ? timeline_->counters() : TimingCounters{};
+}
+
+std::optional<c10::Stream> AcceleratorRuntime::anchor_stream() const {
+  if (!timeline_) return std::nullopt;
+  return timeline_->anchor_stream();
+}
+
+trace::CopyTiming AcceleratorRuntime::copy_timing() const {
+  return timeline_ ? trace::CopyTiming::device : trace::CopyTiming::none;
+}
+
+std::uint8_t AcceleratorRuntime::compute_stream_id(const c10::Stream& stream) {
+  std::lock_guard<std::mutex> lock(compute_ids_mu_);
+  const auto it = compute_ids_.find(stream.id());
+  if (it != compute_ids_.end()) return it->second;
+  const std::uint8_t id = profiler::intern_stream(stream_name("compute", stream));
+  compute_ids_.emplace(stream.id(), id);
+  return id;
+}
+
+void AcceleratorRuntime::mark_compute(const ComputeMark& mark) {
+  if (!profiler::recording()) return;
+  profiler::Fields f;
+  f.tag = mark.tag;
+  f.layer = mark.layer;
+  f.step = mark.step;
+  if (memory_probe_) {
+    // At the host's boundary: the allocator's bytes once the host queued
+    // the layer's work (allocation happens when work is queued, not run).
+    if (const std::optional<DeviceMemory> m = memory_probe_()) {
+      f.value = m->allocated;
+      profiler::emit(trace::EventKind::device_allocated, f);
+      f.value = m->reserved;
+      profiler::emit(trace::EventKind::device_reserved, f);
+      f.value = 0;
+    }
+  }
+  if (timeline_) {
+    const c10::Stream compute = guard_.getStream(device_);
+    f.stream = compute_stream_id(compute);
+    timeline_->mark(compute, mark.kind, f);
+  }
 }
 
 }  // namespace tswap

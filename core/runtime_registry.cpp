@@ -20,6 +20,21 @@ std::shared_ptr<Runtime> simulated_runtime() {
   return *runtime;
 }
 
+namespace {
+
+/// The accelerator runtimes made so far; leaked, as simulated_runtime() is.
+struct AcceleratorRuntimes {
+  std::mutex mu;
+  std::map<std::pair<int, int>, std::shared_ptr<Runtime>> by_device;
+  std::atomic<bool> any{false};  // mark_forward's fast path: no lock before the first
+};
+AcceleratorRuntimes& accelerator_runtimes() {
+  static auto* r = new AcceleratorRuntimes();
+  return *r;
+}
+
+}  // namespace
+
 std::shared_ptr<Runtime> accelerator_runtime(c10::Device device) {
   TSWAP_CHECK(!device.is_cpu(), "accelerator_runtime needs an accelerator device, got ", device,
               " (CPU tensors use the simulated runtime)");
@@ -27,11 +42,13 @@ std::shared_ptr<Runtime> accelerator_runtime(c10::Device device) {
               "this LibTorch has no stream support for device type ", device.type(),
               "; is it a build for that accelerator?");
   if (!device.has_index()) device = c10::impl::getDeviceGuardImpl(device.type())->getDevice();
-  static std::mutex mu;
-  static auto* runtimes = new std::map<std::pair<int, int>, std::shared_ptr<Runtime>>();
-  std::lock_guard<std::mutex> lock(mu);
-  auto& slot = (*runtimes)[{static_cast<int>(device.type()), device.index()}];
-  if (!slot) slot = std::make_shared<AcceleratorRuntime>(device);
+  AcceleratorRuntimes& r = accelerator_runtimes();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto& slot = r.by_device[{static_cast<int>(device.type()), device.index()}];
+  if (!slot) {
+    slot = std::make_shared<AcceleratorRuntime>(device);
+    r.any.store(true);
+  }
   return slot;
 }
 
@@ -46,6 +63,7 @@ void announce_device(const std::shared_ptr<Runtime>& runtime, c10::Device device
   static std::atomic<bool> announced{false};
   if (announced.load(std::memory_order_relaxed) || announced.exchange(true)) return;
   profiler::set_device(device.str() + " (" + runtime->name() + ")");
+  profiler::set_copy_timing(static_cast<std::uint8_t>(runtime->copy_timing()));
 }
 
 }  // namespace
@@ -57,6 +75,17 @@ std::shared_ptr<Runtime> runtime_for(const at::Tensor& tensor, const SwapOptions
                              : accelerator_runtime(tensor.device());
   announce_device(runtime, tensor.device());
   return runtime;
+}
+
+void mark_forward(const SwapOptions& options, const ComputeMark& mark) {
+  if (options.runtime) {
+    options.runtime->mark_compute(mark);
+    return;
+  }
+  AcceleratorRuntimes& r = accelerator_runtimes();
+  if (!r.any.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (auto& [device, runtime] : r.by_device) runtime->mark_compute(mark);
 }
 
 }  // namespace detail

@@ -148,12 +148,91 @@ profiler::Fields SavedTensorSlot::fields() const {
   return f;
 }
 
+// Note [Backward layer spans]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// Layer scopes run in forward only, so backward has no scope to mark. Its
+// layers show in what backward unpacks instead: a layer's backward begins at
+// its first unpack in the step (backward_enter, written before the wait for
+// its copy, so a stall falls inside the span) and ends at the unpack that
+// used the last of its keys (backward_exit). Every key counts once, so a
+// storage saved twice is used twice. If backward moves on to another layer
+// of the step before it used every key (autograd::grad over part of the
+// graph, a tensor backward never needs), the open span ends at its last
+// use, written late with that time; a second backward (retain_graph) opens
+// a new span. Each boundary is also handed to the runtime, which may mark
+// it on the device (Note [Device timeline]). Kept tensors have no keys and
+// are not counted.
+
+namespace {
+
+profiler::Fields backward_fields(std::uint16_t tag, int layer, std::uint32_t step) {
+  profiler::Fields f;
+  f.tag = tag;
+  f.layer = static_cast<std::uint16_t>(layer);
+  f.step = step;
+  return f;
+}
+
+void mark_backward(Runtime& runtime, trace::EventKind kind, const profiler::Fields& f) {
+  if (!profiler::recording()) return;
+  ComputeMark m;
+  m.kind = kind;
+  m.tag = f.tag;
+  m.layer = f.layer;
+  m.step = f.step;
+  runtime.mark_compute(m);
+}
+
+/// Ends the open backward span of `step` at `at_ns` (now: -1).
+void close_backward_span(StepIndex& step, std::uint16_t tag, Runtime& runtime, std::int64_t at_ns) {
+  const profiler::Fields f = backward_fields(tag, step.backward_layer, step.number);
+  if (at_ns < 0) {
+    profiler::emit(trace::EventKind::backward_exit, f);
+  } else {
+    profiler::emit_at(trace::EventKind::backward_exit, f, at_ns);
+  }
+  mark_backward(runtime, trace::EventKind::backward_exit, f);
+  step.backward_layer = -1;
+}
+
+}  // namespace
+
+void SavedTensorSlot::begin_backward_use(StepIndex& step) {
+  if (step.backward_layer == layer_) return;
+  if (step.backward_layer >= 0) {
+    // Backward moved on before using every key of the open layer.
+    close_backward_span(step, tag_->trace_id, swap_->runtime(),
+                        step.layer(step.backward_layer).last_use_ns);
+  }
+  LayerKeys& keys = step.layer(layer_);
+  keys.used.assign(keys.keys.size(), false);
+  keys.used_count = 0;
+  step.backward_layer = layer_;
+  const profiler::Fields f = backward_fields(tag_->trace_id, layer_, step.number);
+  profiler::emit(trace::EventKind::backward_enter, f);
+  mark_backward(swap_->runtime(), trace::EventKind::backward_enter, f);
+}
+
+void SavedTensorSlot::end_backward_use(StepIndex& step) {
+  LayerKeys& keys = step.layer(layer_);
+  const auto key = static_cast<std::size_t>(index_);
+  if (key < keys.used.size() && !keys.used[key]) {
+    keys.used[key] = true;
+    ++keys.used_count;
+  }
+  keys.last_use_ns = profiler::clock_ns();
+  if (keys.used_count >= keys.keys.size()) close_backward_span(step, tag_->trace_id, swap_->runtime(), -1);
+}
+
 at::Tensor SavedTensorSlot::call_unpack_hook() {
   check_version();
   if (kept_.defined()) return kept_;
   TORCH_INTERNAL_ASSERT(swap_, "unpack before pack");
   at::NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(tag_->mu);
+  // The slot's own step (its swap's), not the one forward records now.
+  StepIndex& step = *swap_->step();
+  begin_backward_use(step);
   swap_->copy_in(/*prefetch=*/false);
   at::Tensor tensor = swap_->device_view(meta_);
   profiler::Fields f = fields();
@@ -165,6 +244,7 @@ at::Tensor SavedTensorSlot::call_unpack_hook() {
   // on an accelerator the wait is on the stream, so nothing is lost; on the
   // simulated runtime the H2D queue is rarely empty by then.)
   if (options_->prefetch) prefetch_for(*swap_->step(), layer_, index_);
+  end_backward_use(step);
   return tensor;
 }
 

@@ -25,6 +25,8 @@ struct Eligibility;
 /// a StorageSwap under key (layer, index); unpack (the autograd worker that
 /// runs the backward node) checks the version and gets the tensor back.
 /// Autograd owns the slot; the slot co-owns its swap.
+struct StepIndex;
+
 class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
  public:
   /// `layer`, `step`: where the scope that saves the tensor sits in its
@@ -41,6 +43,10 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
   void check_version() const;
   /// The fields every record of this slot has: its tag and layer.
   profiler::Fields fields() const;
+  /// Note [Backward layer spans]: this slot's layer is used in backward
+  /// (begin, before the wait for its copy) and was used (end, after).
+  void begin_backward_use(StepIndex& step);
+  void end_backward_use(StepIndex& step);
 
   std::shared_ptr<TagState> tag_;
   const int layer_;

@@ -24,6 +24,12 @@ struct LayerKeys {
   /// Swaps of this layer by device storage, to copy a storage saved twice
   /// once. Emptied when the layer is released (no more saves into it).
   std::unordered_multimap<const c10::StorageImpl*, std::weak_ptr<StorageSwap>> by_storage;
+
+  // This layer's backward span (Note [Backward layer spans],
+  // saved_tensor_slot.cpp): which keys backward used since it began.
+  std::vector<bool> used;
+  std::size_t used_count = 0;
+  std::int64_t last_use_ns = 0;  // profiler::clock_ns() of the latest use
 };
 
 /// One step of one tag, from its first scope entry to the next step. Held by
@@ -34,6 +40,8 @@ struct StepIndex {
   std::vector<LayerKeys> layers;
   /// Layers below this index have been released.
   int released_below = 0;
+  /// The layer whose backward span is open (-1: none).
+  int backward_layer = -1;
 
   LayerKeys& layer(int index) {
     if (static_cast<std::size_t>(index) >= layers.size()) layers.resize(index + 1);

@@ -47,6 +47,7 @@ class StorageSwap {
   int first_index() const { return first_index_; }
   std::size_t bytes() const { return bytes_; }
   const std::shared_ptr<StepIndex>& step() const { return step_; }
+  Runtime& runtime() const { return *runtime_; }
   /// The device storage this swap holds; nullptr once released.
   const c10::StorageImpl* storage_impl() const;
   /// References to that storage, the engine's included.

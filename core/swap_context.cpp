@@ -11,6 +11,7 @@
 #include "autograd_hook.h"
 #include "check.h"
 #include "context_state.h"
+#include "runtime_registry.h"
 
 namespace tswap {
 namespace detail {
@@ -38,6 +39,17 @@ profiler::Fields layer_fields(const ContextState& context, const ScopeLink& scop
   f.layer = static_cast<std::uint16_t>(scope.layer);
   f.step = scope.step;
   return f;
+}
+
+/// The device side of a layer boundary (the host side is the record).
+void mark_layer(const ContextState& context, const ScopeLink& scope, trace::EventKind kind) {
+  if (!profiler::recording()) return;
+  ComputeMark m;
+  m.kind = kind;
+  m.tag = context.tag->trace_id;
+  m.layer = static_cast<std::uint16_t>(scope.layer);
+  m.step = scope.step;
+  mark_forward(*context.options(), m);
 }
 
 std::shared_ptr<ContextState> make_context(std::string tag,
@@ -90,6 +102,7 @@ SwapScope::SwapScope(SwapContext& context)
     link_.layer = entry.layer;
     link_.step = entry.step;
     profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, link_));
+    detail::mark_layer(*state_, link_, trace::EventKind::layer_enter);
     nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter, state_->tag->trace_id,
                                        static_cast<std::uint16_t>(link_.layer), 0);
   }
@@ -122,7 +135,10 @@ SwapScope::~SwapScope() {
   // The rest belongs to the entering thread: its exception count, its NVTX
   // range stack.
   if (own_thread && std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
-  if (outermost_) profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, link_));
+  if (outermost_) {
+    profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, link_));
+    detail::mark_layer(*state_, link_, trace::EventKind::layer_exit);
+  }
   if (nvtx_pushed_ && own_thread) profiler::nvtx_pop();
 }
 

@@ -46,6 +46,12 @@ bool session_active();
 /// paths. The text is cut to 63 bytes.
 void set_device(std::string_view device);
 
+/// Who times copies in this process (trace::CopyTiming, the header's
+/// copy_timing byte), set by the runtime of the first swap alongside
+/// set_device(), and written into the header of the session recording now
+/// and of every later one. Thread-safe; not for hot paths.
+void set_copy_timing(std::uint8_t copy_timing);
+
 /// What the current (or last) session has done so far.
 struct SessionStats {
   std::uint64_t records_written = 0;

@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include <tswap/trace/format.h>
+
 namespace tswap {
 
 /// Who a copy is for, so that runtimes can record its queued, start and
@@ -24,6 +26,16 @@ struct CopyLabel {
   std::uint32_t index = 0;  // the swap's first key index in its layer
   std::uint32_t step = 0;
   bool prefetch = false;  // a copy back queued ahead by prefetch
+};
+
+/// A boundary of a layer's work that the log marks: its forward begins or
+/// ends (layer_enter, layer_exit), its backward begins or ends
+/// (backward_enter, backward_exit).
+struct ComputeMark {
+  trace::EventKind kind = trace::EventKind::layer_enter;
+  std::uint16_t tag = 0;
+  std::uint16_t layer = 0;
+  std::uint32_t step = 0;
 };
 
 /// A point in one stream's queued work, reached once the stream got past it.
@@ -72,6 +84,16 @@ class Runtime {
   /// Makes the compute stream wait for `event`. Returns the nanoseconds the
   /// calling thread itself blocked: 0 where the wait is queued on the device.
   virtual std::int64_t compute_wait(const EventPtr& event) = 0;
+
+  /// Who times this runtime's copies (the log header's copy_timing).
+  virtual trace::CopyTiming copy_timing() const { return trace::CopyTiming::none; }
+
+  /// The engine passes a layer boundary on the calling thread (the host
+  /// side of it is already in the log). A runtime that can time its device
+  /// records when the compute stream gets there, and may sample the
+  /// device's memory; the default does nothing. Called once per boundary,
+  /// never per tensor; must not block.
+  virtual void mark_compute(const ComputeMark& mark) { (void)mark; }
 };
 
 /// The process-wide simulated runtime used for CPU tensors when options name

@@ -39,6 +39,8 @@ class SimulatedRuntime final : public Runtime {
   EventPtr copy_to_device(const at::Tensor& src, const at::Tensor& dst,
                           const CopyLabel& label) override;
   std::int64_t compute_wait(const EventPtr& event) override;
+  /// Its workers run the copies and time them on the host.
+  trace::CopyTiming copy_timing() const override { return trace::CopyTiming::host; }
 
   const SimulatedLink& link() const { return link_; }
   HostPoolStats host_pool_stats() const { return pool_->stats(); }

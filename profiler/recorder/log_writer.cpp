@@ -117,6 +117,11 @@ bool LogWriter::rewrite_device(const char (&device)[sizeof(trace::FileHeader::de
   return ::pwrite(fd_, device, sizeof device, at) == static_cast<ssize_t>(sizeof device);
 }
 
+bool LogWriter::rewrite_copy_timing(std::uint8_t copy_timing) {
+  const auto at = static_cast<off_t>(offsetof(trace::FileHeader, copy_timing));
+  return ::pwrite(fd_, &copy_timing, 1, at) == 1;
+}
+
 bool LogWriter::write_end(const trace::EndPayload& end) {
   return write_chunk(trace::ChunkType::end, 0, 1, &end, sizeof end);
 }

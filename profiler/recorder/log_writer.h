@@ -31,6 +31,8 @@ class LogWriter {
   /// Rewrites the header's device field in place (pwrite: any thread, with
   /// the writer thread appending chunks meanwhile). False if it failed.
   bool rewrite_device(const char (&device)[sizeof(trace::FileHeader::device)]);
+  /// Rewrites the header's copy_timing byte, as rewrite_device does.
+  bool rewrite_copy_timing(std::uint8_t copy_timing);
 
   std::uint64_t bytes_written() const { return bytes_; }
   const std::string& error() const { return error_; }

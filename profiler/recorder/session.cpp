@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -34,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxChunkRecords = 8192;  // 256 KiB payload
 
 std::atomic<std::int64_t> g_start_ns{0};
+std::atomic<std::uint64_t> g_session_number{0};
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -66,7 +68,35 @@ struct Recorder {
   std::unique_ptr<Session> session;  // guarded by control
   SessionStats last;                 // guarded by control
   std::string device;                // guarded by control: set_device(), for sessions without one
+  std::uint8_t copy_timing = 0;      // guarded by control: set_copy_timing()
 };
+
+/// The flush hooks (add_flush_hook). Their own mutex, held while they run,
+/// so that remove_flush_hook() returns only once no call is in progress.
+struct FlushHooks {
+  std::mutex mu;
+  std::map<std::uint64_t, FlushHook> hooks;
+  std::uint64_t next_id = 1;
+};
+
+FlushHooks& flush_hooks() {
+  static auto* h = new FlushHooks();  // leaked, as the recorder is
+  return *h;
+}
+
+void run_flush_hooks(bool final) {
+  FlushHooks& h = flush_hooks();
+  std::lock_guard<std::mutex> lock(h.mu);
+  for (auto& [id, hook] : h.hooks) {
+    try {
+      hook(final);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tensorswap profiler: a flush hook failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "tensorswap profiler: a flush hook failed\n");
+    }
+  }
+}
 
 Recorder& recorder() {
   static auto* r = new Recorder();
@@ -161,11 +191,12 @@ void writer_main(Session* s) {
   while (!s->stopping) {
     s->wake.wait_for(lock, s->options.flush_interval);
     lock.unlock();
+    run_flush_hooks(false);
     drain(*s);
     lock.lock();
   }
   lock.unlock();
-  drain(*s);  // what was recorded before the stop
+  drain(*s);  // what was recorded before the stop, the final flush hooks' records too
 }
 
 std::uint64_t dropped_total(const Session& s) {
@@ -180,7 +211,8 @@ void fill_device(char (&field)[sizeof(trace::FileHeader::device)], const std::st
   std::snprintf(field, sizeof field, "%s", device.c_str());
 }
 
-void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns) {
+void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns,
+                 std::uint8_t copy_timing) {
   std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
   h.version = trace::kFormatVersion;
   h.header_bytes = sizeof(trace::FileHeader);
@@ -195,15 +227,17 @@ void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64
   std::snprintf(h.process, sizeof h.process, "%s", program_invocation_short_name);
   ::gethostname(h.host, sizeof h.host - 1);
   fill_device(h.device, options.device);
+  h.copy_timing = copy_timing;
 }
 
 }  // namespace
 
-void append(trace::EventKind kind, const Fields& f) noexcept {
+void append_at(trace::EventKind kind, const Fields& f, std::int64_t steady) noexcept {
   ThreadBuffer* b = t_slot.buffer.get();
   if (b == nullptr && (b = register_thread()) == nullptr) return;
   trace::Record r;
-  r.host_ns = static_cast<std::uint64_t>(steady_ns() - g_start_ns.load(std::memory_order_relaxed));
+  const std::int64_t since_start = steady - g_start_ns.load(std::memory_order_relaxed);
+  r.host_ns = since_start > 0 ? static_cast<std::uint64_t>(since_start) : 0;
   r.value = f.value;
   r.index = f.index;
   r.step = f.step;
@@ -214,6 +248,10 @@ void append(trace::EventKind kind, const Fields& f) noexcept {
   r.reason = f.reason;
   r.flags = f.flags;
   b->push(r);
+}
+
+void append(trace::EventKind kind, const Fields& f) noexcept {
+  append_at(kind, f, steady_ns());
 }
 
 }  // namespace detail
@@ -234,7 +272,7 @@ void start_session(const SessionOptions& options) {
   if (!s->own_device) s->options.device = r.device;
   const std::int64_t start = detail::steady_ns();
   trace::FileHeader header{};
-  detail::fill_header(header, s->options, start);
+  detail::fill_header(header, s->options, start, r.copy_timing);
   s->log = std::make_unique<detail::LogWriter>(options.path, header);  // throws
   r.buffer_records.store(options.thread_buffer_records);
   for (auto& b : detail::snapshot_buffers()) {
@@ -242,6 +280,7 @@ void start_session(const SessionOptions& options) {
     b->reset_dropped();
   }
   detail::g_start_ns.store(start);
+  detail::g_session_number.fetch_add(1);
   s->writer = std::thread(detail::writer_main, s.get());
   r.session = std::move(s);
   detail::g_recording.store(true);
@@ -258,6 +297,9 @@ void stop_session() {
   std::lock_guard<std::mutex> control(r.control);
   if (!r.session) return;
   detail::Session& s = *r.session;
+  // Late records (device timing) while recording is still on; the writer's
+  // last drain below writes them.
+  detail::run_flush_hooks(true);
   detail::g_recording.store(false);
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -293,6 +335,39 @@ void set_device(std::string_view device) {
     std::fprintf(stderr, "tensorswap profiler: cannot write the device into %s\n",
                  r.session->options.path.c_str());
   }
+}
+
+void set_copy_timing(std::uint8_t copy_timing) {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  r.copy_timing = copy_timing;
+  if (!r.session) return;
+  if (!r.session->log->rewrite_copy_timing(copy_timing)) {
+    std::fprintf(stderr, "tensorswap profiler: cannot write the copy timing into %s\n",
+                 r.session->options.path.c_str());
+  }
+}
+
+std::int64_t clock_ns() noexcept {
+  return detail::steady_ns();
+}
+
+std::uint64_t session_number() noexcept {
+  return detail::g_session_number.load();
+}
+
+std::uint64_t add_flush_hook(FlushHook hook) {
+  detail::FlushHooks& h = detail::flush_hooks();
+  std::lock_guard<std::mutex> lock(h.mu);
+  const std::uint64_t id = h.next_id++;
+  h.hooks.emplace(id, std::move(hook));
+  return id;
+}
+
+void remove_flush_hook(std::uint64_t id) {
+  detail::FlushHooks& h = detail::flush_hooks();
+  std::lock_guard<std::mutex> lock(h.mu);
+  h.hooks.erase(id);
 }
 
 SessionStats session_stats() {

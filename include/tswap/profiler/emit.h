@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include <tswap/trace/format.h>
@@ -28,6 +29,7 @@ struct Fields {
 namespace detail {
 extern std::atomic<bool> g_recording;
 void append(trace::EventKind kind, const Fields& fields) noexcept;
+void append_at(trace::EventKind kind, const Fields& fields, std::int64_t steady_ns) noexcept;
 }  // namespace detail
 
 inline bool recording() noexcept {
@@ -38,6 +40,34 @@ inline bool recording() noexcept {
 inline void emit(trace::EventKind kind, const Fields& fields) noexcept {
   if (recording()) detail::append(kind, fields);
 }
+
+/// The recorder's clock: std::chrono::steady_clock (CLOCK_MONOTONIC), in
+/// ns. A record's time is this, less the session's start.
+std::int64_t clock_ns() noexcept;
+
+/// Records an event that happened at `steady_ns` (clock_ns()'s clock), on
+/// the calling thread, if a session is active: for what is learned after
+/// the fact (a device timing event found complete, the end of a layer's
+/// backward). A time before the session's start is written as its start.
+inline void emit_at(trace::EventKind kind, const Fields& fields, std::int64_t steady_ns) noexcept {
+  if (recording()) detail::append_at(kind, fields, steady_ns);
+}
+
+/// Work the recorder runs for components that learn of events late (the
+/// device timeline resolving timing events): called with final == false by
+/// the writer thread before each drain of the thread buffers, and with
+/// final == true by stop_session(), on its caller's thread, before the last
+/// drain, while recording is still on. Never on a training thread's hot
+/// path. A hook must not start or stop sessions nor add or remove hooks;
+/// remove_flush_hook() waits for a call in progress to return.
+using FlushHook = std::function<void(bool final)>;
+std::uint64_t add_flush_hook(FlushHook hook);
+void remove_flush_hook(std::uint64_t id);
+
+/// Counts the sessions started in this process: the current session's
+/// number while one records (from 1), 0 before the first. Hooks use it to
+/// tell a new session (which needs its own clock anchor) from the last.
+std::uint64_t session_number() noexcept;
 
 /// Ids for names, stable for the life of the process; the log defines them
 /// before the first record that uses them. Thread-safe; not for hot paths.

@@ -1,0 +1,153 @@
+#include "device_timeline.h"
+
+#include <utility>
+
+namespace tswap::detail {
+
+// Note [Device timeline]
+// ~~~~~~~~~~~~~~~~~~~~~~
+// On an accelerator the host only queues work: when a copy or a layer's
+// kernels ran is known to the device alone. So as the host queues them the
+// runtime records a timing event on the stream (a mark), and this class
+// turns each mark into a record once the device got there:
+//   - Marks never wait. mark() records an event and files it; resolve(),
+//     called by the recorder's writer thread before each drain, only
+//     queries events. No stream is synchronized and the training thread
+//     never blocks. Marks complete in any order (two copy streams and the
+//     compute stream run side by side); each is written when it is done.
+//   - Device times become log times through clock anchors: an event
+//     recorded on a stream nothing else uses completes at once, and the
+//     host clock read right after waiting for it is its host time. A mark's
+//     time is the anchor's host time plus the device time from the anchor
+//     to the mark. The first anchor of a session is taken at its first
+//     flush, then one every reanchor_ns: each is written in the log
+//     (clock_anchor: host time, device time since the first), so tools can
+//     show how far the clocks drift apart between anchors. Only the writer
+//     thread waits for an anchor.
+//   - Events come from a pool: an event goes back once its record is
+//     written, so the pool grows to the marks in flight at once and no
+//     further however many steps run.
+//   - A session that stops waits for its marks still pending (final), so a
+//     log ends with every copy it queued timed; marks left from a session
+//     that stopped before them are dropped, never written into the next.
+
+DeviceTimeline::DeviceTimeline(std::shared_ptr<DeviceTimer> timer, c10::Stream anchor_stream,
+                               std::uint8_t anchor_stream_id, std::int64_t reanchor_ns)
+    : timer_(std::move(timer)),
+      timer_name_(timer_->name()),
+      anchor_stream_(anchor_stream),
+      anchor_stream_id_(anchor_stream_id),
+      reanchor_ns_(reanchor_ns) {
+  hook_ = profiler::add_flush_hook([this](bool final) { resolve(final); });
+}
+
+DeviceTimeline::~DeviceTimeline() {
+  profiler::remove_flush_hook(hook_);  // waits for a resolve() in progress
+}
+
+std::unique_ptr<TimingEvent> DeviceTimeline::take_event_locked() {
+  if (!pool_.empty()) {
+    std::unique_ptr<TimingEvent> e = std::move(pool_.back());
+    pool_.pop_back();
+    return e;
+  }
+  ++counters_.events_made;
+  return timer_->make_event();
+}
+
+void DeviceTimeline::give_back(std::unique_ptr<TimingEvent> event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pool_.push_back(std::move(event));
+}
+
+void DeviceTimeline::mark(const c10::Stream& stream, trace::EventKind kind,
+                          const profiler::Fields& fields) {
+  if (!profiler::recording()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<TimingEvent> event = take_event_locked();
+  event->record(stream);  // queued on the device: returns at once
+  pending_.push_back(Pending{std::move(event), kind, fields, profiler::session_number()});
+  ++counters_.pending;
+}
+
+void DeviceTimeline::anchor(bool first_of_session) {
+  std::unique_ptr<TimingEvent> event;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    event = take_event_locked();
+    ++counters_.anchors;
+  }
+  event->record(anchor_stream_);
+  const std::int64_t host = event->wait_and_read_host_clock();
+  if (first_of_session || !anchor_event_) {
+    anchor_device_ns_ = 0;
+    anchor_number_ = 0;
+  } else {
+    const std::int64_t since = anchor_event_->elapsed_ns(*event);
+    anchor_device_ns_ += since > 0 ? static_cast<std::uint64_t>(since) : 0;
+    ++anchor_number_;
+  }
+  if (anchor_event_) give_back(std::move(anchor_event_));
+  anchor_event_ = std::move(event);
+  anchor_host_ns_ = host;
+  anchored_at_ns_ = profiler::clock_ns();
+  profiler::Fields f;
+  f.value = anchor_device_ns_;
+  f.index = anchor_number_;
+  f.stream = anchor_stream_id_;
+  profiler::emit_at(trace::EventKind::clock_anchor, f, host);
+}
+
+void DeviceTimeline::resolve(bool final) {
+  std::lock_guard<std::mutex> resolving(resolve_mu_);
+  const std::uint64_t session = profiler::session_number();
+  const bool recording = profiler::recording();
+  if (recording && anchor_session_ != session) {
+    anchor(/*first_of_session=*/true);
+    anchor_session_ = session;
+  } else if (recording && profiler::clock_ns() - anchored_at_ns_ >= reanchor_ns_) {
+    anchor(/*first_of_session=*/false);
+  }
+  std::vector<Pending> work;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    work.swap(pending_);
+  }
+  std::vector<Pending> waiting;
+  std::uint64_t written = 0, dropped = 0;
+  for (Pending& p : work) {
+    if (!recording || p.session != session || anchor_session_ != session) {
+      ++dropped;  // its session's log is closed
+      give_back(std::move(p.event));
+      continue;
+    }
+    if (!p.event->query()) {
+      if (!final) {
+        waiting.push_back(std::move(p));
+        continue;
+      }
+      p.event->wait_and_read_host_clock();
+    }
+    profiler::Fields f = p.fields;
+    f.flags |= trace::kFlagDeviceTime;
+    profiler::emit_at(p.kind, f, anchor_host_ns_ + anchor_event_->elapsed_ns(*p.event));
+    ++written;
+    give_back(std::move(p.event));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  // Still running, ahead of what was marked meanwhile: recording order kept.
+  if (!waiting.empty()) {
+    for (Pending& p : pending_) waiting.push_back(std::move(p));
+    pending_.swap(waiting);
+  }
+  counters_.pending -= written + dropped;
+  counters_.resolved += written;
+  counters_.dropped += dropped;
+}
+
+DeviceTimeline::Counters DeviceTimeline::counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+}  // namespace tswap::detail
