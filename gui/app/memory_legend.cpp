@@ -18,7 +18,7 @@ using Group = std::vector<LegendEntry>;
 
 /// The series' groups (the areas drawn, MemoryModel::stacked()); then, when
 /// some are not drawn, one entry for them; then the total and the curve
-/// without swapping.
+/// without swapping (and the allocator's curves, when sampled).
 std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const Theme& t) {
   const MemoryModel& mem = *log.memory;
   const std::vector<std::size_t> drawn = mem.stacked(view.memory_by_tag, kMostAreas);
@@ -55,6 +55,13 @@ std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const The
   }
   rest.push_back({"total", t.text, LegendEntry::Mark::line, {}, -1});
   rest.push_back({"without swapping", t.grid.lighter(t.dark ? 160 : 90), LegendEntry::Mark::dashed, {}, -1});
+  // The allocator's own view of the device (format version 2, CUDA builds).
+  if (mem.device_allocated.points() > 0) {
+    rest.push_back({QObject::tr("allocated (device)"), t.allocated, LegendEntry::Mark::line, {}, -1});
+  }
+  if (mem.device_reserved.points() > 0) {
+    rest.push_back({QObject::tr("reserved (device)"), t.reserved, LegendEntry::Mark::dotted, {}, -1});
+  }
   out.push_back(std::move(rest));
   return out;
 }

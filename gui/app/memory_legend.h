@@ -3,7 +3,8 @@
 // The memory view's legend, laid out apart from painting so that tests can
 // count what it shows. Per tag: its name, then one swatch per layer ("L0",
 // "L1"...) in the layer's colour; then the total and the curve without
-// swapping. Rows wrap under the ruler as needed, up to four rows of series:
+// swapping, and the device allocator's allocated and reserved bytes where
+// the log sampled them. Rows wrap under the ruler as needed, up to four rows of series:
 // past those, "... and N more" counts the rest. Only the areas drawn are
 // named (kMostAreas); the band of the others is "the other N layers".
 
@@ -20,7 +21,9 @@
 namespace tswap::viewer {
 
 struct LegendEntry {
-  enum class Mark { none, swatch, line, dashed };
+  /// swatch: a filled box; line, dashed, dotted: a curve's stroke;
+  /// hatched: a backward layer bar; thin: a host launch mark (timeline).
+  enum class Mark { none, swatch, line, dashed, dotted, hatched, thin };
   QString text;
   QColor colour;        // of the mark
   Mark mark = Mark::none;

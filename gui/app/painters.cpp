@@ -6,13 +6,20 @@
 #include <algorithm>
 #include <cmath>
 
+#include <tswap/trace/text.h>
+
 #include "lod.h"
 #include "memory_legend.h"
+#include "timeline_legend.h"
 
 namespace tswap::viewer {
 namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+/// What the copy lanes say when the device could not time its copies: in
+/// the words tswap-log info uses for the header's copy timing.
+QString untimed_text() { return QString::fromUtf8(trace::copy_timing_text(trace::CopyTiming::none)); }
 
 /// A pixel position drawable as it is: within a few pixels of [lo, hi].
 /// Far off-screen positions (a selection hours away at a nanosecond per
@@ -65,7 +72,8 @@ void paint_cursor_and_range(QPainter& p, int width, int height, const ViewState&
 /// Short label drawn inside a wide bar.
 QString bar_label(const trace::Trace& trace, const Span& s) {
   switch (s.kind) {
-    case SpanKind::layer: return QString("L%1").arg(s.layer);
+    case SpanKind::layer:
+    case SpanKind::backward: return QString("L%1").arg(s.layer);
     case SpanKind::d2h: return QString("D2H L%1 #%2").arg(s.layer).arg(s.index);
     case SpanKind::h2d: return QString("H2D L%1 #%2").arg(s.layer).arg(s.index);
     case SpanKind::prefetch: return QString("prefetch L%1 #%2").arg(s.layer).arg(s.index);
@@ -74,11 +82,39 @@ QString bar_label(const trace::Trace& trace, const Span& s) {
   }
 }
 
+/// Diagonal lines 5 px apart across `r`, clipped to it by arithmetic (no
+/// clip region per bar: thousands of bars are drawn a frame).
+void hatch(QPainter& p, const QRectF& r, const QColor& colour) {
+  p.save();
+  p.setPen(QPen(colour, 1.5));
+  const double h = r.height();
+  for (double c = r.left() - h; c < r.right(); c += 5) {
+    // The line from (c, bottom) to (c + h, top), where it lies in [left, right].
+    const double x0 = std::max(c, r.left()), x1 = std::min(c + h, r.right());
+    if (x1 <= x0) continue;
+    p.drawLine(QPointF(x0, r.bottom() - (x0 - c)), QPointF(x1, r.bottom() - (x1 - c)));
+  }
+  p.restore();
+}
+
+/// A layer's bar: solid in forward; in backward its colour half way to the
+/// background, hatched in the colour (Theme::backward_fill).
+void paint_layer_bar(QPainter& p, const QRectF& bar, const QColor& colour, bool backward,
+                     const Theme& t) {
+  if (!backward) {
+    p.fillRect(bar, colour);
+    return;
+  }
+  p.fillRect(bar, t.backward_fill(colour));
+  if (bar.width() >= 3) hatch(p, bar, colour);
+}
+
 /// A bar's colour: its kind's, or in a layer lane its layer's (Note [Layer
 /// colours]); merged layer bars take their tag's.
 QColor bar_colour(const LoadedLog& log, const Lane& lane, const DrawItem& item, const Theme& t) {
-  const std::uint32_t layer_bit = 1u << static_cast<unsigned>(SpanKind::layer);
-  if (lane.type != Lane::Type::layers || item.kinds != layer_bit) {
+  const std::uint32_t layer_bits =
+      1u << static_cast<unsigned>(SpanKind::layer) | 1u << static_cast<unsigned>(SpanKind::backward);
+  if (lane.type != Lane::Type::layers || (item.kinds & ~layer_bits) != 0) {
     return t.kinds(item.kinds);
   }
   const Span& s = lane.spans[item.count == 1 ? item.span : 0];
@@ -115,9 +151,18 @@ void paint_legend_entry(QPainter& p, const LegendEntry& e, const Theme& t) {
     case LegendEntry::Mark::swatch: p.fillRect(r.left(), r.top() + 1, 14, r.height() - 2, e.colour); break;
     case LegendEntry::Mark::line:
     case LegendEntry::Mark::dashed:
+    case LegendEntry::Mark::dotted:
       p.setPen(QPen(e.colour, e.mark == LegendEntry::Mark::line ? 2 : 1.5,
-                    e.mark == LegendEntry::Mark::line ? Qt::SolidLine : Qt::DashLine));
+                    e.mark == LegendEntry::Mark::line     ? Qt::SolidLine
+                    : e.mark == LegendEntry::Mark::dashed ? Qt::DashLine
+                                                          : Qt::DotLine));
       p.drawLine(r.left(), mid, r.left() + 14, mid);
+      break;
+    case LegendEntry::Mark::hatched:
+      paint_layer_bar(p, QRectF(r.left(), r.top() + 1, 14, r.height() - 2), e.colour, true, t);
+      break;
+    case LegendEntry::Mark::thin:
+      p.fillRect(QRectF(r.left(), mid - 2, 14, 4), e.colour);
       break;
   }
   if (e.mark != LegendEntry::Mark::none) text_x += 18;
@@ -146,6 +191,8 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
   const std::vector<Lane>& lanes = log.timeline.lanes;
   p.fillRect(0, 0, w, h, t.background);
   paint_ruler(p, w, h, m, t);
+  // In the corner above the lane names, in the ruler's small font.
+  for (const LegendEntry& e : timeline_legend(QFontMetrics(p.font()), log, t)) paint_legend_entry(p, e, t);
 
   const QFontMetrics fm(p.font());
   for (std::size_t i = 0; i < lanes.size(); ++i) {
@@ -158,18 +205,31 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
                fm.elidedText(qs(lane.name), Qt::ElideMiddle, Layout::kHeader - 10));
     p.save();
     p.setClipRect(Layout::kHeader, y, w - Layout::kHeader, Layout::kRow);
+    // A device that cannot time its copies: say so on its copy lanes, under
+    // the queued marks, rather than leave lanes that look idle.
+    if (lane.type == Lane::Type::stream && log.timeline.copies_untimed) {
+      p.setPen(t.grid.lighter(t.dark ? 190 : 70));
+      p.drawText(QRect(Layout::kHeader + 8, y, w - Layout::kHeader - 16, Layout::kRow),
+                 Qt::AlignVCenter | Qt::AlignHCenter, untimed_text());
+    }
+    // Host launches of layers the device timed: thin marks in the lane's
+    // middle, under the device's bars of the lane above.
+    const double bar_top = lane.launches ? y + Layout::kRow / 2 - 3 : y + 3;
+    const double bar_height = lane.launches ? 6 : Layout::kRow - 6;
     for (const DrawItem& item : visible_items(lane.spans, lane.lod, lane.longest, m)) {
-      const QRectF bar(Layout::kHeader + item.x0, y + 3, std::max(1.5, item.x1 - item.x0),
-                       Layout::kRow - 6);
+      const QRectF bar(Layout::kHeader + item.x0, bar_top, std::max(1.5, item.x1 - item.x0), bar_height);
       const QColor colour = bar_colour(log, lane, item, t);
-      p.fillRect(bar, colour);
+      const bool layers = lane.type == Lane::Type::layers;
+      const bool backward = layers && item.count == 1 && lane.spans[item.span].kind == SpanKind::backward;
+      paint_layer_bar(p, bar, colour, backward, t);
       // Layers follow each other without a gap: a line of background
       // where one begins keeps neighbours apart.
-      if (lane.type == Lane::Type::layers && item.count == 1 && bar.width() >= 4) {
+      if (layers && item.count == 1 && bar.width() >= 4) {
         p.fillRect(QRectF(bar.left(), bar.top(), 1, bar.height()), t.background);
       }
-      if (item.count == 1 && bar.width() > 48) {
-        p.setPen(qGray(colour.rgb()) > 128 ? QColor(20, 20, 20) : QColor(255, 255, 255));
+      if (item.count == 1 && bar.width() > 48 && !lane.launches) {
+        const QColor under = backward ? t.backward_fill(colour) : colour;
+        p.setPen(qGray(under.rgb()) > 128 ? QColor(20, 20, 20) : QColor(255, 255, 255));
         p.drawText(bar.adjusted(3, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
                    fm.elidedText(bar_label(*log.trace, lane.spans[item.span]), Qt::ElideRight,
                                  static_cast<int>(bar.width()) - 5));
@@ -245,7 +305,13 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   std::uint64_t peak_at = 0, without_peak_at = 0;
   const std::int64_t peak = mem.total.peak(&peak_at);
   const std::int64_t without_peak = mem.without_swap.peak(&without_peak_at);
-  const double y_max = 1.1 * static_cast<double>(std::max<std::int64_t>({peak, without_peak, 1}));
+  // The allocator's curves (when sampled) hold everything on the device,
+  // parameters and workspace too: usually far above the engine's.
+  std::uint64_t allocated_at = 0, reserved_at = 0;
+  const std::int64_t allocated_peak = mem.device_allocated.peak(&allocated_at);
+  const std::int64_t reserved_peak = mem.device_reserved.peak(&reserved_at);
+  const double y_max = 1.1 * static_cast<double>(
+                                 std::max<std::int64_t>({peak, without_peak, allocated_peak, reserved_peak, 1}));
   auto y_of = [&](double bytes) { return bottom - bytes / y_max * plot_h; };
 
   // Y axis in the header column.
@@ -319,27 +385,39 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
     p.strokePath(line, pen);
   };
   polyline(mem.without_swap, QPen(t.grid.lighter(t.dark ? 160 : 90), 1.5, Qt::DashLine));
+  if (mem.device_reserved.points() > 0) polyline(mem.device_reserved, QPen(t.reserved, 1.5, Qt::DotLine));
+  if (mem.device_allocated.points() > 0) polyline(mem.device_allocated, QPen(t.allocated, 1.5));
   polyline(mem.total, QPen(t.text, 1.5));
-  // Peaks, marked with their value and time.
-  auto mark = [&](std::int64_t bytes, std::uint64_t when, const QString& what, double dy) {
+  // Peaks, marked with their value and time. A label that would cover one
+  // placed before it moves down (up to four peaks can meet at one time).
+  std::vector<QRectF> plates;
+  auto mark = [&](std::int64_t bytes, std::uint64_t when, const QString& what, double dy, const QColor& dot) {
     const double x = on_screen(Layout::kHeader + m.x(static_cast<double>(when)), Layout::kHeader, w);
     const double y = y_of(static_cast<double>(bytes));
-    p.setPen(QPen(t.accent, 2));
-    p.setBrush(t.accent);
+    p.setPen(QPen(dot, 2));
+    p.setBrush(dot);
     p.drawEllipse(QPointF(x, y), 3.5, 3.5);
     const QString label = QString("%1 %2 at %3").arg(what, qs(format_bytes(static_cast<double>(bytes))),
                                                      qs(format_duration(static_cast<double>(when))));
-    const QPointF at(std::min(x + 6, w - 260.0), y + dy);
+    QPointF at(std::min(x + 6, w - 260.0), y + dy);
     // On a plate of the background: the label stays readable over the areas.
-    const QRectF plate = QFontMetricsF(p.font()).boundingRect(label).translated(at).adjusted(-3, -1, 3, 1);
+    const QRectF box = QFontMetricsF(p.font()).boundingRect(label).adjusted(-3, -1, 3, 1);
+    for (int tries = 0; tries < 8; ++tries) {
+      const QRectF plate = box.translated(at);
+      if (std::none_of(plates.begin(), plates.end(), [&](const QRectF& o) { return o.intersects(plate); })) break;
+      at.ry() += box.height();
+    }
+    plates.push_back(box.translated(at));
     QColor back = t.background;
     back.setAlpha(210);
-    p.fillRect(plate, back);
+    p.fillRect(plates.back(), back);
     p.setPen(t.text);
     p.drawText(at, label);
   };
-  if (without_peak > 0) mark(without_peak, without_peak_at, "without swapping, peak", -6);
-  if (peak > 0) mark(peak, peak_at, "peak", 14);
+  if (without_peak > 0) mark(without_peak, without_peak_at, "without swapping, peak", -6, t.accent);
+  if (peak > 0) mark(peak, peak_at, "peak", 14, t.accent);
+  if (reserved_peak > 0) mark(reserved_peak, reserved_at, "reserved (device), peak", -6, t.reserved);
+  if (allocated_peak > 0) mark(allocated_peak, allocated_at, "allocated (device), peak", 14, t.allocated);
 
   paint_turns(p, log.timeline, m, w, top, bottom, top + 10, t);
   p.restore();
@@ -348,9 +426,14 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (view.cursor) {
     const double total = static_cast<double>(mem.total.at(*view.cursor));
     const double without = static_cast<double>(mem.without_swap.at(*view.cursor));
-    const QString text = QString("at %1: %2 resident, %3 without swapping")
-                             .arg(qs(format_duration(*view.cursor)), qs(format_bytes(total)),
-                                  qs(format_bytes(without)));
+    QString text = QString("at %1: %2 resident, %3 without swapping")
+                       .arg(qs(format_duration(*view.cursor)), qs(format_bytes(total)),
+                            qs(format_bytes(without)));
+    if (mem.device_allocated.points() > 0 || mem.device_reserved.points() > 0) {
+      text += QString("; device allocator: %1 allocated, %2 reserved")
+                  .arg(qs(format_bytes(static_cast<double>(mem.device_allocated.at(*view.cursor)))),
+                       qs(format_bytes(static_cast<double>(mem.device_reserved.at(*view.cursor)))));
+    }
     // In the plot's top left corner, on a plate: the legend may fill its band.
     const QPointF at(Layout::kHeader + 8, top + 24);
     QColor back = t.background;

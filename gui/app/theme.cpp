@@ -15,6 +15,8 @@ Theme Theme::of(bool dark) {
     t.selection = QColor(90, 140, 255, 60);
     t.accent = QColor(255, 214, 10);
     t.turn = QColor(120, 205, 255);
+    t.allocated = QColor(255, 121, 198);
+    t.reserved = QColor(189, 147, 249);
   } else {
     t.background = QColor(252, 252, 253);
     t.lane_alt = QColor(242, 243, 246);
@@ -25,6 +27,8 @@ Theme Theme::of(bool dark) {
     t.selection = QColor(40, 90, 220, 50);
     t.accent = QColor(200, 120, 0);
     t.turn = QColor(0, 105, 190);
+    t.allocated = QColor(200, 30, 130);
+    t.reserved = QColor(110, 60, 200);
   }
   return t;
 }
@@ -40,6 +44,7 @@ QColor Theme::kind(SpanKind k) const {
     case SpanKind::deferred: return QColor(255, 157, 167);
     case SpanKind::reuse: return QColor(237, 201, 72);
     case SpanKind::queued: return QColor(156, 117, 95);
+    case SpanKind::backward: return dark ? QColor(60, 110, 53, 170) : QColor(140, 190, 130, 140);
   }
   return text;
 }
@@ -68,6 +73,11 @@ QColor Theme::layer(const LayerPalette& palette, std::uint16_t tag, std::uint16_
 
 QColor Theme::tag(const LayerPalette& palette, std::uint16_t tag) const {
   return qcolor(palette.tag(tag, dark));
+}
+
+QColor Theme::backward_fill(const QColor& layer) const {
+  return QColor((layer.red() + background.red()) / 2, (layer.green() + background.green()) / 2,
+                (layer.blue() + background.blue()) / 2);
 }
 
 QPalette Theme::palette() const {

@@ -14,6 +14,7 @@ struct Theme {
   bool dark = true;
   QColor background, lane_alt, text, grid, header, cursor, selection, accent;
   QColor turn;  // forward turning to backward (TurnMark)
+  QColor allocated, reserved;  // the device allocator's curves (memory view)
 
   static Theme of(bool dark);
   /// A bar of one kind, or the blend of several merged kinds.
@@ -23,6 +24,10 @@ struct Theme {
   /// (per-tag areas, merged layer bars): Note [Layer colours].
   QColor layer(const LayerPalette& palette, std::uint16_t tag, std::uint16_t layer) const;
   QColor tag(const LayerPalette& palette, std::uint16_t tag) const;
+  /// The ground of a backward layer bar, hatched in the layer's colour
+  /// over it: the layer's colour half way to the background, so that a
+  /// backward bar reads as the same layer and yet not as its forward.
+  QColor backward_fill(const QColor& layer) const;
   QPalette palette() const;
 };
 

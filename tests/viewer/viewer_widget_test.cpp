@@ -21,12 +21,14 @@
 
 #include <fstream>
 
+#include "device_logs.h"
 #include "hostile_logs.h"
 #include "log_builder.h"
 #include "main_window.h"
 #include "memory_legend.h"
 #include "painters.h"
 #include "tag_table_model.h"
+#include "timeline_legend.h"
 #include "two_tags_log.h"
 #include "value_box.h"
 #include "views.h"
@@ -100,6 +102,28 @@ QPoint centre_of(const MainWindow& w, std::size_t lane, std::size_t index) {
                 Layout::kRuler + static_cast<int>(lane) * Layout::kRow + Layout::kRow / 2);
 }
 
+/// Where, in row `y` of `image`, pixels of `colour` (or of `other`, when
+/// given) first and last appear within columns [from, to]: {-1, -1} if nowhere.
+std::pair<int, int> run_of(const QImage& image, int y, int from, int to, const QColor& colour,
+                           std::optional<QColor> other = std::nullopt) {
+  int first = -1, last = -1;
+  for (int x = std::max(0, from); x <= std::min(image.width() - 1, to); ++x) {
+    const QColor c = image.pixelColor(x, y);
+    if (c.rgb() == colour.rgb() || (other && c.rgb() == other->rgb())) {
+      if (first < 0) first = x;
+      last = x;
+    }
+  }
+  return {first, last};
+}
+
+/// How many pixels of row `y` in columns [from, to] are `colour`.
+int count_of(const QImage& image, int y, int from, int to, const QColor& colour) {
+  int n = 0;
+  for (int x = from; x <= to; ++x) n += image.pixelColor(x, y).rgb() == colour.rgb();
+  return n;
+}
+
 }  // namespace
 
 class ViewerWidgetTest : public QObject {
@@ -107,7 +131,7 @@ class ViewerWidgetTest : public QObject {
 
  private:
   QTemporaryDir dir_;
-  QString good_, torn_, text_, two_tags_, back_to_back_;
+  QString good_, torn_, text_, two_tags_, back_to_back_, device_, untimed_;
 
   /// A shown window with the good log loaded.
   std::unique_ptr<MainWindow> opened(const QString& path) {
@@ -130,6 +154,154 @@ class ViewerWidgetTest : public QObject {
     text_ = write(dir_, "text.tswap", {'h', 'e', 'l', 'l', 'o'});
     two_tags_ = write(dir_, "two_tags.tswap", tswap_test::two_tags_log().bytes());
     back_to_back_ = write(dir_, "back_to_back.tswap", back_to_back().bytes());
+    device_ = write(dir_, "device.tswap", tswap_test::device_log().bytes());
+    untimed_ = write(dir_, "untimed.tswap", tswap_test::untimed_log().bytes());
+  }
+
+  // ---------------------------------------------------------------- device time (issue 11)
+
+  void aDeviceTimedLogDrawsCopiesAndLayersWhenTheDeviceRanThem() {
+    auto w = opened(device_);
+    QVERIFY(w);
+    const auto& lanes = w->loadedLog()->timeline.lanes;
+    QCOMPARE(lanes.size(), std::size_t{6});
+    QCOMPARE(QString::fromStdString(lanes[2].name), QString("layers model.layer.*"));
+    QCOMPARE(QString::fromStdString(lanes[3].name), QString("layers model.layer.* (host)"));
+    const_cast<ViewState&>(w->viewState()).mapping.show(900, 5000);
+    const QImage image = w->timelineView()->grab().toImage();
+    const auto& m = w->viewState().mapping;
+    const Theme theme = Theme::of(true);
+    auto x_of = [&](std::uint64_t ns) { return static_cast<int>(std::lround(Layout::kHeader + m.x(static_cast<double>(ns)))); };
+    auto centre = [](int lane) { return Layout::kRuler + lane * Layout::kRow + Layout::kRow / 2; };
+    auto layer_colour = [&](std::uint16_t layer) { return theme.layer(palette_of(*w->loadedLog()), 1, layer); };
+    // A bar of `colour` (or `other`) from begin to end in `lane`, within two pixels.
+    auto expect_bar = [&](int lane, const tswap_test::DeviceSpan& s, const QColor& colour,
+                          std::optional<QColor> other, const char* what) {
+      const int xb = x_of(s.begin), xe = x_of(s.end);
+      const auto [first, last] = run_of(image, centre(lane), xb - 6, xe + 6, colour, other);
+      const QString where = QString("%1 L%2 %3-%4 ns: pixels %5-%6, expected %7-%8")
+                                .arg(what).arg(s.layer).arg(s.begin).arg(s.end).arg(first).arg(last).arg(xb).arg(xe);
+      QVERIFY2(first >= 0 && std::abs(first - xb) <= 2 && std::abs(last - xe) <= 2, qPrintable(where));
+    };
+    // Copies on their stream's lanes, where the device ran them.
+    for (const auto& s : tswap_test::kDeviceD2H) expect_bar(0, s, theme.kind(SpanKind::d2h), {}, "D2H");
+    for (const auto& s : tswap_test::kDeviceH2D) expect_bar(1, s, theme.kind(SpanKind::prefetch), {}, "prefetch");
+    // The device's forward spans, solid in the layer's colour.
+    for (const auto& s : tswap_test::kDeviceForward) {
+      expect_bar(2, s, layer_colour(s.layer), {}, "forward");
+      QCOMPARE(count_of(image, centre(2), x_of(s.begin) + 2, x_of(s.end) - 2, theme.backward_fill(layer_colour(s.layer))), 0);
+    }
+    // Its backward spans, hatched: the layer's colour over its backward ground.
+    for (const auto& s : tswap_test::kDeviceBackward) {
+      const QColor colour = layer_colour(s.layer), ground = theme.backward_fill(colour);
+      expect_bar(2, s, ground, colour, "backward");
+      const int from = x_of(s.begin) + 2, to = x_of(s.end) - 2;
+      QVERIFY2(count_of(image, centre(2), from, to, ground) > (to - from) / 4, "no backward ground");
+      QVERIFY2(count_of(image, centre(2), from, to, colour) > (to - from) / 10, "no hatching");
+    }
+    // The host's launches: thin marks in the middle of the lane below.
+    for (const auto& s : tswap_test::kHostForward) {
+      expect_bar(3, s, layer_colour(s.layer), {}, "host launch");
+      const QColor above = image.pixelColor((x_of(s.begin) + x_of(s.end)) / 2, centre(3) - Layout::kRow / 2 + 4);
+      QVERIFY2(above.rgb() != layer_colour(s.layer).rgb(), "a launch mark is thin, not a full bar");
+    }
+    for (const auto& s : tswap_test::kHostBackward) {
+      expect_bar(3, s, theme.backward_fill(layer_colour(s.layer)), layer_colour(s.layer), "host backward launch");
+    }
+    // The corner legend says which is which.
+    QFont font;
+    font.setPointSize(8);
+    QStringList texts;
+    for (const LegendEntry& e : timeline_legend(QFontMetrics(font), *w->loadedLog(), theme)) {
+      texts << e.text;
+      QVERIFY2(e.rect.right() < Layout::kHeader && e.rect.bottom() < Layout::kRuler, qPrintable(e.text));
+    }
+    QCOMPARE(texts, QStringList({"forward", "backward", "host launch"}));
+    // A host-timed log's legend has no launches.
+    auto simulated = opened(good_);
+    QVERIFY(simulated);
+    texts.clear();
+    for (const LegendEntry& e : timeline_legend(QFontMetrics(font), *simulated->loadedLog(), theme)) texts << e.text;
+    QCOMPARE(texts, QStringList({"forward", "backward"}));
+  }
+
+  void hoverSaysADeviceTimedCopyWasTimedByTheDevice() {
+    auto w = opened(device_);
+    QVERIFY(w);
+    const_cast<ViewState&>(w->viewState()).mapping.show(900, 5000);
+    QTest::mouseMove(w->timelineView(), centre_of(*w, 0, 0));
+    QVERIFY(QToolTip::isVisible());
+    QCOMPARE(QToolTip::text(), QString("copy out (D2H) model.layer.* L0 #0 step 1: 3.9 KiB in 400 ns (10.00 GB/s), device time"));
+    QTest::mouseClick(w->timelineView(), Qt::LeftButton, {}, centre_of(*w, 0, 0));
+    QVERIFY(w->detailsPane()->toPlainText().contains("timed by: the device (stream cuda:0 d2h (stream 1))"));
+  }
+
+  void anUntimedDeviceSaysSoOnItsCopyLanes() {
+    auto w = opened(untimed_);
+    QVERIFY(w);
+    QVERIFY(w->loadedLog()->timeline.copies_untimed);
+    QString error;
+    const QString svg = dir_.filePath("untimed.svg");
+    QVERIFY2(w->exportView(svg, ViewKind::timeline, QSize(1400, 300), &error), qPrintable(error));
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QCOMPARE(text.count(">copies not timed on this device</text>"), 2);  // on both copy lanes
+    // Its layers still show, forward and backward, from the host's times.
+    QVERIFY(text.contains(">layers model.layer.*</text>"));
+    // A log whose copies were timed says nothing of the kind.
+    auto timed = opened(device_);
+    QVERIFY(timed);
+    const QString timed_svg = dir_.filePath("timed.svg");
+    QVERIFY(timed->exportView(timed_svg, ViewKind::timeline, QSize(1400, 300), &error));
+    QFile timed_file(timed_svg);
+    QVERIFY(timed_file.open(QIODevice::ReadOnly));
+    QVERIFY(!timed_file.readAll().contains("not timed"));
+  }
+
+  void theMemoryViewDrawsTheAllocatorsCurvesWithTheirPeaks() {
+    auto w = opened(device_);
+    QVERIFY(w);
+    QFont font;
+    font.setPointSize(8);
+    QStringList texts;
+    for (const LegendEntry& e : memory_legend(QFontMetrics(font), 1600, Layout::kRuler + 5, *w->loadedLog(),
+                                              w->viewState(), Theme::of(true)).entries) {
+      texts << e.text;
+    }
+    QCOMPARE(texts, QStringList({"model.layer.*", "L0", "L1", "L2", "total", "without swapping",
+                                 "allocated (device)", "reserved (device)"}));
+    QString error;
+    const QString svg = dir_.filePath("allocator.svg");
+    QVERIFY2(w->exportView(svg, ViewKind::memory, QSize(1400, 420), &error), qPrintable(error));
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QVERIFY2(text.contains(">allocated (device), peak 19.5 KiB at 3.4 us</text>"), "allocated peak");
+    QVERIFY2(text.contains(">reserved (device), peak 24.0 KiB at 3.4 us</text>"), "reserved peak");
+    QVERIFY2(text.contains(">peak 7.8 KiB at 1.6 us</text>"), "the engine's peak stays");
+    // The allocator's curves in their colours, at their peaks' heights.
+    const QImage image = w->memoryView()->grab().toImage();
+    const Theme theme = Theme::of(true);
+    bool allocated = false, reserved = false;
+    for (int y = 0; y < image.height(); ++y) {
+      for (int x = Layout::kHeader; x < image.width(); ++x) {
+        const QRgb c = image.pixel(x, y);
+        allocated = allocated || c == theme.allocated.rgb();
+        reserved = reserved || c == theme.reserved.rgb();
+      }
+    }
+    QVERIFY(allocated);
+    QVERIFY(reserved);
+    // A log without samples has neither.
+    auto simulated = opened(good_);
+    QVERIFY(simulated);
+    texts.clear();
+    for (const LegendEntry& e : memory_legend(QFontMetrics(font), 1600, Layout::kRuler + 5, *simulated->loadedLog(),
+                                              simulated->viewState(), Theme::of(true)).entries) {
+      texts << e.text;
+    }
+    QVERIFY(!texts.contains("allocated (device)"));
   }
 
   void opensALogOnAWorkerThreadAndShowsIt() {
