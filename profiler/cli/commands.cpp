@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <new>
@@ -15,6 +16,7 @@
 #include <tswap/trace/analysis.h>
 #include <tswap/trace/export.h>
 #include <tswap/trace/summary.h>
+#include <tswap/trace/text.h>
 #include <tswap/trace/trace.h>
 
 namespace tswap::cli {
@@ -59,19 +61,43 @@ std::string text(const char* field, std::size_t size) {
   return printable(std::string_view(field, strnlen(field, size)));
 }
 
-std::string bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) b /= 1024, ++u;
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(u == 0 ? 0 : 1) << b << " " << units[u];
-  return out.str();
-}
+std::string bytes(double b) { return trace::format_bytes(b); }
+std::string ms(std::uint64_t ns) { return trace::format_ms(ns); }
 
-std::string ms(std::uint64_t ns) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(3) << static_cast<double>(ns) / 1e6;
-  return out.str();
+/// The clock anchors of a device-timed log (format version 2): how many,
+/// and the largest drift between consecutive ones: the host's interval
+/// minus the device's (docs/log-format.md), in ns and parts per million of
+/// the host's interval.
+struct Anchors {
+  std::uint64_t count = 0;
+  std::int64_t drift_ns = 0;  // the one of largest magnitude, signed
+  double drift_ppm = 0;
+};
+Anchors anchors(const Trace& t) {
+  Anchors a;
+  bool have_last = false;
+  std::uint64_t last_host = 0, last_device = 0;
+  for (const trace::Event& e : t.events()) {
+    if (e.event_kind() != trace::EventKind::clock_anchor) continue;
+    ++a.count;
+    if (have_last) {
+      // In unsigned arithmetic, then as signed: crafted anchors wrap, they do not overflow.
+      const auto drift = static_cast<std::int64_t>((e.host_ns - last_host) - (e.value - last_device));
+      const std::uint64_t magnitude = drift < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(drift)
+                                                : static_cast<std::uint64_t>(drift);
+      const std::uint64_t largest = a.drift_ns < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(a.drift_ns)
+                                                   : static_cast<std::uint64_t>(a.drift_ns);
+      if (a.count == 2 || magnitude > largest) {
+        a.drift_ns = drift;
+        const std::uint64_t interval = e.host_ns - last_host;
+        a.drift_ppm = interval == 0 ? 0 : static_cast<double>(drift) * 1e6 / static_cast<double>(interval);
+      }
+    }
+    have_last = true;
+    last_host = e.host_ns;
+    last_device = e.value;
+  }
+  return a;
 }
 
 std::string wall_time(std::uint64_t ns) {
@@ -129,6 +155,11 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
   out << "  device     "
       << (h.device[0] != '\0' ? text(h.device, sizeof h.device) : std::string("(not recorded)"))
       << "\n";
+  // Version 2 says who timed the copies; a version 1 header cannot (unknown).
+  if (static_cast<trace::CopyTiming>(h.copy_timing) != trace::CopyTiming::unknown) {
+    out << "  copies     " << trace::copy_timing_text(static_cast<trace::CopyTiming>(h.copy_timing))
+        << "\n";
+  }
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
       << "  clock      " << text(h.clock, sizeof h.clock) << " " << std::fixed
       << std::setprecision(9) << static_cast<double>(h.monotonic_start_ns) / 1e9
@@ -142,6 +173,16 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       << "  threads    " << t->threads().size()
       << (t->threads().empty() ? "" : ": " + names(t->threads())) << "\n"
       << "  file       " << t->file_bytes() << " bytes\n";
+  if (const Anchors a = anchors(*t); a.count > 0) {
+    out << "  anchors    " << a.count << " clock anchor" << (a.count == 1 ? "" : "s");
+    if (a.count > 1) {
+      char ppm[32];
+      std::snprintf(ppm, sizeof ppm, "%.3f", a.drift_ppm);
+      out << ", largest drift between consecutive anchors " << a.drift_ns << " ns (" << ppm
+          << " ppm)";
+    }
+    out << "\n";
+  }
   if (c.clean_end) {
     out << "  complete   yes";
     if (c.records_dropped > 0) {
@@ -161,6 +202,37 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
 }
 
 namespace {
+
+/// Who timed the D2H and H2D figures, said only where the device timed some
+/// (a host-timed log prints as it always did).
+void print_sources(const trace::Summary& s, std::ostream& out) {
+  std::uint64_t host = 0, device = 0;
+  for (const trace::LayerSummary& t : s.tags) {
+    host += t.d2h_timed_host + t.h2d_timed_host;
+    device += t.d2h_timed_device + t.h2d_timed_device;
+  }
+  if (device == 0) return;
+  out << "copy times: " << device << " cop" << (device == 1 ? "y" : "ies")
+      << " timed on the device (timing events on its streams)";
+  if (host > 0) out << ", " << host << " on the host";
+  out << "\n\n";
+}
+
+/// The allocator's peaks per step beside the engine's, only for a log with
+/// allocator samples.
+void print_memory(const trace::Summary& s, std::ostream& out) {
+  if (s.memory.empty()) return;
+  out << "device memory per step (peaks): the allocator's allocated and reserved bytes, and the\n"
+         "engine's resident saved activations\n";
+  out << std::right << std::setw(10) << "step" << std::setw(14) << "allocated" << std::setw(14)
+      << "reserved" << std::setw(14) << "resident" << "\n";
+  for (const trace::StepMemory& m : s.memory) {
+    out << std::setw(10) << m.step << std::setw(14) << bytes(static_cast<double>(m.allocated_peak))
+        << std::setw(14) << bytes(static_cast<double>(m.reserved_peak)) << std::setw(14)
+        << bytes(static_cast<double>(m.resident_peak)) << "\n";
+  }
+  out << "\n";
+}
 
 int print_summary(const Trace& t, std::ostream& out) {
   const std::string& file = t.path();
@@ -215,6 +287,8 @@ int print_summary(const Trace& t, std::ostream& out) {
     row(tag);
     out << "\n";
   }
+  print_sources(s, out);
+  print_memory(s, out);
   out << "overlap: copy time during which compute did not wait on that copy. D2H/H2D times are\n"
          "measured where the runtime can time copies (the simulated runtime; accelerator copies\n"
          "show on their streams in Nsight Systems). \"-\": no copy was timed (a tag's last layer\n"

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <tswap/trace/analysis.h>
+#include <tswap/trace/text.h>
 
 namespace tswap::trace {
 namespace {
@@ -18,19 +19,27 @@ std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
       return out.str();
     case EventKind::layer_enter:
     case EventKind::layer_exit:
+    case EventKind::backward_enter:
+    case EventKind::backward_exit:
       return out.str();
     case EventKind::kept:
-      out << " " << to_string(static_cast<KeepReason>(e.reason));
+      out << " " << reason_of(e);
       return out.str();
     default:
       break;
   }
   out << " #" << e.index << " step " << step;
-  if (e.event_kind() == EventKind::release) {
-    out << " " << to_string(static_cast<ReleaseReason>(e.reason));
-  }
+  if (e.event_kind() == EventKind::release) out << " " << reason_of(e);
   if (e.flags & kFlagPrefetch) out << " prefetch";
   return out.str();
+}
+
+/// Left out of event orders: they depend on timing (a stall happens when a
+/// copy is slow; anchors and allocator samples come at times, not steps of
+/// the schedule).
+bool timing_dependent(EventKind kind) {
+  return kind == EventKind::stall || kind == EventKind::clock_anchor ||
+         kind == EventKind::device_allocated || kind == EventKind::device_reserved;
 }
 
 // Note [Lanes, not thread names]
@@ -42,6 +51,11 @@ std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
 // lane; any other is a compute lane (forward, backward, the queueing of
 // copies, releases, unpacks). Lanes sort by role, then by their first
 // event; several lanes of one role are numbered in that order.
+// Device-timed records (kFlagDeviceTime) are all written by the recorder's
+// writer thread, whatever ran them: they go in lanes by their stream
+// instead, so that a stream of d2h copies timed on the device reads "lane
+// d2h", as the simulated runtime's copy thread does, and the compute
+// stream's layer spans a compute lane of their own.
 
 LaneRole lane_role(const std::vector<const Event*>& events) {
   bool d2h = false, h2d = false;
@@ -73,31 +87,40 @@ const char* to_string(LaneRole role) {
 std::string describe(const Trace& t, const Event& e) {
   std::ostringstream out;
   out.precision(6);
-  out << std::fixed << static_cast<double>(e.host_ns) / 1e6 << " ms " << line_of(t, e, e.step);
+  out << format_time(e.host_ns) << " " << line_of(t, e, e.step);
   switch (e.event_kind()) {
     case EventKind::stall:
       out << " waited " << static_cast<double>(e.value) / 1e3 << " us";
+      break;
+    case EventKind::clock_anchor:
+      out << " device " << e.value << " ns";
       break;
     case EventKind::unpack:
     case EventKind::step_begin:
     case EventKind::layer_enter:
     case EventKind::layer_exit:
+    case EventKind::backward_enter:
+    case EventKind::backward_exit:
       break;
     default:
       out << " (" << e.value << " bytes)";
       break;
   }
   if (e.stream != 0) out << " on " << printable(t.stream(e.stream));
+  if (e.flags & kFlagDeviceTime) out << ", device time";
   out << " [" << printable(t.thread(e.thread)) << "]";
   return out.str();
 }
 
 std::vector<std::string> event_order(const Trace& t) {
-  // One lane per recording thread, named by its role (Note [Lanes, not
-  // thread names]); each thread's events in the order it recorded them.
-  std::map<std::uint16_t, std::vector<const Event*>> by_thread;
+  // One lane per recording thread (per stream for device-timed records),
+  // named by its role (Note [Lanes, not thread names]); each lane's events
+  // in time order.
+  std::map<std::pair<bool, std::uint16_t>, std::vector<const Event*>> by_thread;
   for (const Event& e : t.events()) {
-    if (e.event_kind() != EventKind::stall) by_thread[e.thread].push_back(&e);
+    if (timing_dependent(e.event_kind())) continue;
+    const bool device = (e.flags & kFlagDeviceTime) != 0;
+    by_thread[{device, device ? std::uint16_t{e.stream} : e.thread}].push_back(&e);
   }
   struct Lane {
     LaneRole role;

@@ -6,7 +6,8 @@
 #include <map>
 #include <unordered_map>
 
-#include "copy_key.h"
+#include <tswap/trace/copies.h>
+#include <tswap/trace/text.h>
 
 namespace tswap::trace {
 namespace {
@@ -27,11 +28,10 @@ json event_json(const Trace& t, const Event& e) {
             {"value", e.value},
             {"stream", std::string(t.stream(e.stream))},
             {"thread", std::string(t.thread(e.thread))}};
-  if (e.event_kind() == EventKind::kept) j["reason"] = to_string(static_cast<KeepReason>(e.reason));
-  if (e.event_kind() == EventKind::release) {
-    j["reason"] = to_string(static_cast<ReleaseReason>(e.reason));
-  }
+  if (const std::string reason = reason_of(e); !reason.empty()) j["reason"] = reason;
   if (e.flags & kFlagPrefetch) j["prefetch"] = true;
+  // Only where set, as prefetch: a host-timed log exports as it always did.
+  if (e.flags & kFlagDeviceTime) j["device_time"] = true;
   return j;
 }
 
@@ -49,6 +49,12 @@ json header_json(const Trace& t) {
           {"events", t.events().size()}};
 }
 
+/// The header's copy timing (format version 2), where it says anything.
+void add_copy_timing(json& header, const Trace& t) {
+  const auto timing = static_cast<CopyTiming>(t.header().copy_timing);
+  if (timing != CopyTiming::unknown) header["copy_timing"] = to_string(timing);
+}
+
 std::string label(const std::string& tag, const Event& e) {
   return std::string(to_string(e.event_kind())) + " " + tag + " L" + std::to_string(e.layer) +
          " #" + std::to_string(e.index);
@@ -60,6 +66,7 @@ json event_args(const std::string& tag, const Event& e) {
 
 void export_jsonl(const Trace& t, std::ostream& out) {
   json header = header_json(t);
+  add_copy_timing(header, t);
   header["type"] = "header";
   out << header.dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
   for (const Event& e : t.events()) out << event_json(t, e).dump(-1, ' ', false, kReplaceBadUtf8) << "\n";
@@ -74,18 +81,17 @@ std::string csv_field(std::string_view s) {
   return q + "\"";
 }
 
+// device_time (format version 2) is the last column, so that readers that
+// take columns by position still find the others where they were.
 void export_csv(const Trace& t, std::ostream& out) {
-  out << "t_ns,kind,tag,layer,index,step,value,stream,thread,reason,prefetch\n";
+  out << "t_ns,kind,tag,layer,index,step,value,stream,thread,reason,prefetch,device_time\n";
   for (const Event& e : t.events()) {
-    std::string reason;
-    if (e.event_kind() == EventKind::kept) reason = to_string(static_cast<KeepReason>(e.reason));
-    if (e.event_kind() == EventKind::release) {
-      reason = to_string(static_cast<ReleaseReason>(e.reason));
-    }
+    const std::string reason = reason_of(e);
     out << e.host_ns << "," << to_string(e.event_kind()) << "," << csv_field(printable(t.tag(e.tag))) << ","
         << e.layer << "," << e.index << "," << e.step << "," << e.value << ","
         << csv_field(printable(t.stream(e.stream))) << "," << csv_field(printable(t.thread(e.thread))) << ","
-        << csv_field(reason) << "," << ((e.flags & kFlagPrefetch) ? 1 : 0) << "\n";
+        << csv_field(reason) << "," << ((e.flags & kFlagPrefetch) ? 1 : 0) << ","
+        << ((e.flags & kFlagDeviceTime) ? 1 : 0) << "\n";
   }
 }
 
@@ -107,10 +113,13 @@ class JsonArrayWriter {
 
 /// Trace Event Format: microsecond timestamps, one pid, a track (tid) per
 /// stream and per host thread; copies are slices from start to done on
-/// their stream's track; stalls slices on the thread that waited; the rest
-/// instants; a counter track for the engine's resident bytes. Written event
-/// by event as the log is walked: memory beyond the loaded trace is the
-/// copies in flight (a start waiting for its done), not the document.
+/// their stream's track (device-timed ones too: CopyPairing); stalls slices
+/// on the thread that waited; layers (forward and backward) B/E slices on
+/// the thread, or on the compute stream's track where the device timed
+/// them; clock anchors and the rest instants; counter tracks for the
+/// engine's resident bytes and the allocator's samples. Written event by
+/// event as the log is walked: memory beyond the loaded trace is the copies
+/// in flight (a start waiting for its done), not the document.
 void export_chrome(const Trace& t, std::ostream& out) {
   constexpr int pid = 1;
   auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
@@ -118,8 +127,10 @@ void export_chrome(const Trace& t, std::ostream& out) {
   auto stream_track = [](std::uint32_t id) { return static_cast<int>(id); };
   auto thread_track = [](std::uint32_t id) { return 1000 + static_cast<int>(id); };
   // The header first, so that a reader sees what it opens before the events.
+  json header = header_json(t);
+  add_copy_timing(header, t);
   out << "{\"displayTimeUnit\":\"ns\",\"otherData\":"
-      << header_json(t).dump(-1, ' ', false, kReplaceBadUtf8) << ",\n\"traceEvents\":[\n";
+      << header.dump(-1, ' ', false, kReplaceBadUtf8) << ",\n\"traceEvents\":[\n";
   JsonArrayWriter events(out);
   const std::map<std::uint32_t, std::string> streams(t.streams().begin(), t.streams().end());
   const std::map<std::uint32_t, std::string> threads(t.threads().begin(), t.threads().end());
@@ -137,40 +148,69 @@ void export_chrome(const Trace& t, std::ostream& out) {
                 {"tid", thread_track(id)},
                 {"args", {{"name", "thread " + name}}}});
   }
-  std::unordered_map<detail::SwapKey, const Event*, detail::SwapKeyHash> started_out, started_in;
+  // Copies come out of the pairing at their done: a slice from start to
+  // done, written where the done is, as the log is walked.
+  const CopyPairing::OnCopy on_copy = [&](const Copy& c) {
+    if (!c.timed()) return;  // queued only, or half a copy: the instants say what is known
+    const Event& e = t.events()[c.done->event];
+    const std::string tag(t.tag(e.tag));
+    const bool out_copy = c.direction == CopyDirection::out;
+    json args = event_args(tag, e);
+    if (c.source() == TimeSource::device) args["timed_on"] = "device";
+    events.add({{"ph", "X"},
+                {"name", std::string(out_copy ? "D2H " : "H2D ") + tag + " L" + std::to_string(e.layer)},
+                {"cat", out_copy ? "d2h" : "h2d"},
+                {"pid", pid},
+                {"tid", stream_track(e.stream)},
+                {"ts", us(c.start->ns)},
+                {"dur", us(*c.duration_ns())},  // never negative
+                {"args", args}});
+  };
+  CopyPairing pairing(t);
   // Unsigned: crafted byte counts wrap instead of overflowing a signed sum.
   std::uint64_t resident = 0;
   std::size_t written = 0;
-  for (const Event& e : t.events()) {
+  const auto& all = t.events();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Event& e = all[i];
     if (++written % 65536 == 0 && !out) return;  // the output failed (a full disk): stop
-    const detail::SwapKey key = detail::SwapKey::of(e);
+    pairing.take(i, on_copy);
     const std::string tag(t.tag(e.tag));
+    const bool device = (e.flags & kFlagDeviceTime) != 0;
     switch (e.event_kind()) {
       case EventKind::d2h_start:
-        started_out[key] = &e;
-        continue;
       case EventKind::h2d_start:
-        started_in[key] = &e;
-        continue;
       case EventKind::d2h_done:
-      case EventKind::h2d_done: {
-        auto& started = e.event_kind() == EventKind::d2h_done ? started_out : started_in;
-        const auto s = started.find(key);
-        if (s == started.end()) continue;
-        const bool out_copy = e.event_kind() == EventKind::d2h_done;
-        const std::uint64_t begin = s->second->host_ns;
-        events.add({{"ph", "X"},
-                    {"name", std::string(out_copy ? "D2H " : "H2D ") + tag + " L" +
-                                 std::to_string(e.layer)},
-                    {"cat", out_copy ? "d2h" : "h2d"},
-                    {"pid", pid},
-                    {"tid", stream_track(e.stream)},
-                    {"ts", us(begin)},
-                    {"dur", us(e.host_ns >= begin ? e.host_ns - begin : 0)},  // never negative
-                    {"args", event_args(tag, e)}});
-        started.erase(s);
+      case EventKind::h2d_done:
         continue;
-      }
+      case EventKind::backward_enter:
+      case EventKind::backward_exit:
+        events.add({{"ph", e.event_kind() == EventKind::backward_enter ? "B" : "E"},
+                    {"name", tag + " L" + std::to_string(e.layer) + " backward"},
+                    {"cat", "backward"},
+                    {"pid", pid},
+                    {"tid", device ? stream_track(e.stream) : thread_track(e.thread)},
+                    {"ts", us(e.host_ns)}});
+        continue;
+      case EventKind::device_allocated:
+      case EventKind::device_reserved:
+        events.add({{"ph", "C"},
+                    {"name", e.event_kind() == EventKind::device_allocated ? "device allocated bytes"
+                                                                           : "device reserved bytes"},
+                    {"pid", pid},
+                    {"ts", us(e.host_ns)},
+                    {"args", {{"bytes", e.value}}}});
+        continue;
+      case EventKind::clock_anchor:
+        events.add({{"ph", "i"},
+                    {"s", "t"},
+                    {"name", "clock anchor #" + std::to_string(e.index)},
+                    {"cat", "clock_anchor"},
+                    {"pid", pid},
+                    {"tid", e.stream != 0 ? stream_track(e.stream) : thread_track(e.thread)},
+                    {"ts", us(e.host_ns)},
+                    {"args", {{"index", e.index}, {"device_ns", e.value}}}});
+        continue;
       case EventKind::stall:
         events.add({{"ph", "X"},
                     {"name", label(tag, e)},
@@ -187,7 +227,7 @@ void export_chrome(const Trace& t, std::ostream& out) {
                     {"name", tag + " L" + std::to_string(e.layer)},
                     {"cat", "layer"},
                     {"pid", pid},
-                    {"tid", thread_track(e.thread)},
+                    {"tid", device ? stream_track(e.stream) : thread_track(e.thread)},
                     {"ts", us(e.host_ns)}});
         continue;
       default:

@@ -4,13 +4,12 @@
 #include <unordered_map>
 
 #include <tswap/trace/analysis.h>
-
-#include "copy_key.h"
+#include <tswap/trace/copies.h>
+#include <tswap/trace/swap_key.h>
+#include <tswap/trace/text.h>
 
 namespace tswap::trace {
 namespace {
-
-using detail::SwapKey;
 
 /// What happened to one swap, by time.
 struct SwapLife {
@@ -30,12 +29,7 @@ std::string where(const Trace& t, const Event& e) {
   return out.str();
 }
 
-std::string at(std::uint64_t ns) {
-  std::ostringstream out;
-  out.precision(6);
-  out << std::fixed << static_cast<double>(ns) / 1e6 << " ms";
-  return out.str();
-}
+std::string at(std::uint64_t ns) { return format_time(ns); }
 
 class Checker {
  public:
@@ -55,15 +49,23 @@ class Checker {
   }
 
   void collect() {
-    for (const Event& e : t_.events()) {
+    // When each copy ended, from the one pairing (Note [Copy pairing] in
+    // copies.h): a device-timed done is checked as a host one is.
+    const auto& events = t_.events();
+    const CopyPairing::OnCopy on_copy = [&](const Copy& c) {
+      if (!c.done) return;
+      SwapLife& life = lives_[c.key];
+      (c.direction == CopyDirection::out ? life.d2h_done : life.h2d_done) = &events[c.done->event];
+    };
+    CopyPairing pairing(t_);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const Event& e = events[i];
+      pairing.take(i, on_copy);
       const SwapKey key = SwapKey::of(e);
       switch (e.event_kind()) {
         case EventKind::d2h_queued:
           lives_[key].d2h_queued = &e;
           out_order_[{e.tag, e.step}].push_back(&e);
-          break;
-        case EventKind::d2h_done:
-          lives_[key].d2h_done = &e;
           break;
         case EventKind::release:
           lives_[key].release = &e;
@@ -74,9 +76,6 @@ class Checker {
           break;
         case EventKind::reuse:
           lives_[key].back.push_back(&e);
-          break;
-        case EventKind::h2d_done:
-          lives_[key].h2d_done = &e;
           break;
         case EventKind::swap_destroyed:
           lives_[key].destroyed = &e;
@@ -89,6 +88,7 @@ class Checker {
           break;
       }
     }
+    pairing.finish(on_copy);
   }
 
   void check_swaps() {
@@ -228,12 +228,12 @@ class Checker {
   std::vector<Violation> found_;
   // Swaps out the log ends before, by tag and step (Note [Coming back]).
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> pending_;
-  std::unordered_map<SwapKey, SwapLife, detail::SwapKeyHash> lives_;
+  std::unordered_map<SwapKey, SwapLife> lives_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_,
       in_order_;
   // The first unpack of each (tag, step, layer): one entry per layer that
   // backward used, never sized by a layer number from the log.
-  std::unordered_map<SwapKey, const Event*, detail::SwapKeyHash> first_unpack_;
+  std::unordered_map<SwapKey, const Event*> first_unpack_;
 };
 
 }  // namespace

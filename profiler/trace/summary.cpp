@@ -6,7 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "copy_key.h"
+#include <tswap/trace/copies.h>
 
 namespace tswap::trace {
 namespace {
@@ -28,6 +28,10 @@ void add_into(LayerSummary& total, const LayerSummary& l) {
   total.kept += l.kept;
   total.d2h_ns += l.d2h_ns;
   total.h2d_ns += l.h2d_ns;
+  total.d2h_timed_host += l.d2h_timed_host;
+  total.d2h_timed_device += l.d2h_timed_device;
+  total.h2d_timed_host += l.h2d_timed_host;
+  total.h2d_timed_device += l.h2d_timed_device;
   total.stall_ns += l.stall_ns;
   total.stalls += l.stalls;
   total.overlap_ns += l.overlap_ns;
@@ -66,9 +70,6 @@ std::optional<double> LayerSummary::overlap_share() const {
 Summary summarize(const Trace& trace) {
   // By (tag id, layer) while counting: no string per event.
   std::map<std::pair<std::uint16_t, std::uint16_t>, LayerSummary> layers;
-  // Copies in flight only: a start waits here for its done, then leaves, so
-  // the map stays as small as the copies running at once.
-  std::unordered_map<detail::SwapKey, std::uint64_t, detail::SwapKeyHash> out_started, in_started;
   Summary s;
   std::map<std::uint16_t, std::set<std::uint32_t>> steps_of_tag;
   auto layer_of = [&](const Event& e) -> LayerSummary& {
@@ -79,15 +80,46 @@ Summary summarize(const Trace& trace) {
     }
     return l;
   };
-  auto copy_done = [&](const Event& e, auto& started, std::uint64_t LayerSummary::*time) {
-    const auto it = started.find(detail::SwapKey::of(e));
-    if (it == started.end()) return;
-    if (e.host_ns >= it->second) layer_of(e).*time += e.host_ns - it->second;
-    started.erase(it);
+  const auto& events = trace.events();
+  // Copy times from the one pairing (Note [Copy pairing] in copies.h): only
+  // the copies in flight are held.
+  const CopyPairing::OnCopy on_copy = [&](const Copy& c) {
+    const std::optional<std::uint64_t> took = c.duration_ns();
+    if (!took) return;
+    LayerSummary& l = layer_of(events[c.done->event]);
+    const bool device = c.source() == TimeSource::device;
+    if (c.direction == CopyDirection::out) {
+      l.d2h_ns += *took;
+      ++(device ? l.d2h_timed_device : l.d2h_timed_host);
+    } else {
+      l.h2d_ns += *took;
+      ++(device ? l.h2d_timed_device : l.h2d_timed_host);
+    }
   };
-  for (const Event& e : trace.events()) {
+  const CopyPairing::OnStall on_stall = [&](const Stall& st) {
+    LayerSummary& l = layer_of(events[st.event]);
+    ++l.stalls;
+    l.stall_ns += st.waited_ns;
+  };
+  CopyPairing pairing(trace);
+  std::map<std::uint32_t, StepMemory> memory;
+  std::uint32_t current_step = 0;
+  std::uint64_t resident = 0;  // unsigned: crafted byte counts wrap, as in the Chrome export
+  std::map<std::uint32_t, std::int64_t> resident_peak;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    pairing.take(i, on_copy, on_stall);
+    const std::int64_t delta = resident_delta(e);
+    if (delta != 0) {
+      resident += static_cast<std::uint64_t>(delta);
+      std::int64_t& peak = resident_peak[current_step];
+      peak = std::max(peak, static_cast<std::int64_t>(resident));
+    }
     switch (e.event_kind()) {
-      case EventKind::step_begin: steps_of_tag[e.tag].insert(e.step); break;
+      case EventKind::step_begin:
+        steps_of_tag[e.tag].insert(e.step);
+        current_step = e.step;
+        break;
       case EventKind::kept: ++layer_of(e).kept; break;
       case EventKind::d2h_queued: {
         LayerSummary& l = layer_of(e);
@@ -110,18 +142,23 @@ Summary summarize(const Trace& trace) {
           ++layer_of(e).deferred;
         }
         break;
-      case EventKind::d2h_start: out_started[detail::SwapKey::of(e)] = e.host_ns; break;
-      case EventKind::h2d_start: in_started[detail::SwapKey::of(e)] = e.host_ns; break;
-      case EventKind::d2h_done: copy_done(e, out_started, &LayerSummary::d2h_ns); break;
-      case EventKind::h2d_done: copy_done(e, in_started, &LayerSummary::h2d_ns); break;
-      case EventKind::stall: {
-        LayerSummary& l = layer_of(e);
-        ++l.stalls;
-        l.stall_ns += e.value;
+      case EventKind::device_allocated:
+      case EventKind::device_reserved: {
+        StepMemory& m = memory[e.step];
+        m.step = e.step;
+        std::uint64_t& peak = e.event_kind() == EventKind::device_allocated ? m.allocated_peak
+                                                                            : m.reserved_peak;
+        peak = std::max(peak, e.value);
         break;
       }
       default: break;
     }
+  }
+  pairing.finish(on_copy);
+  for (auto& [step, m] : memory) {
+    const auto it = resident_peak.find(step);
+    if (it != resident_peak.end()) m.resident_peak = it->second;
+    s.memory.push_back(m);
   }
   for (const auto& [tag, steps] : steps_of_tag) {
     s.steps_per_tag[std::string(trace.tag(tag))] = steps.size();

@@ -150,8 +150,8 @@ TEST(Export, CsvHasAHeaderRowAndOneRowPerEvent) {
   std::vector<std::string> rows;
   for (std::string line; std::getline(in, line);) rows.push_back(line);
   ASSERT_EQ(rows.size(), 1u + 19u);
-  EXPECT_EQ(rows[0], "t_ns,kind,tag,layer,index,step,value,stream,thread,reason,prefetch");
-  EXPECT_EQ(rows[1], "1,step_begin,model.layer.*,0,0,1,0,,main,,0");
+  EXPECT_EQ(rows[0], "t_ns,kind,tag,layer,index,step,value,stream,thread,reason,prefetch,device_time");
+  EXPECT_EQ(rows[1], "1,step_begin,model.layer.*,0,0,1,0,,main,,0,0");
 }
 
 TEST(Export, ChromeTraceHasCopySlicesOnStreamTracksAndAResidentCounter) {

@@ -65,7 +65,13 @@ enum class LaneRole : std::uint8_t {
 const char* to_string(LaneRole role);  // "compute", "d2h", "h2d", "copies"
 
 /// The log's events as lines without times, one block per recording
-/// thread, stalls left out (they depend on timing). A block starts with
+/// thread, stalls, clock anchors and allocator samples (device_allocated,
+/// device_reserved) left out: they depend on timing, not on the schedule.
+/// Device-timed records (kFlagDeviceTime, format version 2) are written by
+/// the recorder's writer thread whatever ran them, so they go in blocks by
+/// their stream instead: a device-timed stream of d2h copies is "lane
+/// d2h", as the simulated runtime's copy thread is; backward_enter/exit
+/// lines read like layer_enter lines. A block starts with
 /// its lane's role, never a thread or process name, so renaming a test
 /// binary or a worker thread leaves the order alone: "lane compute",
 /// "lane d2h", "lane h2d" ("lane compute 1", "lane compute 2" when several

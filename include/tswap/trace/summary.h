@@ -21,6 +21,11 @@ struct LayerSummary {
   std::uint64_t tensors_in = 0, bytes_in = 0, prefetched = 0, reused = 0;
   std::uint64_t freed = 0, deferred = 0, kept = 0;
   std::uint64_t d2h_ns = 0, h2d_ns = 0;  // copy time, start to done, where recorded
+  /// Who timed the copies summed in d2h_ns and h2d_ns (CopyPairing): the
+  /// host (the simulated runtime's copy threads) or the device (timing
+  /// events, kFlagDeviceTime). Copies with no start or no done count in neither.
+  std::uint64_t d2h_timed_host = 0, d2h_timed_device = 0;
+  std::uint64_t h2d_timed_host = 0, h2d_timed_device = 0;
   std::uint64_t stall_ns = 0, stalls = 0;
   /// Copy time minus the time compute waited on this layer's copies (0 at
   /// least): how much of the copying hid behind compute.
@@ -36,6 +41,20 @@ struct LayerSummary {
   std::optional<double> overlap_share() const;
 };
 
+/// One step's memory peaks: the device allocator's (device_allocated and
+/// device_reserved samples, format version 2 with a CUDA LibTorch) and the
+/// engine's resident bytes of saved activations beside them, to see
+/// whether swapping lowered the allocator's peak as much as the engine
+/// counts. Samples belong to the step they carry; the engine's level
+/// (resident_delta summed in time order) to the step of the latest
+/// step_begin.
+struct StepMemory {
+  std::uint32_t step = 0;
+  std::uint64_t allocated_peak = 0;  // the highest device_allocated sample of the step
+  std::uint64_t reserved_peak = 0;   // the highest device_reserved sample
+  std::int64_t resident_peak = 0;    // the engine's highest level during the step
+};
+
 struct Summary {
   std::vector<LayerSummary> layers;  // by tag, then layer
   std::vector<LayerSummary> tags;    // one total per tag (layer -1)
@@ -44,6 +63,8 @@ struct Summary {
   /// are not steps.
   std::uint64_t steps = 0;
   std::map<std::string, std::uint64_t> steps_per_tag;  // distinct step numbers each tag began
+  /// By step, for the steps with allocator samples; empty for a log without any.
+  std::vector<StepMemory> memory;
 };
 
 Summary summarize(const Trace& trace);
