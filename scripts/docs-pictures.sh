@@ -7,10 +7,25 @@ root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${TSWAP_BUILD_DIR:-$root/build}
 images=$root/docs/images
 work=$build/docs
-cmake --build "$build" --target tswap_sample_transformer tswap_viewer
 mkdir -p "$images" "$work"
-sample=$build/samples/tswap-sample-transformer
 v=$build/gui/tswap-viewer
+
+# What a GPU run looks like (format version 2): a log with device-timed
+# copies and layers and allocator samples, and the same run on a device
+# that cannot time its copies, both written by the viewer's test log maker
+# (tests/viewer/device_logs.h). Needs no LibTorch.
+cmake --build "$build" --target tswap_viewer tswap_viewer_make_logs
+"$build/tests/viewer/tswap_viewer_make_logs" "$work"
+"$v" "$work/device.tswap" --screenshot "$images/viewer-device-timeline.png" --view timeline --size 1600x190
+"$v" "$work/device.tswap" --screenshot "$images/viewer-device-memory.png" --view memory --size 1600x380
+"$v" "$work/untimed.tswap" --screenshot "$images/viewer-untimed-timeline.png" --view timeline --size 1600x150
+
+if grep -q '^TSWAP_WITH_TORCH:BOOL=OFF' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "docs-pictures: $build has no LibTorch (TSWAP_WITH_TORCH=OFF): the sample's pictures are left as they are" >&2
+  exit 0
+fi
+cmake --build "$build" --target tswap_sample_transformer
+sample=$build/samples/tswap-sample-transformer
 
 # Both tags swapping over a fast link: the schedule as it should look.
 "$sample" --layers 6 --steps 2 --swap 'model.layer.*,model.layer.*.mlp' --log "$work/good.tswap" >/dev/null

@@ -80,10 +80,11 @@ struct StepMark {
 };
 
 /// Where a step turns from forward to backward: its first unpack, copy back
-/// or storage held again after the last layer exit of its forward. Layer
-/// scopes only run in forward, and those three only happen in backward, so
-/// the turn lies between `forward_end` and `ns`; drawn at `ns`. Steps
-/// are grouped by number across tags, as step marks are.
+/// or storage held again after the last (host-timed) layer exit of its
+/// forward. Layer scopes (layer_enter/exit) only run in forward, and those
+/// three only happen in backward, so the turn lies between `forward_end`
+/// and `ns`; drawn at `ns`. Steps are grouped by number across tags, as
+/// step marks are.
 struct TurnMark {
   std::uint64_t ns = 0;           // backward's first event
   std::uint64_t forward_end = 0;  // forward's last layer exit
