@@ -15,6 +15,11 @@
 //   untimed_log()   copy_timing none: the same run on a device that cannot
 //                   time, so only the queued copies (and the host's layer
 //                   spans and allocator samples) are there.
+//   device_extremes_log()  hostile (issue 10) in the version 2 kinds: a
+//                   copy_timing byte no version defines, device spans from
+//                   0 to 2^64-1 on stream 255, a done before its start,
+//                   exits without enters, allocator samples of 2^64-1 and
+//                   2^63 bytes.
 //
 // Every time of device_log() in ns (kDevice* below for the tests):
 //
@@ -150,6 +155,29 @@ inline LogBuilder accelerator_log(bool timed) {
 }
 
 }  // namespace detail
+
+inline LogBuilder device_extremes_log() {
+  using tswap::trace::EventKind;
+  constexpr std::uint64_t kMax = ~std::uint64_t{0};
+  const std::uint8_t dev = tswap::trace::kFlagDeviceTime;
+  const std::vector<tswap::trace::Record> writer = {
+      rec(EventKind::backward_enter, 0, 65535, 0, 0, 255, dev),
+      rec(EventKind::layer_enter, 1, 7, 0, 0, 255, dev),
+      rec(EventKind::d2h_done, 5, 0, 0, kMax, 255, dev),
+      rec(EventKind::device_allocated, 10, 0, 0, kMax),
+      rec(EventKind::device_reserved, 10, 0, 0, std::uint64_t{1} << 63),
+      rec(EventKind::backward_exit, 20, 3, 0, 0, 255, dev),
+      rec(EventKind::h2d_start, 30, 0, 0, kMax, 255, 0xff),
+      rec(EventKind::h2d_done, 30, 0, 0, kMax, 255, 0xff),
+      rec(EventKind::device_allocated, kMax - 1, 0, 0, 0),
+      rec(EventKind::d2h_start, kMax, 0, 0, kMax, 255, dev),
+      rec(EventKind::layer_exit, kMax, 7, 0, 0, 255, dev),
+      rec(EventKind::backward_exit, kMax, 65535, 0, 0, 255, dev)};
+  LogBuilder b;
+  b.standard_names().records(3, writer).end(writer.size());
+  b.bytes()[offsetof(tswap::trace::FileHeader, copy_timing)] = 255;
+  return b;
+}
 
 inline LogBuilder device_log() { return detail::accelerator_log(true); }
 inline LogBuilder untimed_log() { return detail::accelerator_log(false); }

@@ -4,6 +4,7 @@
 //   device.tswap         a version 2 log with device-timed copies and layers,
 //                        backward spans and allocator samples (device_logs.h)
 //   untimed.tswap        the same run on a device that cannot time its copies
+//   device_extremes.tswap  version 2 kinds with hostile values (device_logs.h)
 // and the hostile ones of hostile_logs.h (issue 10):
 //   step_20m.tswap       three steps from step 20,000,000
 //   step_max.tswap       steps 2^32-3 .. 2^32-1
@@ -45,6 +46,7 @@ int main(int argc, char** argv) {
       write(dir + "/two_tags_torn.tswap", torn.bytes()) &&
       write(dir + "/device.tswap", tswap_test::device_log().bytes()) &&
       write(dir + "/untimed.tswap", tswap_test::untimed_log().bytes()) &&
+      write(dir + "/device_extremes.tswap", tswap_test::device_extremes_log().bytes()) &&
       write(dir + "/step_20m.tswap", tswap_test::steps_log(20000000, 3).bytes()) &&
       write(dir + "/step_max.tswap", tswap_test::steps_log(4294967293u, 3).bytes()) &&
       write(dir + "/time_2e63.tswap", tswap_test::times_log(std::uint64_t{1} << 63).bytes()) &&

@@ -808,6 +808,30 @@ TEST(DeviceTime, AllocatorSamplesMakeTwoCurvesWithTheirPeaks) {
   EXPECT_EQ(none.device_reserved.points(), 0u);
 }
 
+TEST(HostileLogs, DeviceTimedRecordsAtTheirExtremes) {
+  const tswap::trace::Trace log = device_extremes_log().parse("device_extremes.tswap");
+  const Timeline t = *Timeline::build(log);
+  std::vector<DeviceSpan> spans;
+  for (const Lane& l : t.lanes) {
+    for (const Span& s : l.spans) {
+      if (s.kind == SpanKind::layer || s.kind == SpanKind::backward) spans.push_back({s.layer, s.begin, s.end});
+    }
+  }
+  // Enter 0 / exit 2^64-1 pair; the exit at 20 of layer 3 has no enter.
+  EXPECT_THAT(spans, SameSpans(std::vector<DeviceSpan>{{65535, 0, ~std::uint64_t{0}}, {7, 1, ~std::uint64_t{0}}}));
+  const MemoryModel m = MemoryModel::build(log);
+  EXPECT_EQ(m.device_allocated.points(), 2u);
+  TimeMapping map;
+  map.set_width(1400);
+  map.set_bounds(t.first, t.last);
+  for (const Lane& lane : t.lanes) (void)visible_items(lane.spans, lane.lod, lane.longest, map);
+  EXPECT_EQ(m.device_allocated.columns(map).size(), 1400u);
+  EXPECT_EQ(m.device_reserved.columns(map).size(), 1400u);
+  for (const Lane& lane : t.lanes) {
+    for (const Span& s : lane.spans) (void)describe(log, s), (void)details(log, s);
+  }
+}
+
 TEST(DeviceTime, TooltipsSayWhoTimedASpan) {
   const tswap::trace::Trace log = device_log().parse("device.tswap");
   const Timeline t = *Timeline::build(log);
