@@ -19,10 +19,12 @@ std::vector<LegendEntry> timeline_legend(const QFontMetrics& fm, const LoadedLog
   // marks stand for is their shape, the colour only says "a layer".
   const QColor layer = theme.kind(SpanKind::layer);
   const QColor opaque(layer.red(), layer.green(), layer.blue());
-  std::vector<LegendEntry> wanted = {
-      {QObject::tr("forward"), opaque, LegendEntry::Mark::swatch, {}, -1},
-      {QObject::tr("backward"), opaque, LegendEntry::Mark::hatched, {}, -1},
-  };
+  std::vector<LegendEntry> wanted = {{QObject::tr("forward"), opaque, LegendEntry::Mark::swatch, {}, -1}};
+  // Every runtime writes backward spans from format version 2 on; a
+  // version 1 log has none to name (and no scan of its spans per frame).
+  if (log.trace && log.trace->header().version >= 2) {
+    wanted.push_back({QObject::tr("backward"), opaque, LegendEntry::Mark::hatched, {}, -1});
+  }
   if (launches) wanted.push_back({QObject::tr("host launch"), opaque, LegendEntry::Mark::thin, {}, -1});
   // Two rows of the ruler's height at most; an entry that does not fit in
   // the corner starts the second row.

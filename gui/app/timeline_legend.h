@@ -16,7 +16,7 @@
 namespace tswap::viewer {
 
 /// The entries, placed in the corner (Layout::kHeader x Layout::kRuler);
-/// none when no lane holds layers.
+/// none when no lane holds layers, no "backward" in a version 1 log.
 std::vector<LegendEntry> timeline_legend(const QFontMetrics& fm, const LoadedLog& log,
                                          const Theme& theme);
 

@@ -223,6 +223,12 @@ class ViewerWidgetTest : public QObject {
     texts.clear();
     for (const LegendEntry& e : timeline_legend(QFontMetrics(font), *simulated->loadedLog(), theme)) texts << e.text;
     QCOMPARE(texts, QStringList({"forward", "backward"}));
+    // A version 1 log has no backward spans to name.
+    auto v1 = opened(TSWAP_TEST_DATA "/v1/transformer.tswap");
+    QVERIFY(v1);
+    texts.clear();
+    for (const LegendEntry& e : timeline_legend(QFontMetrics(font), *v1->loadedLog(), theme)) texts << e.text;
+    QCOMPARE(texts, QStringList({"forward"}));
   }
 
   void hoverSaysADeviceTimedCopyWasTimedByTheDevice() {
