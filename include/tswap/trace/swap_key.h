@@ -36,8 +36,11 @@ struct SwapKey {
 
 }  // namespace tswap::trace
 
+// Hidden from Doxygen, which cannot scope a specialization of std::hash.
+namespace std {
+/// @cond
 template <>
-struct std::hash<tswap::trace::SwapKey> {
+struct hash<tswap::trace::SwapKey> {
   std::size_t operator()(const tswap::trace::SwapKey& k) const noexcept {
     // Tag and layer in the high half, index low, the step mixed in after a
     // multiply: crafted logs with one field at its maximum still spread.
@@ -46,3 +49,5 @@ struct std::hash<tswap::trace::SwapKey> {
     return std::hash<std::uint64_t>()((h * 0x9e3779b97f4a7c15ull) ^ k.step);
   }
 };
+/// @endcond
+}  // namespace std
