@@ -1,6 +1,6 @@
 // Device-timed logs on a machine without an accelerator: the accelerator
-// runtime on a fake PrivateUse1 device (c10's FakeGuardImpl, wrapped to
-// count stream synchronizations), with a fake timing backend whose device
+// runtime on a fake PrivateUse1 device (support/counting_guard.h, which
+// counts stream synchronizations), with a fake timing backend whose device
 // clock the test sets (support/fake_device_timer.h) and a fake allocator.
 // Its own executable: the first swap of a process names the log's copy
 // timing, and here that is the fake device's.
@@ -8,9 +8,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
-#include <c10/core/impl/DeviceGuardImplInterface.h>
-#include <c10/core/impl/FakeGuardImpl.h>
 
 #include <atomic>
 #include <chrono>
@@ -24,6 +21,7 @@
 #include <tswap/trace/trace.h>
 #include <tswap/tswap.h>
 
+#include "support/counting_guard.h"
 #include "support/fake_device_timer.h"
 
 namespace tswap_test {
@@ -33,38 +31,7 @@ using tswap::trace::Event;
 using tswap::trace::EventKind;
 using ::testing::ElementsAreArray;
 
-constexpr c10::DeviceType kFake = c10::DeviceType::PrivateUse1;
-
-std::atomic<int> g_stream_syncs{0};
-
-class CountingGuardImpl final : public c10::impl::DeviceGuardImplInterface {
- public:
-  c10::DeviceType type() const override { return kFake; }
-  c10::Device exchangeDevice(c10::Device d) const override { return fake_.exchangeDevice(d); }
-  c10::Device getDevice() const override { return fake_.getDevice(); }
-  void setDevice(c10::Device d) const override { fake_.setDevice(d); }
-  void uncheckedSetDevice(c10::Device d) const noexcept override { fake_.uncheckedSetDevice(d); }
-  c10::Stream getStream(c10::Device d) const noexcept override { return fake_.getStream(d); }
-  c10::Stream exchangeStream(c10::Stream s) const noexcept override { return fake_.exchangeStream(s); }
-  c10::Stream getStreamFromGlobalPool(c10::Device d, bool) const override {
-    static std::atomic<c10::StreamId> next{1};
-    return c10::Stream(c10::Stream::UNSAFE, d, next++);
-  }
-  c10::DeviceIndex deviceCount() const noexcept override { return 1; }
-  void record(void** event, const c10::Stream&, const c10::DeviceIndex,
-              const c10::EventFlag) const override {
-    if (*event == nullptr) *event = reinterpret_cast<void*>(1);
-  }
-  void block(void*, const c10::Stream&) const override {}
-  bool queryEvent(void*) const override { return true; }
-  void destroyEvent(void*, const c10::DeviceIndex) const noexcept override {}
-  void synchronizeStream(const c10::Stream&) const override { ++g_stream_syncs; }
-
- private:
-  c10::impl::FakeGuardImpl<kFake> fake_;
-};
-
-C10_REGISTER_GUARD_IMPL(PrivateUse1, CountingGuardImpl);
+constexpr c10::DeviceType kFake = kFakeDevice;
 
 struct Rig {
   std::shared_ptr<FakeDeviceTimer> timer = std::make_shared<FakeDeviceTimer>(1000);
@@ -141,11 +108,11 @@ TEST(DeviceTiming, CopiesAndLayersLandAtTheirDeviceTimesWithoutTheHotPathWaiting
   rig.runtime->resolve_timing();  // the session's first anchor, before training
   const std::thread::id me = std::this_thread::get_id();
   const std::uint64_t waits_before = rig.timer->waits_on(me);
-  const int syncs_before = g_stream_syncs.load();
+  const int syncs_before = stream_syncs().load();
   std::vector<std::unique_ptr<tswap::SwapContext>> layers;
   train_step("dt.exact.*", rig.runtime, layers, torch::randn({64}, torch::requires_grad()));
   EXPECT_EQ(rig.timer->waits_on(me), waits_before) << "the training thread waited on a timing event";
-  EXPECT_EQ(g_stream_syncs.load(), syncs_before) << "a stream was synchronized";
+  EXPECT_EQ(stream_syncs().load(), syncs_before) << "a stream was synchronized";
   rig.runtime->resolve_timing();
   EXPECT_EQ(rig.timer->waits_on(me), waits_before) << "resolving waits only for anchors";
   tswap::profiler::stop_session();
