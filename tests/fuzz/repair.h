@@ -12,7 +12,10 @@
 //     chunk holds `count` whole records; a strings chunk's entries, kinds
 //     and lengths fit in it; an end chunk holds an EndPayload) and then the
 //     checksum;
-//   - event kinds outside 1..kLastEventKind.
+//   - event kinds outside 1..kLastEventKind (1..kLastEventKindV1 in a
+//     version 1 log: the reader rejects kinds its version does not have).
+// A header that says version 1 stays version 1, so the fuzzers reach what
+// reads a version 1 log too; any other version becomes kFormatVersion.
 // A chunk longer than what is left is cut to fit, unless bit 0 of the file
 // header's first reserved byte is set: then it stays a torn last chunk.
 
@@ -58,7 +61,8 @@ inline void repair(std::vector<std::uint8_t>& bytes) {
   FileHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
   std::memcpy(h.magic, kMagic, sizeof h.magic);
-  h.version = kFormatVersion;
+  h.version = h.version == 1 ? 1 : kFormatVersion;
+  const std::uint8_t last_kind = h.version == 1 ? kLastEventKindV1 : kLastEventKind;
   h.header_bytes = sizeof(FileHeader);
   h.record_bytes = sizeof(Record);
   const bool keep_torn = (h.reserved[0] & 1) != 0;
@@ -86,7 +90,7 @@ inline void repair(std::vector<std::uint8_t>& bytes) {
         n = records * sizeof(Record);
         for (std::size_t i = 0; i < records; ++i) {
           std::uint8_t& kind = p[i * sizeof(Record) + offsetof(Record, kind)];
-          if (kind == 0 || kind > kLastEventKind) kind = static_cast<std::uint8_t>(1 + kind % kLastEventKind);
+          if (kind == 0 || kind > last_kind) kind = static_cast<std::uint8_t>(1 + kind % last_kind);
         }
         break;
       }

@@ -41,7 +41,7 @@ std::vector<std::uint8_t> read(const fs::path& path) {
 
 TEST(FuzzSeeds, EverySeedLoadsWithEvents) {
   const std::vector<fs::path> all = seeds();
-  ASSERT_GE(all.size(), 7u) << "seeds in " << TSWAP_FUZZ_CORPUS;
+  ASSERT_GE(all.size(), 9u) << "seeds in " << TSWAP_FUZZ_CORPUS;
   for (const fs::path& p : all) {
     try {
       const Trace t = Trace::load(p.string());
@@ -99,6 +99,54 @@ TEST(FuzzRepair, LeavesAValidLogAlone) {
     tswap_fuzz::repair(bytes);
     EXPECT_EQ(bytes, before) << p;
   }
+}
+
+// Both versions and every copy timing: what reads a version 2 log branches
+// on them (copy pairing, summary, exports, the viewer's device lanes).
+TEST(FuzzSeeds, CoverBothVersionsEveryCopyTimingAndDeviceTime) {
+  std::set<std::uint32_t> versions;
+  std::set<int> timings;
+  std::set<int> device_timed;  // kinds seen with kFlagDeviceTime
+  std::set<std::string> threads;
+  for (const fs::path& p : seeds()) {
+    const Trace t = Trace::load(p.string());
+    versions.insert(t.header().version);
+    timings.insert(t.header().copy_timing);
+    for (const auto& e : t.events()) {
+      if (e.flags & tswap::trace::kFlagDeviceTime) device_timed.insert(e.kind);
+    }
+    for (const auto& [id, name] : t.threads()) threads.insert(std::string(name));
+  }
+  EXPECT_EQ(versions, (std::set<std::uint32_t>{1, tswap::trace::kFormatVersion}));
+  EXPECT_EQ(timings.size(), 4u);  // unknown, host, device, none
+  using K = tswap::trace::EventKind;
+  std::set<int> want;
+  for (K k : {K::layer_enter, K::layer_exit, K::d2h_start, K::d2h_done, K::h2d_start, K::h2d_done,
+              K::backward_enter, K::backward_exit}) {
+    want.insert(static_cast<int>(k));
+  }
+  EXPECT_EQ(device_timed, want);
+  EXPECT_EQ(threads.count("tswap-log-writer"), 1u);
+}
+
+TEST(FuzzRepair, KeepsAVersion1LogVersion1AndItsKindsInRange) {
+  std::vector<std::uint8_t> bytes = read(fs::path(TSWAP_FUZZ_CORPUS) / "v1.tswap");
+  ASSERT_EQ(Trace::parse(bytes.data(), bytes.size(), "v1.tswap").header().version, 1u);
+  // The first record's kind, made one that only version 2 has.
+  using tswap::trace::ChunkHeader;
+  for (std::size_t at = sizeof(tswap::trace::FileHeader); at + sizeof(ChunkHeader) <= bytes.size();) {
+    ChunkHeader c;
+    std::memcpy(&c, bytes.data() + at, sizeof c);
+    if (c.type == static_cast<std::uint16_t>(tswap::trace::ChunkType::records) && c.count > 0) {
+      bytes[at + sizeof c + offsetof(tswap::trace::Record, kind)] = 19;  // clock_anchor
+      break;
+    }
+    at += sizeof c + c.payload_bytes;
+  }
+  tswap_fuzz::repair(bytes);
+  const Trace t = Trace::parse(bytes.data(), bytes.size(), "repaired.tswap");
+  EXPECT_EQ(t.header().version, 1u);
+  for (const auto& e : t.events()) EXPECT_LE(e.kind, tswap::trace::kLastEventKindV1);
 }
 
 TEST(FuzzRepair, KeepsATornLastChunkWhenTheHeaderAsks) {
