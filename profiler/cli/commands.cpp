@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include <tswap/trace/analysis.h>
+#include <tswap/trace/device_overlap.h>
 #include <tswap/trace/export.h>
 #include <tswap/trace/summary.h>
 #include <tswap/trace/text.h>
@@ -205,7 +206,7 @@ namespace {
 
 /// Who timed the D2H and H2D figures, said only where the device timed some
 /// (a host-timed log prints as it always did).
-void print_sources(const trace::Summary& s, std::ostream& out) {
+void print_sources(const Trace& t, const trace::Summary& s, std::ostream& out) {
   std::uint64_t host = 0, device = 0;
   for (const trace::LayerSummary& t : s.tags) {
     host += t.d2h_timed_host + t.h2d_timed_host;
@@ -215,7 +216,23 @@ void print_sources(const trace::Summary& s, std::ostream& out) {
   out << "copy times: " << device << " cop" << (device == 1 ? "y" : "ies")
       << " timed on the device (timing events on its streams)";
   if (host > 0) out << ", " << host << " on the host";
-  out << "\n\n";
+  out << "\n";
+  // On a device the engine's waits are queued, never host stalls: the
+  // "overlap" column then says nothing, and the device's spans say it all.
+  const trace::DeviceOverlap o = trace::device_overlap(t);
+  if (const std::optional<double> share = o.share()) {
+    out << "device overlap: copies ran beside a layer's kernels for " << std::fixed
+        << std::setprecision(1) << 100.0 * *share << "% of their time ("
+        << trace::format_duration(static_cast<double>(o.overlapped_ns)) << " of "
+        << trace::format_duration(static_cast<double>(o.copy_ns))
+        << "; the compute stream was inside a layer for "
+        << trace::format_duration(static_cast<double>(o.compute_ns))
+        << ")\n";
+    out.unsetf(std::ios::floatfield);
+  } else {
+    out << "device overlap: unknown (the log has no device-timed layer spans)\n";
+  }
+  out << "\n";
 }
 
 /// The allocator's peaks per step beside the engine's, only for a log with
@@ -287,12 +304,12 @@ int print_summary(const Trace& t, std::ostream& out) {
     row(tag);
     out << "\n";
   }
-  print_sources(s, out);
+  print_sources(t, s, out);
   print_memory(s, out);
   out << "overlap: copy time during which compute did not wait on that copy. D2H/H2D times are\n"
-         "measured where the runtime can time copies (the simulated runtime; accelerator copies\n"
-         "show on their streams in Nsight Systems). \"-\": no copy was timed (a tag's last layer\n"
-         "is never swapped).\n";
+         "measured where copies are timed: on the host by the simulated runtime, on the device by\n"
+         "timing events (see \"copy times\"). \"-\": no copy was timed (a tag's last layer is never\n"
+         "swapped; a device that cannot time).\n";
   return kOk;
 }
 

@@ -12,6 +12,7 @@
 
 #include <tswap/trace/analysis.h>
 #include <tswap/trace/copies.h>
+#include <tswap/trace/device_overlap.h>
 #include <tswap/trace/export.h>
 #include <tswap/trace/summary.h>
 #include <tswap/trace/text.h>
@@ -210,6 +211,33 @@ TEST(DeviceSummary, CopyTimesSayWhoTimedThem) {
   EXPECT_EQ(l1.d2h_ns, 0u) << "a done without start is not timed";
   EXPECT_EQ(l1.d2h_timed_device, 0u);
   EXPECT_FALSE(l1.d2h_bandwidth());
+}
+
+TEST(DeviceOverlap, CopiesAgainstTheUnionOfDeviceLayerSpans) {
+  // Device layer spans 150-700 (forward) and 2650-3050 (backward). Timed
+  // copies: D2H 350-800 (350 inside), 300-1300 (400), H2D 2200-2500 (0),
+  // 2300-3100 (400): 1150 of 2550 ns. The host's layer spans do not count.
+  const tswap::trace::DeviceOverlap o = tswap::trace::device_overlap(v2::device_timed_log().parse());
+  EXPECT_EQ(o.copies, 4u);
+  EXPECT_EQ(o.copy_ns, 2550u);
+  EXPECT_EQ(o.overlapped_ns, 1150u);
+  EXPECT_EQ(o.layer_spans, 2u);
+  EXPECT_EQ(o.compute_ns, 550u + 400u);
+  ASSERT_TRUE(o.share());
+  EXPECT_DOUBLE_EQ(*o.share(), 1150.0 / 2550.0);
+}
+
+TEST(DeviceOverlap, NoneWithoutDeviceTimes) {
+  EXPECT_FALSE(tswap::trace::device_overlap(v2::untimed_log().parse()).share());
+  LogBuilder host;  // host-timed copies and layers only
+  host.standard_names().records(
+      1, {rec(tswap::trace::EventKind::layer_enter, 10, 0), rec(tswap::trace::EventKind::layer_exit, 90, 0)});
+  host.records(2, {rec(tswap::trace::EventKind::d2h_start, 20, 0, 0, 64, 1),
+                   rec(tswap::trace::EventKind::d2h_done, 60, 0, 0, 64, 1)});
+  const tswap::trace::DeviceOverlap o = tswap::trace::device_overlap(host.parse());
+  EXPECT_EQ(o.copies, 0u);
+  EXPECT_EQ(o.layer_spans, 0u);
+  EXPECT_FALSE(o.share());
 }
 
 TEST(DeviceSummary, AllocatorPeaksPerStepBesideTheEngines) {
