@@ -7,6 +7,7 @@
 
 #include "readme_block.h"     // README.md: the Block a user starts from
 #include "api_options_block.h"  // docs/api.md: the options example
+#include "api_accelerator_block.h"  // docs/api.md: an accelerator runtime of your own
 
 namespace {
 
@@ -28,6 +29,16 @@ TEST(DocExamples, TheApiOptionsExampleSetsTheDefaults) {
   EXPECT_EQ(tswap::default_options().min_bytes, 64u << 10);
   EXPECT_EQ(tswap::default_options().runtime->name(), "simulated 25 GB/s 10 us");
   tswap::set_default_options(saved);
+}
+
+TEST(DocExamples, TheAcceleratorExampleBuildsOnCudaAndSaysSoWithout) {
+  // Compiled everywhere; it makes a CUDA runtime, which a LibTorch without
+  // CUDA refuses with a c10::Error naming the device type.
+  if (torch::cuda::is_available()) {
+    EXPECT_NO_THROW(doc_example_3());
+  } else {
+    EXPECT_THROW(doc_example_3(), c10::Error);
+  }
 }
 
 }  // namespace
