@@ -50,10 +50,16 @@ class Checker {
 
   void collect() {
     // When each copy ended, from the one pairing (Note [Copy pairing] in
-    // copies.h): a device-timed done is checked as a host one is.
+    // copies.h). Note [Which clock a rule reads]: a release and a use are
+    // the host's, and on an accelerator the host only queues work: the
+    // engine makes the compute stream wait for the copy on the device and
+    // goes on, so its host-timed release or use legally comes before the
+    // device-timed end of the copy. The two timing rules compare a copy's
+    // end only where the host timed it (the simulated runtime); on the
+    // device, stream waits order them, which the log does not see.
     const auto& events = t_.events();
     const CopyPairing::OnCopy on_copy = [&](const Copy& c) {
-      if (!c.done) return;
+      if (!c.done || c.done->source != TimeSource::host) return;
       SwapLife& life = lives_[c.key];
       (c.direction == CopyDirection::out ? life.d2h_done : life.h2d_done) = &events[c.done->event];
     };

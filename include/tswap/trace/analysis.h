@@ -48,7 +48,10 @@ struct CheckResult {
 /// (swap_destroyed with no use), or it was never released and backward used
 /// it from the device. One the log ends before is Unfinished, not broken.
 /// Copies whose start or end the runtime could not time are checked by
-/// what was recorded.
+/// what was recorded. release-after-copy and use-after-copy-back compare
+/// host times: copies timed on the device (kFlagDeviceTime) are left out of
+/// them, since on an accelerator the host's release and use legally come
+/// before the device ends the copy (the compute stream waits for it there).
 CheckResult check_schedule(const Trace& trace);
 
 /// check_schedule(trace).violations.
