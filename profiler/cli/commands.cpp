@@ -158,7 +158,7 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       << "\n";
   // Version 2 says who timed the copies; a version 1 header cannot (unknown).
   if (static_cast<trace::CopyTiming>(h.copy_timing) != trace::CopyTiming::unknown) {
-    out << "  copies     " << trace::copy_timing_text(static_cast<trace::CopyTiming>(h.copy_timing))
+    out << "  timing     " << trace::copy_timing_text(static_cast<trace::CopyTiming>(h.copy_timing))
         << "\n";
   }
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
