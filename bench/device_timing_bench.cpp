@@ -51,8 +51,12 @@ void copy_to_host(benchmark::State& state, bool timed) {
   state.counters["events_made"] = static_cast<double>(rt->timing_counters().events_made);
 }
 
-void BM_CopyUntimed(benchmark::State& state) { copy_to_host(state, false); }
-void BM_CopyTimed(benchmark::State& state) { copy_to_host(state, true); }
+void BM_CopyUntimed(benchmark::State& state) {
+  copy_to_host(state, false);
+}
+void BM_CopyTimed(benchmark::State& state) {
+  copy_to_host(state, true);
+}
 BENCHMARK(BM_CopyUntimed)->Arg(4 << 10)->Arg(1 << 20);
 BENCHMARK(BM_CopyTimed)->Arg(4 << 10)->Arg(1 << 20);
 

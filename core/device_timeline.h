@@ -72,7 +72,7 @@ class DeviceTimeline {
   std::mutex resolve_mu_;
   std::unique_ptr<TimingEvent> anchor_event_;
   std::uint64_t anchor_session_ = 0;
-  std::int64_t anchor_host_ns_ = 0;    // host clock read when anchor_event_ completed
+  std::int64_t anchor_host_ns_ = 0;     // host clock read when anchor_event_ completed
   std::uint64_t anchor_device_ns_ = 0;  // its device time since the session's first anchor
   std::uint32_t anchor_number_ = 0;
   std::int64_t anchored_at_ns_ = 0;  // clock_ns() after the last anchor: when to take the next

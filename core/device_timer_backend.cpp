@@ -78,7 +78,8 @@ class CudaTimingEvent final : public TimingEvent {
   }
   void record(const c10::Stream& stream) override {
     c10::cuda::CUDAGuard guard(device_);
-    C10_CUDA_CHECK(cudaEventRecord(event_, c10::cuda::CUDAStream(c10::cuda::CUDAStream::UNCHECKED, stream).stream()));
+    C10_CUDA_CHECK(cudaEventRecord(
+        event_, c10::cuda::CUDAStream(c10::cuda::CUDAStream::UNCHECKED, stream).stream()));
   }
   bool query() const override {
     const cudaError_t err = cudaEventQuery(event_);
@@ -89,7 +90,8 @@ class CudaTimingEvent final : public TimingEvent {
   }
   std::int64_t elapsed_ns(const TimingEvent& later) const override {
     float ms = 0;
-    C10_CUDA_CHECK(cudaEventElapsedTime(&ms, event_, static_cast<const CudaTimingEvent&>(later).event_));
+    C10_CUDA_CHECK(
+        cudaEventElapsedTime(&ms, event_, static_cast<const CudaTimingEvent&>(later).event_));
     return ms_to_ns(ms);
   }
   std::int64_t wait_and_read_host_clock() override {

@@ -102,8 +102,8 @@ TEST(BackwardSpans, ALayerLeftBeforeEveryTensorWasUsedEndsAtItsLastUse) {
   const std::vector<std::string> expected = {
       "backward_enter L2", "unpack L2", "backward_exit L2",
       // layer 1 used one of its two tensors; backward moved on to layer 0
-      "backward_enter L1", "unpack L1", "backward_exit L1",
-      "backward_enter L0", "unpack L0", "backward_exit L0"};
+      "backward_enter L1", "unpack L1", "backward_exit L1", "backward_enter L0", "unpack L0",
+      "backward_exit L0"};
   EXPECT_THAT(backward_of(log), ::testing::ElementsAreArray(expected));
   const Event* unpack1 = nullptr;
   const Event* exit1 = nullptr;

@@ -29,9 +29,9 @@
 namespace tswap_test {
 namespace {
 
+using ::testing::ElementsAreArray;
 using tswap::trace::Event;
 using tswap::trace::EventKind;
-using ::testing::ElementsAreArray;
 
 constexpr c10::DeviceType kFake = kFakeDevice;
 
@@ -42,7 +42,9 @@ struct Rig {
 
   explicit Rig(std::int64_t reanchor_ns = std::int64_t{1} << 60) {
     tswap::AcceleratorOptions o;
-    o.host_allocator = [](std::size_t n) { return at::empty({static_cast<int64_t>(n)}, at::kByte); };
+    o.host_allocator = [](std::size_t n) {
+      return at::empty({static_cast<int64_t>(n)}, at::kByte);
+    };
     o.timer = timer;
     // The k-th read (from 1): k * 100 bytes allocated, k * 1000 reserved.
     o.memory_probe = [this]() -> std::optional<tswap::DeviceMemory> {
@@ -76,7 +78,8 @@ void train_step(const std::string& tag, const std::shared_ptr<tswap::Accelerator
   if (layers.empty()) {
     tswap::SwapOptions options;
     options.runtime = rt;
-    for (int i = 0; i < 3; ++i) layers.push_back(std::make_unique<tswap::SwapContext>(tag, options));
+    for (int i = 0; i < 3; ++i)
+      layers.push_back(std::make_unique<tswap::SwapContext>(tag, options));
   }
   torch::Tensor h = torch::randn({64}) * w;
   for (auto& layer : layers) {
@@ -113,14 +116,16 @@ TEST(DeviceTiming, CopiesAndLayersLandAtTheirDeviceTimesWithoutTheHotPathWaiting
   const int syncs_before = stream_syncs().load();
   std::vector<std::unique_ptr<tswap::SwapContext>> layers;
   train_step("dt.exact.*", rig.runtime, layers, torch::randn({64}, torch::requires_grad()));
-  EXPECT_EQ(rig.timer->waits_on(me), waits_before) << "the training thread waited on a timing event";
+  EXPECT_EQ(rig.timer->waits_on(me), waits_before)
+      << "the training thread waited on a timing event";
   EXPECT_EQ(stream_syncs().load(), syncs_before) << "a stream was synchronized";
   rig.runtime->resolve_timing();
   EXPECT_EQ(rig.timer->waits_on(me), waits_before) << "resolving waits only for anchors";
   tswap::profiler::stop_session();
   const auto trace = tswap::trace::Trace::load(path);
 
-  EXPECT_EQ(trace.header().copy_timing, static_cast<std::uint8_t>(tswap::trace::CopyTiming::device));
+  EXPECT_EQ(trace.header().copy_timing,
+            static_cast<std::uint8_t>(tswap::trace::CopyTiming::device));
   const auto anchors = of_kind(trace, EventKind::clock_anchor);
   ASSERT_EQ(anchors.size(), 1u);
   EXPECT_EQ(anchors[0]->value, 0u);
@@ -142,7 +147,7 @@ TEST(DeviceTiming, CopiesAndLayersLandAtTheirDeviceTimesWithoutTheHotPathWaiting
     lines.push_back(line(trace, *timed[i]));
     // Log time = the anchor's host time + device time since the anchor, to the ns.
     EXPECT_EQ(timed[i]->host_ns, anchors[0]->host_ns + static_cast<std::uint64_t>(
-                                                          marks[i].stamp - anchor_marks[0].stamp))
+                                                           marks[i].stamp - anchor_marks[0].stamp))
         << "record " << i << ": " << lines.back();
   }
   const std::string h2d = [&] {
@@ -153,8 +158,8 @@ TEST(DeviceTiming, CopiesAndLayersLandAtTheirDeviceTimesWithoutTheHotPathWaiting
   }();
   const std::vector<std::string> expected = {
       "layer_enter L0 on " + compute, "d2h_start L0 on " + d2h, "d2h_done L0 on " + d2h,
-      "layer_exit L0 on " + compute,  "layer_enter L1 on " + compute, "d2h_start L1 on " + d2h,
-      "d2h_done L1 on " + d2h,        "layer_exit L1 on " + compute,  "layer_enter L2 on " + compute,
+      "layer_exit L0 on " + compute, "layer_enter L1 on " + compute, "d2h_start L1 on " + d2h,
+      "d2h_done L1 on " + d2h, "layer_exit L1 on " + compute, "layer_enter L2 on " + compute,
       "layer_exit L2 on " + compute,
       // backward: layer 2 prefetches layer 1, layer 1 prefetches layer 0
       "backward_enter L2 on " + compute, "h2d_start L1 on " + h2d, "h2d_done L1 on " + h2d,
@@ -243,9 +248,11 @@ TEST(DeviceTiming, MarksCompletingInAnyOrderAreEachWrittenOnceAtTheirOwnTime) {
     if (device_timed(e)) times.push_back(e.host_ns);
   }
   for (std::size_t slot : slots) {
-    expected.push_back(anchors[0]->host_ns + static_cast<std::uint64_t>(recorded[slot].stamp - anchor_stamp));
+    expected.push_back(anchors[0]->host_ns +
+                       static_cast<std::uint64_t>(recorded[slot].stamp - anchor_stamp));
   }
-  EXPECT_THAT(times, ElementsAreArray(expected)) << "sorted by device time, whatever the completion order";
+  EXPECT_THAT(times, ElementsAreArray(expected))
+      << "sorted by device time, whatever the completion order";
   std::remove(path.c_str());
 }
 
@@ -265,7 +272,7 @@ TEST(DeviceTiming, AnchorsAreWrittenAndMarksMapThroughTheLatest) {
   for (std::size_t i = 0; i < recorded.size(); ++i) {
     if (!recorded[i].anchor) rig.timer->complete(i);
   }
-  rig.runtime->resolve_timing();  // anchor 1, then every mark through it
+  rig.runtime->resolve_timing();    // anchor 1, then every mark through it
   tswap::profiler::stop_session();  // anchor 2 (the final flush), nothing left to map
   const auto trace = tswap::trace::Trace::load(path);
   const std::int64_t log_start = static_cast<std::int64_t>(trace.header().monotonic_start_ns);
@@ -273,7 +280,8 @@ TEST(DeviceTiming, AnchorsAreWrittenAndMarksMapThroughTheLatest) {
   ASSERT_EQ(anchors.size(), 3u);
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(anchors[k]->index, static_cast<std::uint32_t>(k));
-    EXPECT_EQ(anchors[k]->value, static_cast<std::uint64_t>(k) * 999'000) << "device ns since anchor 0";
+    EXPECT_EQ(anchors[k]->value, static_cast<std::uint64_t>(k) * 999'000)
+        << "device ns since anchor 0";
     EXPECT_EQ(static_cast<std::int64_t>(anchors[k]->host_ns), base - log_start + k * 1'000'000);
   }
   std::vector<std::uint64_t> times, expected;
@@ -283,7 +291,8 @@ TEST(DeviceTiming, AnchorsAreWrittenAndMarksMapThroughTheLatest) {
   for (const auto& r : recorded) {
     if (r.anchor) continue;
     // Through anchor 1: host base + 1 ms, device 7,999,000.
-    expected.push_back(static_cast<std::uint64_t>(base + 1'000'000 + (r.stamp - 7'999'000) - log_start));
+    expected.push_back(
+        static_cast<std::uint64_t>(base + 1'000'000 + (r.stamp - 7'999'000) - log_start));
   }
   ASSERT_EQ(times.size(), 20u);
   EXPECT_THAT(times, ElementsAreArray(expected));

@@ -33,7 +33,8 @@ std::uint64_t inside(const std::vector<Interval>& u, std::uint64_t b, std::uint6
   auto it = std::upper_bound(u.begin(), u.end(), b,
                              [](std::uint64_t t, const Interval& i) { return t < i.second; });
   std::uint64_t n = 0;
-  for (; it != u.end() && it->first < e; ++it) n += std::min(e, it->second) - std::max(b, it->first);
+  for (; it != u.end() && it->first < e; ++it)
+    n += std::min(e, it->second) - std::max(b, it->first);
   return n;
 }
 

@@ -97,14 +97,18 @@ double pinned_copy_gbps(std::size_t bytes, bool to_host) {
   return static_cast<double>(bytes) * kCopies / (ms_since(t0) * 1e6);
 }
 
-double mib(std::int64_t b) { return static_cast<double>(b) / (1024.0 * 1024.0); }
+double mib(std::int64_t b) {
+  return static_cast<double>(b) / (1024.0 * 1024.0);
+}
 
 struct Figures {
   std::size_t queued = 0, device_timed = 0;
   std::uint64_t bytes[2] = {0, 0}, ns[2] = {0, 0};
   std::size_t anchors = 0;
   double max_drift_ppm = 0;
-  double gbps(int d) const { return ns[d] ? static_cast<double>(bytes[d]) / static_cast<double>(ns[d]) : 0; }
+  double gbps(int d) const {
+    return ns[d] ? static_cast<double>(bytes[d]) / static_cast<double>(ns[d]) : 0;
+  }
 };
 
 Figures read_log(const tswap::trace::Trace& t) {
@@ -197,15 +201,20 @@ int main(int argc, char** argv) {
     tswap::profiler::ScopedSession session(log);
     for (int s = 0; s < steps; ++s) t_timed.push_back(step_ms(swapped, x));
   }
-  const auto runtime = std::dynamic_pointer_cast<tswap::AcceleratorRuntime>(tswap::accelerator_runtime(cuda));
-  const tswap::TimingCounters counters = runtime ? runtime->timing_counters() : tswap::TimingCounters{};
+  const auto runtime =
+      std::dynamic_pointer_cast<tswap::AcceleratorRuntime>(tswap::accelerator_runtime(cuda));
+  const tswap::TimingCounters counters =
+      runtime ? runtime->timing_counters() : tswap::TimingCounters{};
 
   const tswap::trace::Trace trace = tswap::trace::Trace::load(log);
   const Figures f = read_log(trace);
   const tswap::trace::Summary summary = tswap::trace::summarize(trace);
   const tswap::trace::DeviceOverlap overlap = tswap::trace::device_overlap(trace);
-  const std::size_t mean_copy = f.device_timed ? static_cast<std::size_t>((f.bytes[0] + f.bytes[1]) / f.device_timed) : (1u << 20);
-  const double plain_d2h = pinned_copy_gbps(mean_copy, true), plain_h2d = pinned_copy_gbps(mean_copy, false);
+  const std::size_t mean_copy =
+      f.device_timed ? static_cast<std::size_t>((f.bytes[0] + f.bytes[1]) / f.device_timed)
+                     : (1u << 20);
+  const double plain_d2h = pinned_copy_gbps(mean_copy, true),
+               plain_h2d = pinned_copy_gbps(mean_copy, false);
 
   bool ok = true;
   std::ostringstream md;
@@ -218,46 +227,56 @@ int main(int argc, char** argv) {
      << "x" << input[2] << ", " << steps << " recorded steps; tag " << tag << "\n\n## Checks\n";
   check(trace.header().copy_timing == static_cast<std::uint8_t>(tswap::trace::CopyTiming::device),
         "the header says copies are timed on the device");
-  check(f.device_timed > 0 && f.device_timed == f.queued,
-        std::to_string(f.device_timed) + " of " + std::to_string(f.queued) + " copies device-timed");
+  check(
+      f.device_timed > 0 && f.device_timed == f.queued,
+      std::to_string(f.device_timed) + " of " + std::to_string(f.queued) + " copies device-timed");
   check(counters.pending == 0 && counters.dropped == 0,
-        "no mark left pending or dropped (" + std::to_string(counters.resolved) + " resolved, pool of " +
-            std::to_string(counters.events_made) + " events)");
+        "no mark left pending or dropped (" + std::to_string(counters.resolved) +
+            " resolved, pool of " + std::to_string(counters.events_made) + " events)");
   check(f.anchors >= 1, std::to_string(f.anchors) + " clock anchors");
-  check(overlap.share().has_value(), "device-timed layer spans present (" +
-                                         std::to_string(overlap.layer_spans) + ")");
+  check(overlap.share().has_value(),
+        "device-timed layer spans present (" + std::to_string(overlap.layer_spans) + ")");
   char line[512];
   md << "\n## Copies (device-timed) beside a plain pinned copy of the same bytes ("
      << tswap::trace::format_bytes(static_cast<double>(mean_copy)) << ")\n\n"
-     << "| direction | swap copies GB/s (device time) | plain pinned copy GB/s | ratio |\n|---|---|---|---|\n";
-  std::snprintf(line, sizeof line, "| D2H | %.2f | %.2f | %.2f |\n| H2D | %.2f | %.2f | %.2f |\n", f.gbps(0),
-                plain_d2h, plain_d2h ? f.gbps(0) / plain_d2h : 0.0, f.gbps(1), plain_h2d,
+     << "| direction | swap copies GB/s (device time) | plain pinned copy GB/s | ratio "
+        "|\n|---|---|---|---|\n";
+  std::snprintf(line, sizeof line, "| D2H | %.2f | %.2f | %.2f |\n| H2D | %.2f | %.2f | %.2f |\n",
+                f.gbps(0), plain_d2h, plain_d2h ? f.gbps(0) / plain_d2h : 0.0, f.gbps(1), plain_h2d,
                 plain_h2d ? f.gbps(1) / plain_h2d : 0.0);
   md << line;
   std::snprintf(line, sizeof line,
                 "\ncopy/compute overlap (device spans): %.1f%% of %.3f ms of copying ran beside a "
                 "layer's kernels\nclock anchors: %zu, largest drift between two %.2f ppm\n",
-                100.0 * overlap.share().value_or(0), static_cast<double>(overlap.copy_ns) / 1e6, f.anchors,
-                f.max_drift_ppm);
+                100.0 * overlap.share().value_or(0), static_cast<double>(overlap.copy_ns) / 1e6,
+                f.anchors, f.max_drift_ppm);
   md << line;
-  md << "\n## Step time, side by side (median of " << steps << ")\n\n| variant | ms | ratio to no swap |\n|---|---|---|\n";
+  md << "\n## Step time, side by side (median of " << steps
+     << ")\n\n| variant | ms | ratio to no swap |\n|---|---|---|\n";
   const double p = median(t_plain), u = median(t_untimed), t = median(t_timed);
   std::snprintf(line, sizeof line,
-                "| no swapping | %.2f | 1.00 |\n| swapping, untimed | %.2f | %.2f |\n| swapping, device-timed | "
+                "| no swapping | %.2f | 1.00 |\n| swapping, untimed | %.2f | %.2f |\n| swapping, "
+                "device-timed | "
                 "%.2f | %.2f |\n",
                 p, u, p ? u / p : 0.0, t, p ? t / p : 0.0);
   md << line;
-  md << "\n## The caching allocator's peak of one step\n\n| without swapping (MiB) | with swapping (MiB) | ratio |\n|---|---|---|\n";
-  std::snprintf(line, sizeof line, "| %.1f | %.1f | %.2f |\n", mib(peak_plain), mib(peak_swap),
-                peak_plain ? static_cast<double>(peak_swap) / static_cast<double>(peak_plain) : 0.0);
-  md << line << "\nFrom the log's allocator samples (layer boundaries), per step:\n\n| step | allocated peak | reserved peak | engine resident peak |\n|---|---|---|---|\n";
+  md << "\n## The caching allocator's peak of one step\n\n| without swapping (MiB) | with swapping "
+        "(MiB) | ratio |\n|---|---|---|\n";
+  std::snprintf(
+      line, sizeof line, "| %.1f | %.1f | %.2f |\n", mib(peak_plain), mib(peak_swap),
+      peak_plain ? static_cast<double>(peak_swap) / static_cast<double>(peak_plain) : 0.0);
+  md << line
+     << "\nFrom the log's allocator samples (layer boundaries), per step:\n\n| step | allocated "
+        "peak | reserved peak | engine resident peak |\n|---|---|---|---|\n";
   for (const tswap::trace::StepMemory& m : summary.memory) {
-    md << "| " << m.step << " | " << tswap::trace::format_bytes(static_cast<double>(m.allocated_peak)) << " | "
+    md << "| " << m.step << " | "
+       << tswap::trace::format_bytes(static_cast<double>(m.allocated_peak)) << " | "
        << tswap::trace::format_bytes(static_cast<double>(m.reserved_peak)) << " | "
        << tswap::trace::format_bytes(static_cast<double>(m.resident_peak)) << " |\n";
   }
   check(!summary.memory.empty(), "allocator samples in the log");
   std::ofstream(dir + "/device-timing.md") << md.str();
-  std::printf("%s\n%s\n", md.str().c_str(), ok ? "device timing checks passed" : "DEVICE TIMING CHECK FAILED");
+  std::printf("%s\n%s\n", md.str().c_str(),
+              ok ? "device timing checks passed" : "DEVICE TIMING CHECK FAILED");
   return ok ? 0 : 1;
 }

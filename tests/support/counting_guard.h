@@ -28,7 +28,9 @@ class CountingGuardImpl final : public c10::impl::DeviceGuardImplInterface {
   void setDevice(c10::Device d) const override { fake_.setDevice(d); }
   void uncheckedSetDevice(c10::Device d) const noexcept override { fake_.uncheckedSetDevice(d); }
   c10::Stream getStream(c10::Device d) const noexcept override { return fake_.getStream(d); }
-  c10::Stream exchangeStream(c10::Stream s) const noexcept override { return fake_.exchangeStream(s); }
+  c10::Stream exchangeStream(c10::Stream s) const noexcept override {
+    return fake_.exchangeStream(s);
+  }
   c10::Stream getStreamFromGlobalPool(c10::Device d, bool) const override {
     static std::atomic<c10::StreamId> next{1};
     return c10::Stream(c10::Stream::UNSAFE, d, next++);

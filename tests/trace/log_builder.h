@@ -5,6 +5,7 @@
 // the checks and the exports make of them.
 
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,14 @@ inline tswap::trace::Record rec(tswap::trace::EventKind kind, std::uint64_t ns, 
   r.reason = reason;
   r.flags = flags;
   return r;
+}
+
+/// Writes `bytes` to `path` (the programs that make test logs for the CLI
+/// and viewer tests); false if it could not.
+inline bool write_log_file(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
 }
 
 }  // namespace tswap_test

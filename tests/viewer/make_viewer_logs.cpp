@@ -23,16 +23,6 @@
 #include "hostile_logs.h"
 #include "two_tags_log.h"
 
-namespace {
-
-bool write(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  return static_cast<bool>(out);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -42,19 +32,28 @@ int main(int argc, char** argv) {
   tswap_test::LogBuilder torn = tswap_test::two_tags_log(false);
   torn.bytes().resize(torn.bytes().size() - 40);
   const bool ok =
-      write(dir + "/two_tags.tswap", tswap_test::two_tags_log().bytes()) &&
-      write(dir + "/two_tags_torn.tswap", torn.bytes()) &&
-      write(dir + "/device.tswap", tswap_test::device_log().bytes()) &&
-      write(dir + "/untimed.tswap", tswap_test::untimed_log().bytes()) &&
-      write(dir + "/device_extremes.tswap", tswap_test::device_extremes_log().bytes()) &&
-      write(dir + "/step_20m.tswap", tswap_test::steps_log(20000000, 3).bytes()) &&
-      write(dir + "/step_max.tswap", tswap_test::steps_log(4294967293u, 3).bytes()) &&
-      write(dir + "/time_2e63.tswap", tswap_test::times_log(std::uint64_t{1} << 63).bytes()) &&
-      write(dir + "/time_max.tswap", tswap_test::times_log(tswap_test::kLatestBase).bytes()) &&
-      write(dir + "/one_event.tswap", tswap_test::instant_log(~std::uint64_t{0}, 1).bytes()) &&
-      write(dir + "/one_instant.tswap", tswap_test::instant_log(1000, 3).bytes()) &&
-      write(dir + "/out_of_range.tswap", tswap_test::out_of_range_log().bytes()) &&
-      write(dir + "/many_tags.tswap", tswap_test::many_tags_log(65535, 16).bytes());
+      tswap_test::write_log_file(dir + "/two_tags.tswap", tswap_test::two_tags_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/two_tags_torn.tswap", torn.bytes()) &&
+      tswap_test::write_log_file(dir + "/device.tswap", tswap_test::device_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/untimed.tswap", tswap_test::untimed_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/device_extremes.tswap",
+                                 tswap_test::device_extremes_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/step_20m.tswap",
+                                 tswap_test::steps_log(20000000, 3).bytes()) &&
+      tswap_test::write_log_file(dir + "/step_max.tswap",
+                                 tswap_test::steps_log(4294967293u, 3).bytes()) &&
+      tswap_test::write_log_file(dir + "/time_2e63.tswap",
+                                 tswap_test::times_log(std::uint64_t{1} << 63).bytes()) &&
+      tswap_test::write_log_file(dir + "/time_max.tswap",
+                                 tswap_test::times_log(tswap_test::kLatestBase).bytes()) &&
+      tswap_test::write_log_file(dir + "/one_event.tswap",
+                                 tswap_test::instant_log(~std::uint64_t{0}, 1).bytes()) &&
+      tswap_test::write_log_file(dir + "/one_instant.tswap",
+                                 tswap_test::instant_log(1000, 3).bytes()) &&
+      tswap_test::write_log_file(dir + "/out_of_range.tswap",
+                                 tswap_test::out_of_range_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/many_tags.tswap",
+                                 tswap_test::many_tags_log(65535, 16).bytes());
   if (!ok) {
     std::fprintf(stderr, "cannot write the logs in %s\n", dir.c_str());
     return 1;

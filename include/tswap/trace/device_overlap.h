@@ -15,11 +15,11 @@
 namespace tswap::trace {
 
 struct DeviceOverlap {
-  std::size_t copies = 0;          // device-timed copies (start and done known)
-  std::uint64_t copy_ns = 0;       // their time, start to done, summed
-  std::uint64_t overlapped_ns = 0; // of which the compute stream was inside a layer
-  std::size_t layer_spans = 0;     // device-timed forward and backward layer spans
-  std::uint64_t compute_ns = 0;    // the time inside any of them (their union)
+  std::size_t copies = 0;           // device-timed copies (start and done known)
+  std::uint64_t copy_ns = 0;        // their time, start to done, summed
+  std::uint64_t overlapped_ns = 0;  // of which the compute stream was inside a layer
+  std::size_t layer_spans = 0;      // device-timed forward and backward layer spans
+  std::uint64_t compute_ns = 0;     // the time inside any of them (their union)
 
   /// overlapped_ns over copy_ns; none without device-timed copies and
   /// layer spans (a host-timed log, a device that cannot time).
