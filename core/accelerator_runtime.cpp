@@ -32,6 +32,18 @@ at::Tensor pinned_host_buffer(std::size_t nbytes) {
                    at::TensorOptions().dtype(at::kByte).pinned_memory(true));
 }
 
+at::Tensor plain_host_buffer(std::size_t nbytes) {
+  return at::empty({static_cast<std::int64_t>(nbytes)}, at::kByte);
+}
+
+/// LibTorch pins host memory for CUDA (and HIP, which it presents as CUDA)
+/// only: any other device gets plain host buffers unless the caller gives
+/// an allocator, instead of a pinned_memory error in the middle of forward.
+HostAllocator default_host_allocator(c10::Device device) {
+  if (device.is_cuda()) return pinned_host_buffer;
+  return plain_host_buffer;
+}
+
 /// "cuda:0 d2h (stream 3)": how the log and tswap-log name a copy stream.
 std::string stream_name(const char* direction, const c10::Stream& stream) {
   std::ostringstream out;
@@ -41,6 +53,10 @@ std::string stream_name(const char* direction, const c10::Stream& stream) {
 
 c10::Device with_index(c10::Device device) {
   TSWAP_CHECK(!device.is_cpu(), "AcceleratorRuntime needs an accelerator device, got ", device);
+  TSWAP_CHECK(c10::impl::hasDeviceGuardImpl(device.type()),
+              "AcceleratorRuntime: this LibTorch has no stream support for device type ",
+              device.type(), "; is it a build for that accelerator? (tensorswap ",
+              "needs LibTorch's streams and events for it)");
   if (device.has_index()) return device;
   return c10::impl::getDeviceGuardImpl(device.type())->getDevice();
 }
@@ -60,7 +76,7 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, AcceleratorOptions op
       d2h_(guard_.getStreamFromGlobalPool(device_)),
       h2d_(guard_.getStreamFromGlobalPool(device_)),
       host_allocator_(options.host_allocator ? std::move(options.host_allocator)
-                                             : pinned_host_buffer),
+                                             : default_host_allocator(device_)),
       d2h_id_(profiler::intern_stream(stream_name("d2h", d2h_))),
       h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))) {
   TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
@@ -71,15 +87,18 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, AcceleratorOptions op
     memory_probe_ = options.memory_probe ? std::move(options.memory_probe)
                                          : default_device_memory_probe(device_);
   }
-  std::shared_ptr<DeviceTimer> timer = options.timer;
-  if (!timer && options.time_device) timer = default_device_timer(device_);
+  TSWAP_CHECK(options.reanchor_ns >= 0, "AcceleratorOptions::reanchor_ns must be 0 (anchor at ",
+              "every flush) or more, got ", options.reanchor_ns);
+  // time_device = false wins over a timer given: no timing events at all.
+  std::shared_ptr<DeviceTimer> timer;
+  if (options.time_device) timer = options.timer ? options.timer : default_device_timer(device_);
   if (timer) {
     // Anchors go on a stream of their own: nothing queued ahead of them, so
     // each completes as soon as it is recorded (Note [Device timeline]).
     const c10::Stream anchor = guard_.getStreamFromGlobalPool(device_);
     timeline_ = std::make_unique<detail::DeviceTimeline>(
         std::move(timer), anchor, profiler::intern_stream(stream_name("clock", anchor)),
-        options.reanchor_ns);
+        options.reanchor_ns, name());
   }
 }
 
@@ -165,7 +184,7 @@ std::optional<c10::Stream> AcceleratorRuntime::anchor_stream() const {
 }
 
 trace::CopyTiming AcceleratorRuntime::copy_timing() const {
-  return timeline_ ? trace::CopyTiming::device : trace::CopyTiming::none;
+  return timeline_ && !timeline_->failed() ? trace::CopyTiming::device : trace::CopyTiming::none;
 }
 
 std::uint8_t AcceleratorRuntime::compute_stream_id(const c10::Stream& stream) {

@@ -1,6 +1,10 @@
 #include "device_timeline.h"
 
+#include <cstdio>
+#include <exception>
 #include <utility>
+
+#include <tswap/profiler.h>
 
 namespace tswap::detail {
 
@@ -30,14 +34,27 @@ namespace tswap::detail {
 //   - A session that stops waits for its marks still pending (final), so a
 //     log ends with every copy it queued timed; marks left from a session
 //     that stopped before them are dropped, never written into the next.
+//   - A timer that throws or makes no event turns timing off for good, said
+//     once: marks stop, the pending ones are dropped, and a log that had no
+//     device-timed record yet says its copies are not timed. A mark mapped
+//     to a time after it was found complete (more than kSlackNs past: the
+//     anchors' read latency and drift) cannot be right and is left out,
+//     counted and said once: a timer whose clock is off does not put
+//     records at 2^62 ns.
+
+namespace {
+constexpr std::int64_t kSlackNs = 10'000'000;  // 10 ms
+}  // namespace
 
 DeviceTimeline::DeviceTimeline(std::shared_ptr<DeviceTimer> timer, c10::Stream anchor_stream,
-                               std::uint8_t anchor_stream_id, std::int64_t reanchor_ns)
+                               std::uint8_t anchor_stream_id, std::int64_t reanchor_ns,
+                               std::string owner)
     : timer_(std::move(timer)),
       timer_name_(timer_->name()),
       anchor_stream_(anchor_stream),
       anchor_stream_id_(anchor_stream_id),
-      reanchor_ns_(reanchor_ns) {
+      reanchor_ns_(reanchor_ns),
+      owner_(std::move(owner)) {
   hook_ = profiler::add_flush_hook([this](bool final) { resolve(final); });
 }
 
@@ -51,8 +68,51 @@ std::unique_ptr<TimingEvent> DeviceTimeline::take_event_locked() {
     pool_.pop_back();
     return e;
   }
+  std::unique_ptr<TimingEvent> e = timer_->make_event();
+  if (!e) throw std::runtime_error("make_event() returned no event");
   ++counters_.events_made;
-  return timer_->make_event();
+  return e;
+}
+
+void DeviceTimeline::fail(const std::string& why) {
+  if (failed_.exchange(true)) return;
+  std::fprintf(stderr,
+               "tensorswap: device timing of %s (timer '%s') failed: %s; its copies and layers "
+               "are logged as queued only from now on\n",
+               owner_.c_str(), timer_name_.c_str(), why.c_str());
+  std::vector<Pending> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped.swap(pending_);
+    // Every mark not yet written, those a resolve() holds included.
+    counters_.dropped += counters_.pending;
+    counters_.pending = 0;
+    counters_.failed = true;
+    // What the log says of copy timing: nothing device-timed was written.
+    if (counters_.resolved == 0) {
+      profiler::set_copy_timing(static_cast<std::uint8_t>(trace::CopyTiming::none));
+    }
+  }
+  // The events themselves may be what failed: destroyed, not pooled.
+}
+
+bool DeviceTimeline::plausible(std::int64_t host_ns, std::int64_t now_ns) {
+  if (host_ns <= now_ns + kSlackNs) return true;
+  std::uint64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    n = ++counters_.implausible;
+  }
+  if (!warned_implausible_.exchange(true)) {
+    std::fprintf(stderr,
+                 "tensorswap: device timing of %s (timer '%s'): a mark mapped to %.3f ms after "
+                 "it was found complete, which cannot be; such marks are left out of the log "
+                 "(TimingCounters::implausible, %llu so far): the timer's clock or elapsed_ns is "
+                 "off\n",
+                 owner_.c_str(), timer_name_.c_str(), static_cast<double>(host_ns - now_ns) / 1e6,
+                 static_cast<unsigned long long>(n));
+  }
+  return false;
 }
 
 void DeviceTimeline::give_back(std::unique_ptr<TimingEvent> event) {
@@ -62,12 +122,23 @@ void DeviceTimeline::give_back(std::unique_ptr<TimingEvent> event) {
 
 void DeviceTimeline::mark(const c10::Stream& stream, trace::EventKind kind,
                           const profiler::Fields& fields) {
-  if (!profiler::recording()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  std::unique_ptr<TimingEvent> event = take_event_locked();
-  event->record(stream);  // queued on the device: returns at once
-  pending_.push_back(Pending{std::move(event), kind, fields, profiler::session_number()});
-  ++counters_.pending;
+  if (!profiler::recording() || failed()) return;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    try {
+      std::unique_ptr<TimingEvent> event = take_event_locked();
+      event->record(stream);  // queued on the device: returns at once
+      pending_.push_back(Pending{std::move(event), kind, fields, profiler::session_number()});
+      ++counters_.pending;
+      return;
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+      why = "an exception that is not a std::exception";
+    }
+  }
+  fail(why);  // never into the training loop
 }
 
 void DeviceTimeline::anchor(bool first_of_session) {
@@ -99,7 +170,18 @@ void DeviceTimeline::anchor(bool first_of_session) {
 }
 
 void DeviceTimeline::resolve(bool final) {
+  if (failed()) return;
   std::lock_guard<std::mutex> resolving(resolve_mu_);
+  try {
+    resolve_locked(final);
+  } catch (const std::exception& e) {
+    fail(e.what());
+  } catch (...) {
+    fail("an exception that is not a std::exception");
+  }
+}
+
+void DeviceTimeline::resolve_locked(bool final) {
   const std::uint64_t session = profiler::session_number();
   const bool recording = profiler::recording();
   if (recording && anchor_session_ != session) {
@@ -114,7 +196,7 @@ void DeviceTimeline::resolve(bool final) {
     work.swap(pending_);
   }
   std::vector<Pending> waiting;
-  std::uint64_t written = 0, dropped = 0;
+  std::uint64_t written = 0, dropped = 0, implausible = 0;
   for (Pending& p : work) {
     if (!recording || p.session != session || anchor_session_ != session) {
       ++dropped;  // its session's log is closed
@@ -130,17 +212,29 @@ void DeviceTimeline::resolve(bool final) {
     }
     profiler::Fields f = p.fields;
     f.flags |= trace::kFlagDeviceTime;
-    profiler::emit_at(p.kind, f, anchor_host_ns_ + anchor_event_->elapsed_ns(*p.event));
-    ++written;
+    const std::int64_t at = anchor_host_ns_ + anchor_event_->elapsed_ns(*p.event);
+    if (plausible(at, profiler::clock_ns())) {
+      profiler::emit_at(p.kind, f, at);
+      ++written;
+    } else {
+      ++implausible;
+    }
     give_back(std::move(p.event));
   }
   std::lock_guard<std::mutex> lock(mu_);
+  if (counters_.failed) {
+    // mark() failed meanwhile and counted every mark pending as dropped,
+    // these among them: what this call wrote was not dropped after all.
+    counters_.resolved += written;
+    counters_.dropped -= written + implausible;
+    return;
+  }
   // Still running, ahead of what was marked meanwhile: recording order kept.
   if (!waiting.empty()) {
     for (Pending& p : pending_) waiting.push_back(std::move(p));
     pending_.swap(waiting);
   }
-  counters_.pending -= written + dropped;
+  counters_.pending -= written + dropped + implausible;
   counters_.resolved += written;
   counters_.dropped += dropped;
 }

@@ -24,7 +24,8 @@ class DeviceTimeline {
   /// `anchor_stream_id` in logs, taken again every `reanchor_ns` of host
   /// time. Registers a flush hook with the recorder.
   DeviceTimeline(std::shared_ptr<DeviceTimer> timer, c10::Stream anchor_stream,
-                 std::uint8_t anchor_stream_id, std::int64_t reanchor_ns = 1'000'000'000);
+                 std::uint8_t anchor_stream_id, std::int64_t reanchor_ns = 1'000'000'000,
+                 std::string owner = "a runtime");
   ~DeviceTimeline();
   DeviceTimeline(const DeviceTimeline&) = delete;
   DeviceTimeline& operator=(const DeviceTimeline&) = delete;
@@ -45,6 +46,8 @@ class DeviceTimeline {
   const c10::Stream& anchor_stream() const { return anchor_stream_; }
 
   const std::string& timer_name() const { return timer_name_; }
+  /// The timer failed (threw, made no event): marks are no longer made.
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
 
  private:
   struct Pending {
@@ -54,14 +57,22 @@ class DeviceTimeline {
     std::uint64_t session;  // profiler::session_number() when recorded
   };
   std::unique_ptr<TimingEvent> take_event_locked();
+  /// Turns timing off for good and says why, once.
+  void fail(const std::string& why);
+  /// A mark's time on the host's clock, or nothing when it cannot be right.
+  bool plausible(std::int64_t host_ns, std::int64_t now_ns);
   void give_back(std::unique_ptr<TimingEvent> event);
   void anchor(bool first_of_session);
+  void resolve_locked(bool final);
 
   const std::shared_ptr<DeviceTimer> timer_;
   const std::string timer_name_;
   const c10::Stream anchor_stream_;
   const std::uint8_t anchor_stream_id_;
   const std::int64_t reanchor_ns_;
+  const std::string owner_;  // for messages: "accelerator cuda:0"
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> warned_implausible_{false};
 
   mutable std::mutex mu_;  // guards pool_, pending_ and the counters
   std::vector<std::unique_ptr<TimingEvent>> pool_;

@@ -57,12 +57,13 @@ namespace detail {
 namespace {
 
 /// Names the device of the first swap in the log's header, for sessions
-/// that were given none (TSWAP_LOG's): one atomic load per swap after that.
+/// that were given none (TSWAP_LOG's) and unless the program named it
+/// (suggest_device): one atomic load per swap after that.
 /// A process that swaps on two devices is named by the first.
 void announce_device(const std::shared_ptr<Runtime>& runtime, c10::Device device) {
   static std::atomic<bool> announced{false};
   if (announced.load(std::memory_order_relaxed) || announced.exchange(true)) return;
-  profiler::set_device(device.str() + " (" + runtime->name() + ")");
+  profiler::suggest_device(device.str() + " (" + runtime->name() + ")");
   profiler::set_copy_timing(static_cast<std::uint8_t>(runtime->copy_timing()));
 }
 

@@ -258,12 +258,15 @@ TEST(DeviceTiming, MarksCompletingInAnyOrderAreEachWrittenOnceAtTheirOwnTime) {
 
 TEST(DeviceTiming, AnchorsAreWrittenAndMarksMapThroughTheLatest) {
   Rig rig(/*reanchor_ns=*/0);  // a new anchor at every resolve
-  const std::int64_t base = tswap::profiler::clock_ns() + 50'000'000;
-  // The device clock runs 1000 ns per ms slow: 999,000 device ns per host ms.
-  rig.timer->set_anchor_clock([](int k) { return 7'000'000 + std::int64_t{k} * 999'000; },
-                              [base](int k) { return base + std::int64_t{k} * 1'000'000; });
   const std::string path = log_path("anchors");
   start(path);
+  // Host times from just after the session's start; the device clock runs
+  // 1000 ns per ms slow: 999,000 device ns per host ms. Marks are stamped
+  // from 1,000,000 device ns on, so through anchor 1 (device 1,999,000)
+  // they land just after `base`: never after they were found complete.
+  const std::int64_t base = tswap::profiler::clock_ns();
+  rig.timer->set_anchor_clock([](int k) { return 1'000'000 + std::int64_t{k} * 999'000; },
+                              [base](int k) { return base + std::int64_t{k} * 1'000'000; });
   rig.runtime->resolve_timing();  // anchor 0
   rig.timer->hold(true);
   std::vector<std::unique_ptr<tswap::SwapContext>> layers;
@@ -290,9 +293,9 @@ TEST(DeviceTiming, AnchorsAreWrittenAndMarksMapThroughTheLatest) {
   }
   for (const auto& r : recorded) {
     if (r.anchor) continue;
-    // Through anchor 1: host base + 1 ms, device 7,999,000.
+    // Through anchor 1: host base + 1 ms, device 1,999,000.
     expected.push_back(
-        static_cast<std::uint64_t>(base + 1'000'000 + (r.stamp - 7'999'000) - log_start));
+        static_cast<std::uint64_t>(base + 1'000'000 + (r.stamp - 1'999'000) - log_start));
   }
   ASSERT_EQ(times.size(), 20u);
   EXPECT_THAT(times, ElementsAreArray(expected));
@@ -340,6 +343,175 @@ TEST(DeviceTiming, ARuntimeThatCannotTimeSaysSo) {
   EXPECT_EQ(rt.timing_counters().events_made, 0u);
   // No CUDA here: the build's default backend has nothing for this device.
   EXPECT_EQ(tswap::default_device_timer(c10::Device(kFake, 0)), nullptr);
+}
+
+/// A timer that fails in one way, for the misuse tests.
+class BrokenTimer final : public tswap::DeviceTimer {
+ public:
+  enum class Fault { elapsed_throws, no_event, far_future, never_completes };
+  explicit BrokenTimer(Fault fault) : fault_(fault) {}
+  std::string name() const override { return "broken"; }
+  std::unique_ptr<tswap::TimingEvent> make_event() override {
+    if (fault_ == Fault::no_event) return nullptr;
+    return std::make_unique<Event>(fault_, waits_);
+  }
+
+ private:
+  class Event final : public tswap::TimingEvent {
+   public:
+    Event(Fault fault, std::atomic<int>& waits) : fault_(fault), waits_(waits) {}
+    void record(const c10::Stream&) override {}
+    bool query() const override { return fault_ != Fault::never_completes; }
+    std::int64_t elapsed_ns(const tswap::TimingEvent&) const override {
+      if (fault_ == Fault::elapsed_throws) throw std::runtime_error("the device lost its clock");
+      return std::int64_t{1} << 62;
+    }
+    std::int64_t wait_and_read_host_clock() override {
+      // never_completes: the first anchor comes back, then the device hangs.
+      if (fault_ == Fault::never_completes && ++waits_ > 1) throw std::runtime_error("the device hung");
+      return tswap::profiler::clock_ns();
+    }
+
+   private:
+    Fault fault_;
+    std::atomic<int>& waits_;
+  };
+  Fault fault_;
+  std::atomic<int> waits_{0};
+};
+
+std::shared_ptr<tswap::AcceleratorRuntime> runtime_with(std::shared_ptr<tswap::DeviceTimer> timer) {
+  tswap::AcceleratorOptions o;  // the default host allocator: plain memory off CUDA
+  o.timer = std::move(timer);
+  o.sample_memory = false;
+  return std::make_shared<tswap::AcceleratorRuntime>(c10::Device(kFake, 0), o);
+}
+
+/// Trains three steps through `rt` in a session that flushes on its own,
+/// and returns the log and what stderr said.
+std::pair<tswap::trace::Trace, std::string> train_logged(
+    const std::string& name, const std::shared_ptr<tswap::AcceleratorRuntime>& rt) {
+  const std::string path = log_path(name);
+  ::testing::internal::CaptureStderr();
+  {
+    tswap::profiler::SessionOptions s;
+    s.path = path;
+    s.flush_interval = std::chrono::milliseconds(1);
+    tswap::profiler::ScopedSession session(s);
+    std::vector<std::unique_ptr<tswap::SwapContext>> layers;
+    const auto w = torch::randn({64}, torch::requires_grad());
+    for (int step = 0; step < 3; ++step) {
+      train_step("dt." + name + ".*", rt, layers, w);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // let the writer flush
+    }
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  auto trace = tswap::trace::Trace::load(path);
+  std::remove(path.c_str());
+  return {std::move(trace), err};
+}
+
+std::size_t device_timed_records(const tswap::trace::Trace& t) {
+  std::size_t n = 0;
+  for (const Event& e : t.events()) n += device_timed(e);
+  return n;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(DeviceTimingMisuse, ATimerThatThrowsTurnsTimingOffOnceAndTrainingGoesOn) {
+  auto rt = runtime_with(std::make_shared<BrokenTimer>(BrokenTimer::Fault::elapsed_throws));
+  const auto [trace, err] = train_logged("throws", rt);
+  EXPECT_EQ(count_of(err, "tensorswap: device timing of accelerator privateuseone:0 (timer "
+                          "'broken') failed: the device lost its clock; its copies and layers are "
+                          "logged as queued only from now on"),
+            1u)
+      << err;
+  const tswap::TimingCounters c = rt->timing_counters();
+  EXPECT_TRUE(c.failed);
+  EXPECT_EQ(c.pending, 0u);
+  EXPECT_EQ(c.resolved, 0u);
+  EXPECT_GT(c.dropped, 0u);
+  EXPECT_LE(c.events_made, 21u) << "no pool growth once timing is off";
+  EXPECT_EQ(device_timed_records(trace), 0u);
+  EXPECT_EQ(trace.header().copy_timing, static_cast<std::uint8_t>(tswap::trace::CopyTiming::none))
+      << "nothing was timed: the header must not say the device timed copies";
+  EXPECT_EQ(of_kind(trace, EventKind::d2h_queued).size(), 6u) << "the queueing is still logged";
+  EXPECT_EQ(rt->copy_timing(), tswap::trace::CopyTiming::none);
+}
+
+TEST(DeviceTimingMisuse, ATimerThatMakesNoEventTurnsTimingOffInsteadOfCrashing) {
+  auto rt = runtime_with(std::make_shared<BrokenTimer>(BrokenTimer::Fault::no_event));
+  const auto [trace, err] = train_logged("null", rt);
+  EXPECT_EQ(count_of(err, "(timer 'broken') failed: make_event() returned no event"), 1u) << err;
+  EXPECT_TRUE(rt->timing_counters().failed);
+  EXPECT_EQ(device_timed_records(trace), 0u);
+}
+
+TEST(DeviceTimingMisuse, MarksMappedPastTheirCompletionAreLeftOutAndSaidOnce) {
+  auto rt = runtime_with(std::make_shared<BrokenTimer>(BrokenTimer::Fault::far_future));
+  const auto [trace, err] = train_logged("future", rt);
+  EXPECT_EQ(count_of(err, "a mark mapped to"), 1u) << err;
+  EXPECT_NE(err.find("the timer's clock or elapsed_ns is off"), std::string::npos) << err;
+  const tswap::TimingCounters c = rt->timing_counters();
+  EXPECT_EQ(c.implausible, 60u) << "20 marks a step, 3 steps";
+  EXPECT_EQ(c.resolved, 0u);
+  EXPECT_EQ(c.pending, 0u);
+  EXPECT_EQ(device_timed_records(trace), 0u);
+  for (const Event& e : trace.events()) {
+    EXPECT_LT(e.host_ns, std::uint64_t{1} << 40) << to_string(e.event_kind());
+  }
+}
+
+TEST(DeviceTimingMisuse, ATimerFailingInTheLastFlushOfAStopNeitherHangsNorLosesTheLog) {
+  // Marks never complete; stop_session() waits for them (its final flush),
+  // the wait throws, timing turns off from inside the stop.
+  auto rt = runtime_with(std::make_shared<BrokenTimer>(BrokenTimer::Fault::never_completes));
+  const auto [trace, err] = train_logged("hung", rt);
+  EXPECT_EQ(count_of(err, "(timer 'broken') failed: the device hung"), 1u) << err;
+  EXPECT_TRUE(trace.completeness().clean_end);
+  EXPECT_EQ(device_timed_records(trace), 0u);
+  EXPECT_EQ(rt->timing_counters().pending, 0u);
+  EXPECT_EQ(rt->timing_counters().dropped, 60u);
+}
+
+TEST(DeviceTimingMisuse, TimeDeviceFalseWinsOverATimerGiven) {
+  auto timer = std::make_shared<FakeDeviceTimer>();
+  tswap::AcceleratorOptions o;
+  o.timer = timer;
+  o.time_device = false;
+  tswap::AcceleratorRuntime rt(c10::Device(kFake, 0), o);
+  EXPECT_EQ(rt.copy_timing(), tswap::trace::CopyTiming::none);
+  EXPECT_FALSE(rt.anchor_stream().has_value());
+}
+
+TEST(DeviceTimingMisuse, ANegativeReanchorIntervalIsRefused) {
+  tswap::AcceleratorOptions o;
+  o.timer = std::make_shared<FakeDeviceTimer>();
+  o.reanchor_ns = -5;
+  try {
+    tswap::AcceleratorRuntime rt(c10::Device(kFake, 0), o);
+    ADD_FAILURE() << "accepted reanchor_ns = -5";
+  } catch (const c10::Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("AcceleratorOptions::reanchor_ns must be 0 (anchor "
+                                               "at every flush) or more, got -5"));
+  }
+}
+
+TEST(DeviceTimingMisuse, ADeviceThisLibTorchCannotRunIsNamed) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this LibTorch runs CUDA";
+  try {
+    tswap::AcceleratorRuntime rt(c10::Device(c10::kCUDA, 0));
+    ADD_FAILURE() << "made a CUDA runtime without CUDA";
+  } catch (const c10::Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("AcceleratorRuntime: this LibTorch has no stream "
+                                               "support for device type cuda; is it a build for "
+                                               "that accelerator?"));
+  }
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ class TimingEvent {
   /// True once the stream got past the last record(). Never blocks.
   virtual bool query() const = 0;
   /// Device nanoseconds from this event to `later` (negative when `later`
-  /// completed first). Both recorded and complete.
+  /// completed first). Both recorded and complete; they may be on different
+  /// streams of the device (an anchor's stream and a copy stream).
   virtual std::int64_t elapsed_ns(const TimingEvent& later) const = 0;
   /// Blocks until the event completes and returns the host's steady clock
   /// (tswap::profiler::clock_ns()) read right after: a clock anchor. Only
@@ -42,6 +43,9 @@ class DeviceTimer {
   virtual ~DeviceTimer() = default;
   /// For the log and messages: "c10::Event", "CUDA runtime events", "fake".
   virtual std::string name() const = 0;
+  /// Never nullptr. A timer whose calls throw, or that makes no event,
+  /// turns device timing off for its runtime (said once on stderr); the
+  /// log then holds the host's queueing only from there on.
   virtual std::unique_ptr<TimingEvent> make_event() = 0;
 };
 
@@ -57,7 +61,9 @@ struct TimingCounters {
   std::uint64_t pending = 0;      // marks recorded, not yet written
   std::uint64_t resolved = 0;     // device-timed records written
   std::uint64_t anchors = 0;      // clock anchors taken
-  std::uint64_t dropped = 0;      // marks of a session that stopped before they completed
+  std::uint64_t dropped = 0;      // marks left out: their session stopped first, or timing failed
+  std::uint64_t implausible = 0;  // marks left out: mapped to a time after they were found complete
+  bool failed = false;            // the timer threw or made no event: timing is off for good
 };
 
 /// The device allocator's bytes at one moment.

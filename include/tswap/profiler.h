@@ -46,6 +46,11 @@ bool session_active();
 /// paths. The text is cut to 63 bytes.
 void set_device(std::string_view device);
 
+/// set_device(), unless the program already named the device (a
+/// set_device() of its own, not cleared with set_device("")): how the
+/// engine names it at its first swap, so that it never overwrites yours.
+void suggest_device(std::string_view device);
+
 /// Who times copies in this process (trace::CopyTiming, the header's
 /// copy_timing byte), set by the runtime of the first swap alongside
 /// set_device(), and written into the header of the session recording now

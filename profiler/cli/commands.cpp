@@ -158,8 +158,11 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       << "\n";
   // Version 2 says who timed the copies; a version 1 header cannot (unknown).
   if (static_cast<trace::CopyTiming>(h.copy_timing) != trace::CopyTiming::unknown) {
-    out << "  timing     " << trace::copy_timing_text(static_cast<trace::CopyTiming>(h.copy_timing))
-        << "\n";
+    out << "  timing     " << trace::copy_timing_text(static_cast<trace::CopyTiming>(h.copy_timing));
+    if (h.copy_timing > static_cast<std::uint8_t>(trace::CopyTiming::none)) {
+      out << " (" << static_cast<int>(h.copy_timing) << ")";
+    }
+    out << "\n";
   }
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
       << "  clock      " << text(h.clock, sizeof h.clock) << " " << std::fixed
@@ -229,8 +232,10 @@ void print_sources(const Trace& t, const trace::Summary& s, std::ostream& out) {
         << trace::format_duration(static_cast<double>(o.compute_ns))
         << ")\n";
     out.unsetf(std::ios::floatfield);
-  } else {
+  } else if (o.layer_spans == 0) {
     out << "device overlap: unknown (the log has no device-timed layer spans)\n";
+  } else {
+    out << "device overlap: unknown (no device-timed copy took any time)\n";
   }
   out << "\n";
 }
@@ -308,8 +313,8 @@ int print_summary(const Trace& t, std::ostream& out) {
   print_memory(s, out);
   out << "overlap: copy time during which compute did not wait on that copy. D2H/H2D times are\n"
          "measured where copies are timed: on the host by the simulated runtime, on the device by\n"
-         "timing events (see \"copy times\"). \"-\": no copy was timed (a tag's last layer is never\n"
-         "swapped; a device that cannot time).\n";
+         "timing events on an accelerator that can time. \"-\": no copy was timed (a tag's last\n"
+         "layer is never swapped; a device that cannot time).\n";
   return kOk;
 }
 

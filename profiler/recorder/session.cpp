@@ -294,12 +294,13 @@ void start_session(const std::string& path) {
 
 void stop_session() {
   detail::Recorder& r = recorder();
+  // Late records (device timing) while recording is still on; the writer's
+  // last drain below writes them. Before taking `control`: a hook may call
+  // what takes it (set_copy_timing, when device timing fails).
+  if (recording()) detail::run_flush_hooks(true);
   std::lock_guard<std::mutex> control(r.control);
   if (!r.session) return;
   detail::Session& s = *r.session;
-  // Late records (device timing) while recording is still on; the writer's
-  // last drain below writes them.
-  detail::run_flush_hooks(true);
   detail::g_recording.store(false);
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -323,9 +324,12 @@ bool session_active() {
   return recording();
 }
 
-void set_device(std::string_view device) {
+namespace {
+
+void name_device(std::string_view device, bool unless_named) {
   detail::Recorder& r = recorder();
   std::lock_guard<std::mutex> control(r.control);
+  if (unless_named && !r.device.empty()) return;
   r.device = std::string(device);
   if (!r.session || r.session->own_device) return;
   r.session->options.device = r.device;
@@ -335,6 +339,16 @@ void set_device(std::string_view device) {
     std::fprintf(stderr, "tensorswap profiler: cannot write the device into %s\n",
                  r.session->options.path.c_str());
   }
+}
+
+}  // namespace
+
+void set_device(std::string_view device) {
+  name_device(device, /*unless_named=*/false);
+}
+
+void suggest_device(std::string_view device) {
+  name_device(device, /*unless_named=*/true);
 }
 
 void set_copy_timing(std::uint8_t copy_timing) {

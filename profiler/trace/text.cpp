@@ -5,9 +5,11 @@
 namespace tswap::trace {
 
 std::string format_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  // Up to EiB: a crafted 2^64 - 1 still reads as a size (16.0 EiB), not as
+  // a number too wide for its column.
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int u = 0;
-  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  while (b >= 1024 && u < 6) b /= 1024, ++u;
   char text[48];
   std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
   return text;
@@ -56,9 +58,10 @@ const char* copy_timing_text(CopyTiming timing) {
     case CopyTiming::host: return "copies timed on the host";
     case CopyTiming::device: return "copies timed on the device";
     case CopyTiming::none: return "copies not timed on this device";
-    case CopyTiming::unknown: break;
+    case CopyTiming::unknown: return "copy timing not recorded";
   }
-  return "copy timing not recorded";
+  // A byte no tensorswap writes (a newer writer, a damaged header).
+  return "copy timing byte not known to this reader";
 }
 
 }  // namespace tswap::trace

@@ -193,6 +193,11 @@ TEST(Text, BytesDurationsTimesAndReasonsReadAlikeEverywhere) {
   EXPECT_STREQ(copy_timing_text(CopyTiming::host), "copies timed on the host");
   EXPECT_STREQ(copy_timing_text(CopyTiming::device), "copies timed on the device");
   EXPECT_STREQ(copy_timing_text(CopyTiming::none), "copies not timed on this device");
+  EXPECT_STREQ(copy_timing_text(CopyTiming::unknown), "copy timing not recorded");
+  EXPECT_STREQ(copy_timing_text(static_cast<CopyTiming>(7)), "copy timing byte not known to this reader");
+  // A crafted size at the top of the range still reads as one.
+  EXPECT_EQ(format_bytes(18446744073709551615.0), "16.0 EiB");
+  EXPECT_EQ(format_bytes(1024.0 * 1024 * 1024 * 1024 * 1024), "1.0 PiB");
 }
 
 // ------------------------------------------------------------ consumers

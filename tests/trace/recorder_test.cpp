@@ -227,4 +227,19 @@ TEST(Recorder, ASessionWithoutADeviceGetsTheOneTheProgramNames) {
   EXPECT_STREQ(Trace::load(own.path).header().device, "given");
 }
 
+TEST(Recorder, TheEnginesSuggestionNeverOverwritesTheProgramsDevice) {
+  TempLog mine("device-mine"), suggested("device-suggested");
+  tswap::profiler::set_device("privateuse1:0 (my board)");
+  tswap::profiler::start_session(mine.path);
+  tswap::profiler::suggest_device("cpu (accelerator privateuseone:0)");  // the engine's first swap
+  tswap::profiler::stop_session();
+  tswap::profiler::set_device("");
+  tswap::profiler::start_session(suggested.path);
+  tswap::profiler::suggest_device("cuda:0 (accelerator cuda:0)");
+  tswap::profiler::stop_session();
+  tswap::profiler::set_device("");
+  EXPECT_STREQ(Trace::load(mine.path).header().device, "privateuse1:0 (my board)");
+  EXPECT_STREQ(Trace::load(suggested.path).header().device, "cuda:0 (accelerator cuda:0)");
+}
+
 }  // namespace
