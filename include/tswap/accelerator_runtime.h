@@ -31,7 +31,8 @@ using HostAllocator = std::function<at::Tensor(std::size_t nbytes)>;
 /// defaults.
 struct AcceleratorOptions {
   /// Host buffers for copies out; default LibTorch's caching pinned-memory
-  /// allocator (a pool reused across steps).
+  /// allocator (a pool reused across steps) on CUDA, plain host memory on
+  /// other devices (LibTorch pins memory for CUDA only).
   HostAllocator host_allocator;
   /// Timing events for device-timed copies and layers; default
   /// default_device_timer(device). With none (and no default: a device that
@@ -56,8 +57,9 @@ struct AcceleratorOptions {
 class AcceleratorRuntime final : public Runtime {
  public:
   /// Streams and events on `device`. Host buffers come from
-  /// `host_allocator`, by default LibTorch's caching pinned-memory allocator
-  /// (a pool reused across steps).
+  /// `host_allocator`, by default as AcceleratorOptions::host_allocator says.
+  /// Throws (c10::Error) for a CPU device or a device type this LibTorch has
+  /// no streams for.
   explicit AcceleratorRuntime(c10::Device device, HostAllocator host_allocator = {});
   AcceleratorRuntime(c10::Device device, AcceleratorOptions options);
   ~AcceleratorRuntime() override;
