@@ -31,6 +31,9 @@ std::shared_ptr<tswap::AcceleratorRuntime> make_runtime(bool timed) {
   o.time_device = timed;
   if (timed) o.timer = std::make_shared<tswap_test::FakeDeviceTimer>();
   o.sample_memory = false;
+  // Copies every 1.5 us outrun a 50 ms flush by far more than the default
+  // cap: lift it, so every copy pays for its marks.
+  o.max_pending_marks = std::size_t{1} << 26;
   return std::make_shared<tswap::AcceleratorRuntime>(c10::Device(tswap_test::kFakeDevice, 0), o);
 }
 

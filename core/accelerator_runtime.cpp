@@ -98,7 +98,7 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, AcceleratorOptions op
     const c10::Stream anchor = guard_.getStreamFromGlobalPool(device_);
     timeline_ = std::make_unique<detail::DeviceTimeline>(
         std::move(timer), anchor, profiler::intern_stream(stream_name("clock", anchor)),
-        options.reanchor_ns, name());
+        options.reanchor_ns, name(), options.max_pending_marks);
   }
 }
 

@@ -30,7 +30,9 @@ namespace tswap::detail {
 //     thread waits for an anchor.
 //   - Events come from a pool: an event goes back once its record is
 //     written, so the pool grows to the marks in flight at once and no
-//     further however many steps run.
+//     further however many steps run. Past max_pending marks waiting (a
+//     device or a writer far behind), new marks are dropped, counted and
+//     said once, instead of growing the pool without bound.
 //   - A session that stops waits for its marks still pending (final), so a
 //     log ends with every copy it queued timed; marks left from a session
 //     that stopped before them are dropped, never written into the next.
@@ -48,13 +50,14 @@ constexpr std::int64_t kSlackNs = 10'000'000;  // 10 ms
 
 DeviceTimeline::DeviceTimeline(std::shared_ptr<DeviceTimer> timer, c10::Stream anchor_stream,
                                std::uint8_t anchor_stream_id, std::int64_t reanchor_ns,
-                               std::string owner)
+                               std::string owner, std::size_t max_pending)
     : timer_(std::move(timer)),
       timer_name_(timer_->name()),
       anchor_stream_(anchor_stream),
       anchor_stream_id_(anchor_stream_id),
       reanchor_ns_(reanchor_ns),
-      owner_(std::move(owner)) {
+      owner_(std::move(owner)),
+      max_pending_(max_pending) {
   hook_ = profiler::add_flush_hook([this](bool final) { resolve(final); });
 }
 
@@ -124,6 +127,24 @@ void DeviceTimeline::mark(const c10::Stream& stream, trace::EventKind kind,
                           const profiler::Fields& fields) {
   if (!profiler::recording() || failed()) return;
   std::string why;
+  std::uint64_t behind = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (counters_.pending >= max_pending_) {
+      ++counters_.dropped;
+      behind = counters_.pending;
+    }
+  }
+  if (behind > 0) {
+    if (!warned_behind_.exchange(true)) {
+      std::fprintf(stderr,
+                   "tensorswap: device timing of %s fell behind: %llu marks wait to be written "
+                   "(AcceleratorOptions::max_pending_marks); marks are dropped until the device "
+                   "and the writer catch up, so some copies in the log are not timed\n",
+                   owner_.c_str(), static_cast<unsigned long long>(behind));
+    }
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     try {

@@ -25,7 +25,7 @@ class DeviceTimeline {
   /// time. Registers a flush hook with the recorder.
   DeviceTimeline(std::shared_ptr<DeviceTimer> timer, c10::Stream anchor_stream,
                  std::uint8_t anchor_stream_id, std::int64_t reanchor_ns = 1'000'000'000,
-                 std::string owner = "a runtime");
+                 std::string owner = "a runtime", std::size_t max_pending = 1 << 16);
   ~DeviceTimeline();
   DeviceTimeline(const DeviceTimeline&) = delete;
   DeviceTimeline& operator=(const DeviceTimeline&) = delete;
@@ -71,6 +71,8 @@ class DeviceTimeline {
   const std::uint8_t anchor_stream_id_;
   const std::int64_t reanchor_ns_;
   const std::string owner_;  // for messages: "accelerator cuda:0"
+  const std::size_t max_pending_;
+  std::atomic<bool> warned_behind_{false};
   std::atomic<bool> failed_{false};
   std::atomic<bool> warned_implausible_{false};
 

@@ -479,6 +479,37 @@ TEST(DeviceTimingMisuse, ATimerFailingInTheLastFlushOfAStopNeitherHangsNorLosesT
   EXPECT_EQ(rt->timing_counters().dropped, 60u);
 }
 
+TEST(DeviceTimingMisuse, MarksPastTheCapAreDroppedAndSaidOnce) {
+  auto timer = std::make_shared<FakeDeviceTimer>();
+  tswap::AcceleratorOptions o;
+  o.timer = timer;
+  o.sample_memory = false;
+  o.max_pending_marks = 8;
+  auto rt = std::make_shared<tswap::AcceleratorRuntime>(c10::Device(kFake, 0), o);
+  timer->set_anchor_stream(*rt->anchor_stream());
+  const std::string path = log_path("cap");
+  start(path);
+  rt->resolve_timing();  // the anchor
+  timer->hold(true);     // nothing completes: marks pile up
+  ::testing::internal::CaptureStderr();
+  std::vector<std::unique_ptr<tswap::SwapContext>> layers;
+  train_step("dt.cap.*", rt, layers, torch::randn({64}, torch::requires_grad()));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  const tswap::TimingCounters c = rt->timing_counters();
+  EXPECT_EQ(c.pending, 8u);
+  EXPECT_EQ(c.dropped, 12u) << "20 marks a step, 8 kept";
+  EXPECT_EQ(c.events_made, 9u) << "the pool stops at the cap (and the anchor)";
+  EXPECT_EQ(count_of(err, "tensorswap: device timing of accelerator privateuseone:0 fell behind: 8 "
+                          "marks wait to be written"),
+            1u)
+      << err;
+  const auto recorded = timer->recorded();
+  for (std::size_t i = 0; i < recorded.size(); ++i) timer->complete(i);
+  tswap::profiler::stop_session();
+  EXPECT_EQ(device_timed_records(tswap::trace::Trace::load(path)), 8u);
+  std::remove(path.c_str());
+}
+
 TEST(DeviceTimingMisuse, TimeDeviceFalseWinsOverATimerGiven) {
   auto timer = std::make_shared<FakeDeviceTimer>();
   tswap::AcceleratorOptions o;

@@ -45,6 +45,10 @@ struct AcceleratorOptions {
   bool sample_memory = true;  // false: no allocator samples
   /// How often the device clock is anchored against the host's again.
   std::int64_t reanchor_ns = 1'000'000'000;
+  /// The most timing marks waiting to be written: past it, marks are
+  /// dropped (counted, said once) until the writer catches up, so a device
+  /// or writer far behind cannot grow the pool without bound.
+  std::size_t max_pending_marks = 1 << 16;
 };
 
 /// See the file comment. The device-to-host and host-to-device streams are
