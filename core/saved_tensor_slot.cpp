@@ -221,7 +221,8 @@ void SavedTensorSlot::end_backward_use(StepIndex& step) {
     ++keys.used_count;
   }
   keys.last_use_ns = profiler::clock_ns();
-  if (keys.used_count >= keys.keys.size()) close_backward_span(step, tag_->trace_id, swap_->runtime(), -1);
+  if (keys.used_count >= keys.keys.size())
+    close_backward_span(step, tag_->trace_id, swap_->runtime(), -1);
 }
 
 at::Tensor SavedTensorSlot::call_unpack_hook() {
