@@ -1,12 +1,13 @@
 # Installs tensorswap as a CMake package:
 #   find_package(tensorswap REQUIRED)
 #   -> tswap::core (the engine, with the recorder), tswap::recorder,
-#      tswap::trace (reading logs), tswap::testing (GoogleTest matchers)
+#      tswap::trace (reading logs), tswap::nsys (reading nsys exports),
+#      tswap::testing (GoogleTest matchers)
 include(CMakePackageConfigHelpers)
 
 set(TSWAP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/tensorswap)
 
-set(TSWAP_INSTALL_TARGETS tswap_trace tswap_recorder)
+set(TSWAP_INSTALL_TARGETS tswap_trace tswap_recorder tswap_nsys)
 if(TARGET tswap_core)
   list(APPEND TSWAP_INSTALL_TARGETS tswap_core)
 endif()

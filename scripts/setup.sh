@@ -15,6 +15,7 @@ packages=(
   libbenchmark-dev
   libcli11-dev            # tswap-log's arguments
   nlohmann-json3-dev      # JSON export, and parsing it back in tests
+  libsqlite3-dev          # reading Nsight Systems exports (nsys export --type sqlite)
   qt6-base-dev qt6-svg-dev libxkbcommon-dev   # tswap-viewer (Widgets, Test, SVG export)
   fonts-dejavu-core       # text in headless screenshots
   doxygen                 # the API reference (docs/)
