@@ -4,7 +4,10 @@
 // capture with millions of kernels of a few names holds a few names.
 
 #include <algorithm>
+#include <filesystem>
 #include <initializer_list>
+#include <map>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 
@@ -149,6 +152,9 @@ class Loader {
   Loader(const std::string& path, const trace::LoadProgress& progress)
       : db_(path), progress_(progress) {
     capture_.path_ = path;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    file_bytes_ = ec ? 0 : static_cast<std::uint64_t>(size);
   }
 
   Capture run() {
@@ -177,7 +183,11 @@ class Loader {
     t.export_meta = tables.count(kExportMeta) != 0;
 
     for (const char* name : {kNvtx, kRuntime, kMemcpy, kKernel}) {
-      if (tables.count(name) != 0) total_ += db_.row_estimate(name);
+      if (tables.count(name) == 0) continue;
+      // A row takes more than 16 bytes of file, so a larger estimate (a
+      // stray huge rowid) is capped rather than reserved.
+      estimates_[name] = std::min(db_.row_estimate(name), file_bytes_ / 16);
+      total_ += estimates_[name];
     }
     if (t.export_meta) read_export_meta();
     if (t.session_start) read_session_start();
@@ -395,6 +405,7 @@ class Loader {
   void read_runtime() {
     Projection p(db_, kRuntime, {"start", "end", "globalTid", "correlationId", "nameId"},
                  {"start", "end", "correlationId"});
+    capture_.runtime_.reserve(estimates_[kRuntime]);
     detail::Statement q(db_, p.sql());
     while (q.step()) {
       row_done();
@@ -413,6 +424,7 @@ class Loader {
         db_, kMemcpy,
         {"start", "end", "bytes", "copyKind", "streamId", "deviceId", "correlationId", "globalPid"},
         {"start", "end", "bytes"});
+    capture_.memcpys_.reserve(estimates_[kMemcpy]);
     detail::Statement q(db_, p.sql());
     while (q.step()) {
       row_done();
@@ -434,6 +446,7 @@ class Loader {
                  {"start", "end", "streamId", "deviceId", "correlationId", "globalPid", "shortName",
                   "demangledName"},
                  {"start", "end"});
+    capture_.kernels_.reserve(estimates_[kKernel]);
     detail::Statement q(db_, p.sql());
     while (q.step()) {
       row_done();
@@ -450,12 +463,21 @@ class Loader {
     }
   }
 
+  // Exports are usually in time order already; checking first spares
+  // stable_sort's buffer (half the table) in that case.
+  template <typename Row>
+  static void sort_rows(std::vector<Row>& rows) {
+    auto by_start = [](const Row& a, const Row& b) { return a.start < b.start; };
+    if (!std::is_sorted(rows.begin(), rows.end(), by_start)) {
+      std::stable_sort(rows.begin(), rows.end(), by_start);
+    }
+  }
+
   void sort_by_start() {
-    auto by_start = [](const auto& a, const auto& b) { return a.start < b.start; };
-    std::stable_sort(capture_.nvtx_.begin(), capture_.nvtx_.end(), by_start);
-    std::stable_sort(capture_.runtime_.begin(), capture_.runtime_.end(), by_start);
-    std::stable_sort(capture_.memcpys_.begin(), capture_.memcpys_.end(), by_start);
-    std::stable_sort(capture_.kernels_.begin(), capture_.kernels_.end(), by_start);
+    sort_rows(capture_.nvtx_);
+    sort_rows(capture_.runtime_);
+    sort_rows(capture_.memcpys_);
+    sort_rows(capture_.kernels_);
   }
 
   detail::Database db_;
@@ -464,6 +486,10 @@ class Loader {
   std::unordered_map<std::string, StringRef> by_text_;
   std::unordered_map<std::int64_t, StringRef> by_id_;
   std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, StringRef>> pending_domain_names_;
+  // max(rowid) per table read: the progress total, and a reservation that
+  // spares the vectors' regrowth (a deleted-rows export only over-reserves).
+  std::map<std::string, std::uint64_t> estimates_;
+  std::uint64_t file_bytes_ = 0;
   std::uint64_t done_ = 0;
   std::uint64_t total_ = 0;
 };
