@@ -128,7 +128,7 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
   // queueing now, and its start and end once the device timeline resolves
   // them (Nsight Systems shows the copy itself on the named stream).
   profiler::emit(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
-  profiler::NvtxRange range(queued, label.tag, label.layer, dst.nbytes());
+  profiler::NvtxRange range(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
   // The copy stream starts after everything compute has queued so far.
   c10::Event compute_done(device_.type());
   compute_done.record(guard_.getStream(device_));

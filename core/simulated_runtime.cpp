@@ -133,7 +133,7 @@ class SimulatedRuntime::Stream {
       }
       if (task.work) {
         const profiler::Fields f = detail::copy_fields(task.label, stream_id_, task.bytes);
-        profiler::NvtxRange range(start_kind_, task.label.tag, task.label.layer, task.bytes);
+        profiler::NvtxRange range(start_kind_, f);
         profiler::emit(start_kind_, f);
         const auto start = Clock::now();
         task.work();

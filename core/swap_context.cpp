@@ -103,8 +103,8 @@ SwapScope::SwapScope(SwapContext& context)
     link_.step = entry.step;
     profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, link_));
     detail::mark_layer(*state_, link_, trace::EventKind::layer_enter);
-    nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter, state_->tag->trace_id,
-                                       static_cast<std::uint16_t>(link_.layer), 0);
+    nvtx_pushed_ = profiler::nvtx_push(trace::EventKind::layer_enter,
+                                       detail::layer_fields(*state_, link_));
   }
   std::lock_guard<std::mutex> lock(chain_->mu);
   link_.outer = chain_->top;

@@ -37,7 +37,11 @@ void release_layer(LayerKeys& keys) {
 
 void release_layers_below(StepIndex& step, int layer, std::uint16_t tag) {
   for (int l = step.released_below; l < layer; ++l) {
-    profiler::NvtxRange range(trace::EventKind::release, tag, static_cast<std::uint16_t>(l), 0);
+    profiler::Fields op;
+    op.tag = tag;
+    op.layer = static_cast<std::uint16_t>(l);
+    op.step = step.number;
+    profiler::NvtxRange range(trace::EventKind::release, op);
     release_layer(step.layer(l));
   }
   if (layer > step.released_below) step.released_below = layer;

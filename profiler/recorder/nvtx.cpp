@@ -14,6 +14,7 @@
 #include <nvtx3/nvToolsExt.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -88,20 +89,27 @@ Nvtx* active_nvtx() {
 
 }  // namespace
 
-bool nvtx_push(trace::EventKind category, std::uint16_t tag, std::uint16_t layer,
-               std::uint64_t bytes) noexcept {
+bool nvtx_push(trace::EventKind category, const Fields& op) noexcept {
   Nvtx* nvtx = active_nvtx();
   if (nvtx == nullptr) return false;
   try {
+    // Note [Operation ids]: one id per range for the process's life.
+    static std::atomic<std::uint64_t> next_op{1};
+    const std::uint64_t id = next_op.fetch_add(1, std::memory_order_relaxed);
     nvtxEventAttributes_t a{};
     a.version = NVTX_VERSION;
     a.size = NVTX_EVENT_ATTRIB_STRUCT_SIZE;
     a.category = static_cast<std::uint32_t>(category);
     a.messageType = NVTX_MESSAGE_TYPE_REGISTERED;
-    a.message.registered = nvtx->message(category, tag, layer);
+    a.message.registered = nvtx->message(category, op.tag, op.layer);
     a.payloadType = NVTX_PAYLOAD_TYPE_UNSIGNED_INT64;
-    a.payload.ullValue = bytes;
+    a.payload.ullValue = id;
     nvtxDomainRangePushEx(nvtx->domain, &a);
+    Fields f = op;
+    f.value = id;
+    f.reason = static_cast<std::uint8_t>(category);
+    f.flags = 0;
+    emit(trace::EventKind::nvtx_range, f);
     return true;
   } catch (...) {
     return false;
@@ -117,6 +125,22 @@ namespace detail {
 void nvtx_name_this_thread(const char* name) {
   if (active_nvtx() != nullptr) nvtxNameOsThreadA(static_cast<std::uint32_t>(::gettid()), name);
 }
+
+void nvtx_session_mark(std::uint64_t monotonic_start_ns, std::uint32_t pid) {
+  Nvtx* nvtx = active_nvtx();
+  if (nvtx == nullptr) return;
+  const std::string text = "tensorswap session: pid " + std::to_string(pid) +
+                           ", log clock starts at CLOCK_MONOTONIC " +
+                           std::to_string(monotonic_start_ns) + " ns";
+  nvtxEventAttributes_t a{};
+  a.version = NVTX_VERSION;
+  a.size = NVTX_EVENT_ATTRIB_STRUCT_SIZE;
+  a.messageType = NVTX_MESSAGE_TYPE_ASCII;
+  a.message.ascii = text.c_str();
+  a.payloadType = NVTX_PAYLOAD_TYPE_UNSIGNED_INT64;
+  a.payload.ullValue = monotonic_start_ns;
+  nvtxDomainMarkEx(nvtx->domain, &a);
+}
 }  // namespace detail
 
 #else  // no NVTX headers at build time
@@ -124,12 +148,13 @@ void nvtx_name_this_thread(const char* name) {
 bool nvtx_compiled_in() {
   return false;
 }
-bool nvtx_push(trace::EventKind, std::uint16_t, std::uint16_t, std::uint64_t) noexcept {
+bool nvtx_push(trace::EventKind, const Fields&) noexcept {
   return false;
 }
 void nvtx_pop() noexcept {}
 namespace detail {
 void nvtx_name_this_thread(const char*) {}
+void nvtx_session_mark(std::uint64_t, std::uint32_t) {}
 }  // namespace detail
 
 #endif

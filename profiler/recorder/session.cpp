@@ -284,6 +284,7 @@ void start_session(const SessionOptions& options) {
   s->writer = std::thread(detail::writer_main, s.get());
   r.session = std::move(s);
   detail::g_recording.store(true);
+  detail::nvtx_session_mark(header.monotonic_start_ns, header.pid);
 }
 
 void start_session(const std::string& path) {

@@ -36,10 +36,11 @@ std::string line_of(const Trace& t, const Event& e, std::uint32_t step) {
 
 /// Left out of event orders: they depend on timing (a stall happens when a
 /// copy is slow; anchors and allocator samples come at times, not steps of
-/// the schedule).
+/// the schedule) or on whether a tool was attached (nvtx_range).
 bool timing_dependent(EventKind kind) {
   return kind == EventKind::stall || kind == EventKind::clock_anchor ||
-         kind == EventKind::device_allocated || kind == EventKind::device_reserved;
+         kind == EventKind::device_allocated || kind == EventKind::device_reserved ||
+         kind == EventKind::nvtx_range;
 }
 
 // Note [Lanes, not thread names]

@@ -62,6 +62,8 @@ const char* to_string(EventKind kind) {
       return "device_allocated";
     case EventKind::device_reserved:
       return "device_reserved";
+    case EventKind::nvtx_range:
+      return "nvtx_range";
   }
   return "unknown";
 }

@@ -28,7 +28,8 @@
 //                      "tswap-log-writer", late and out of time order,
 //                      clock anchors (a device clock 20 ppm slow) and
 //                      device-timed copy starts and ends, layer and
-//                      backward spans on the compute stream
+//                      backward spans on the compute stream; each queued
+//                      copy's nvtx_range record, as with Nsight attached
 //   v1.tswap           one step of run.tswap's outer tag as version 1 wrote
 //                      it (layer scopes around backward, no kind above 16)
 //   incomplete.tswap   run.tswap without its end chunk (the process died
@@ -381,6 +382,9 @@ class Accelerator {
     const std::uint8_t flags = prefetch ? tswap::trace::kFlagPrefetch : 0;
     const prof::Fields f = fields(step, layer, index, bytes, out ? s.d2h : s.h2d, flags);
     tag_.emit(queued, step, layer, index, bytes, f.stream, flags);
+    // Nsight Systems attached: the queueing's NVTX range, by operation id.
+    tag_.emit(EventKind::nvtx_range, step, layer, index, ++operation_ids_, f.stream, 0,
+              static_cast<std::uint8_t>(queued));
     std::int64_t& stream_free = out ? d2h_free_ : h2d_free_;
     const std::int64_t start = std::max({prof::clock_ns() + kLaunch, compute_free_, stream_free});
     stream_free = start + static_cast<std::int64_t>(bytes) * 1000 / 6000;  // 6 GB/s
@@ -480,6 +484,7 @@ class Accelerator {
   Worker writer_{"tswap-log-writer"};  // the recorder's writer thread's name
   std::vector<Mark> pending_;          // marked, not yet written (any thread, one at a time)
   std::int64_t compute_free_ = 0, d2h_free_ = 0, h2d_free_ = 0;  // when each stream is idle
+  std::uint64_t operation_ids_ = 0;  // the NVTX ranges' payloads (Note [Operation ids])
   std::int64_t back_[4][2] = {};       // when each tensor's copy back ends
   std::uint64_t resident_ = 0, reserved_ = 0;
   std::uint32_t anchors_ = 0;

@@ -38,7 +38,7 @@ nvtxStringHandle_t NVTX_API register_string(nvtxDomainHandle_t, const char* text
   return reinterpret_cast<nvtxStringHandle_t>(g_strings.size());
 }
 
-int NVTX_API range_push(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
+std::string message_of(const nvtxEventAttributes_t* a) {
   std::string message;
   if (a->messageType == NVTX_MESSAGE_TYPE_REGISTERED) {
     std::lock_guard<std::mutex> lock(g_mu);
@@ -47,9 +47,20 @@ int NVTX_API range_push(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
   } else if (a->messageType == NVTX_MESSAGE_TYPE_ASCII) {
     message = a->message.ascii;
   }
-  add({NvtxCall::range_push, tid(), message, a->category,
-       a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64 ? a->payload.ullValue : 0});
+  return message;
+}
+
+std::uint64_t payload_of(const nvtxEventAttributes_t* a) {
+  return a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64 ? a->payload.ullValue : 0;
+}
+
+int NVTX_API range_push(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
+  add({NvtxCall::range_push, tid(), message_of(a), a->category, payload_of(a)});
   return 0;
+}
+
+void NVTX_API mark(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
+  add({NvtxCall::mark, tid(), message_of(a), a->category, payload_of(a)});
 }
 
 int NVTX_API range_pop(nvtxDomainHandle_t) {
@@ -94,6 +105,7 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjectionNvtx2(
   install(table, size, NVTX_CBID_CORE2_DomainRegisterStringA, &register_string);
   install(table, size, NVTX_CBID_CORE2_DomainRangePushEx, &range_push);
   install(table, size, NVTX_CBID_CORE2_DomainRangePop, &range_pop);
+  install(table, size, NVTX_CBID_CORE2_DomainMarkEx, &mark);
   if (!callbacks->GetModuleFunctionTable(NVTX_CB_MODULE_CORE, &table, &size)) return 0;
   install(table, size, NVTX_CBID_CORE_NameOsThreadA, &name_os_thread);
   g_attached = true;

@@ -11,10 +11,10 @@
 namespace tswap_test {
 
 struct NvtxCall {
-  enum Type { domain_created, category_named, range_push, range_pop, thread_named };
+  enum Type { domain_created, category_named, range_push, range_pop, thread_named, mark };
   Type type;
   std::uint64_t thread = 0;  // OS thread id of the caller (thread_name: the thread named)
-  std::string text;          // domain/category/thread name, or the range's message
+  std::string text;          // domain/category/thread name, or the range's (mark's) message
   std::uint32_t category = 0;
   std::uint64_t payload = 0;
 };

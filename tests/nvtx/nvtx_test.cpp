@@ -7,9 +7,12 @@
 
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <stack>
 
 #include <tswap/profiler.h>
+#include <tswap/testing.h>
+#include <tswap/trace/trace.h>
 #include <tswap/trace/format.h>
 #include <tswap/tswap.h>
 
@@ -84,8 +87,9 @@ TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
 
   const auto c = tswap::stats().per_tag.at("nvtx.mlp.*");
   std::map<std::uint32_t, int> by_category;
-  std::uint64_t d2h_payload = 0;
+  std::set<std::uint64_t> ids;
   for (const Range& r : ranges(calls, 0)) {
+    EXPECT_TRUE(ids.insert(r.payload).second) << "operation id " << r.payload << " twice";
     ++by_category[r.category];
     switch (static_cast<tswap::trace::EventKind>(r.category)) {
       case tswap::trace::EventKind::layer_enter:
@@ -99,7 +103,6 @@ TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
         break;
       case tswap::trace::EventKind::d2h_start:
         EXPECT_EQ(thread_names[r.thread], "tswap-sim-d2h");
-        d2h_payload += r.payload;
         break;
       case tswap::trace::EventKind::h2d_start:
         EXPECT_EQ(thread_names[r.thread], "tswap-sim-h2d");
@@ -114,7 +117,51 @@ TEST_F(Nvtx, TheEngineEmitsNamedRangesInTheTensorswapDomain) {
             static_cast<int>(c.tensors_swapped_out));
   EXPECT_EQ(by_category[static_cast<int>(tswap::trace::EventKind::h2d_start)],
             static_cast<int>(c.tensors_swapped_in));
-  EXPECT_EQ(d2h_payload, c.bytes_swapped_out) << "the payload carries the bytes";
+  EXPECT_EQ(ids.count(0), 0u) << "operation ids start at 1";
+}
+
+TEST_F(Nvtx, EveryRangeIsInTheLogByItsOperationIdAndASessionMarksItsClock) {
+  torch::manual_seed(0);
+  Stack model = mlp_stack(3, 16, SwapSetup::with("nvtx.ops.*"));
+  const torch::Tensor x = torch::randn({4, 16});
+  model->forward(x).sum().backward();  // warm: threads, strings, the domain
+  const std::size_t from = nvtx_calls().size();
+  tswap::testing::RecordedRun run;
+  for (int s = 0; s < 2; ++s) model->forward(x).sum().backward();
+  const tswap::trace::Trace log = run.stop();
+  const std::vector<NvtxCall> calls = nvtx_calls();
+
+  // The session's mark: the header's clock start as payload.
+  std::vector<NvtxCall> marks;
+  for (std::size_t i = from; i < calls.size(); ++i) {
+    if (calls[i].type == NvtxCall::mark) marks.push_back(calls[i]);
+  }
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].payload, log.header().monotonic_start_ns);
+  EXPECT_EQ(marks[0].text, "tensorswap session: pid " + std::to_string(log.header().pid) +
+                               ", log clock starts at CLOCK_MONOTONIC " +
+                               std::to_string(log.header().monotonic_start_ns) + " ns");
+
+  // Every range pushed while the session recorded is an nvtx_range record
+  // with its id, its category and the operation's tag and layer.
+  std::map<std::uint64_t, const tswap::trace::Event*> by_id;
+  for (const auto& e : log.events()) {
+    if (e.event_kind() != tswap::trace::EventKind::nvtx_range) continue;
+    EXPECT_TRUE(by_id.emplace(e.value, &e).second) << "id " << e.value << " twice in the log";
+  }
+  std::size_t matched = 0;
+  for (const Range& r : ranges(calls, from)) {
+    const auto it = by_id.find(r.payload);
+    ASSERT_NE(it, by_id.end()) << r.message << " (id " << r.payload << ") is not in the log";
+    const tswap::trace::Event& e = *it->second;
+    EXPECT_EQ(e.reason, r.category) << r.message;
+    EXPECT_EQ(std::string(to_string(static_cast<tswap::trace::EventKind>(e.reason))) + " " +
+                  std::string(log.tag(e.tag)) + " L" + std::to_string(e.layer),
+              r.message);
+    ++matched;
+  }
+  EXPECT_EQ(matched, by_id.size()) << "a record without its range";
+  EXPECT_GT(matched, 10u);
 }
 
 TEST_F(Nvtx, SwitchedOffItEmitsNothing) {

@@ -497,7 +497,9 @@ TEST(LayerPalette, TwelveLayersOfTwoTagsAllLookDifferent) {
     for (std::size_t i = 0; i < c.size(); ++i) {
       for (std::size_t j = i + 1; j < c.size(); ++j) {
         EXPECT_GT(colour_difference(c[i], c[j]), 15) << "layers " << i << " and " << j << (dark ? " (dark)" : " (light)");
-        if (i / 6 != j / 6) EXPECT_GT(colour_difference(c[i], c[j]), 30) << "tags differ: " << i << ", " << j;
+        if (i / 6 != j / 6) {
+          EXPECT_GT(colour_difference(c[i], c[j]), 30) << "tags differ: " << i << ", " << j;
+        }
       }
     }
   }
@@ -619,7 +621,9 @@ TEST(TimeTicks, AreComputedBoundedAndApartAtAnyTime) {
       std::set<std::string> labels;
       for (std::size_t i = 0; i < ticks.size(); ++i) {
         labels.insert(ticks[i].label);
-        if (i > 0) EXPECT_GT(ticks[i].x, ticks[i - 1].x + 80) << base << " x" << zoom;
+        if (i > 0) {
+          EXPECT_GT(ticks[i].x, ticks[i - 1].x + 80) << base << " x" << zoom;
+        }
       }
       EXPECT_EQ(labels.size(), ticks.size()) << "every label its own: " << ticks.front().label;
     }

@@ -69,7 +69,8 @@ const char* to_string(LaneRole role);  // "compute", "d2h", "h2d", "copies"
 
 /// The log's events as lines without times, one block per recording
 /// thread, stalls, clock anchors and allocator samples (device_allocated,
-/// device_reserved) left out: they depend on timing, not on the schedule.
+/// device_reserved) left out: they depend on timing, not on the schedule;
+/// so do nvtx_range records, which exist only while a tool is attached.
 /// Device-timed records (kFlagDeviceTime, format version 2) are written by
 /// the recorder's writer thread whatever ran them, so they go in blocks by
 /// their stream instead: a device-timed stream of d2h copies is "lane

@@ -49,8 +49,12 @@ enum class EventKind : std::uint8_t {
                           // the session's first anchor; index: anchor number from 0)
   device_allocated = 20,  // the device allocator's allocated bytes at a layer boundary (value)
   device_reserved = 21,   // ...and the bytes it reserved from the device (value)
+  nvtx_range = 22,        // an NVTX range was opened for an operation, while a tool (Nsight
+                          // Systems) is attached: value: its operation id, the range's payload;
+                          // reason: the range's category (the EventKind it marks); tag, layer,
+                          // index, step: the operation's
 };
-inline constexpr std::uint8_t kLastEventKind = 21;
+inline constexpr std::uint8_t kLastEventKind = 22;
 /// The last kind a version 1 log may hold.
 inline constexpr std::uint8_t kLastEventKindV1 = 16;
 
