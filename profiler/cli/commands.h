@@ -14,6 +14,7 @@ enum ExitCode : int {
   kUsage = 2,        // bad arguments
   kUnreadable = 3,   // a log could not be read (not a log, corrupt, newer version, missing)
   kCannotWrite = 4,  // export: the output file could not be written
+  kNotJoined = 5,    // nsys: the capture is of another run, or has no tensorswap marks
 };
 
 int info(const std::string& file, std::ostream& out, std::ostream& err);
@@ -22,5 +23,8 @@ int export_log(const std::string& file, const std::string& format, const std::st
                std::ostream& out, std::ostream& err);
 int check(const std::string& file, std::ostream& out, std::ostream& err);
 int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err);
+/// nsys_command.cpp: the log joined to an nsys export; `format` "text" or "json".
+int nsys(const std::string& log, const std::string& capture, const std::string& format,
+         std::ostream& out, std::ostream& err);
 
 }  // namespace tswap::cli

@@ -1,8 +1,8 @@
 // tswap-log: read, summarize, check, compare and export tensorswap logs.
 //
 // Exit status: 0 success; 1 `check` found broken rules or `diff` found the
-// orders differ; 2 bad arguments; 3 a log could not be read; 4 the export
-// could not be written.
+// orders differ; 2 bad arguments; 3 a log (or capture) could not be read; 4
+// the export could not be written; 5 `nsys` could not join the capture.
 
 #include <CLI/CLI.hpp>
 
@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
       "tswap-log: read, summarize, check, compare and export tensorswap logs (.tswap).\n"
       "Record one with TSWAP_LOG=run.tswap ./train.\n\n"
       "Exit status: 0 success, 1 check found broken rules or diff found differences,\n"
-      "2 bad arguments, 3 a log could not be read, 4 the output could not be written."};
+      "2 bad arguments, 3 a log could not be read, 4 the output could not be written,\n"
+      "5 nsys: the capture is of another run or has no tensorswap marks."};
   app.require_subcommand(0, 1);  // none: said below, with the commands' names
   std::string file, other, format, output;
 
@@ -65,6 +66,15 @@ int main(int argc, char** argv) {
       "diff", "Compare two logs' event orders (times ignored); exit 1 if they differ");
   differ->add_option("A", file, "a .tswap log")->required();
   differ->add_option("B", other, "another .tswap log")->required();
+
+  std::string capture, nsys_format = "text";
+  CLI::App* nsys = app.add_subcommand(
+      "nsys", "Join the log to an Nsight Systems capture of the same run (nsys export "
+              "--type sqlite): matched copies, queueing delay, GB/s, overlap, exposed copies");
+  nsys->add_option("FILE", file, "a .tswap log")->required();
+  nsys->add_option("CAPTURE", capture, "the capture, exported as SQLite")->required();
+  nsys->add_option("--format,-f", nsys_format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   // A first argument that is no option and no command is a mistyped command.
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) {
@@ -97,6 +107,7 @@ int main(int argc, char** argv) {
     if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
     if (checker->parsed()) return check(file, std::cout, std::cerr);
     if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
+    if (nsys->parsed()) return tswap::cli::nsys(file, capture, nsys_format, std::cout, std::cerr);
   } catch (const std::bad_alloc&) {
     // Each command names its stage (load, check, ...); this is a fallback.
     std::cerr << "tswap-log: not enough memory while reading " << file << "\n";

@@ -1,0 +1,23 @@
+// Writes join_files.h's log and captures for the tswap-log nsys tests:
+//   tswap_nsys_make_join_files DIR   -> run.tswap, capture.sqlite, other_run.sqlite
+
+#include <cstdio>
+#include <string>
+
+#include "join_files.h"
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    return 2;
+  }
+  const std::string dir = argv[1];
+  if (!tswap_test::write_log_file(dir + "/run.tswap", tswap::nsys::testing::join_log().bytes())) {
+    return 1;
+  }
+  tswap::nsys::testing::write_join_capture(dir + "/capture.sqlite");
+  tswap::nsys::testing::CaptureShape other;
+  other.mark_payload = 999;
+  tswap::nsys::testing::write_join_capture(dir + "/other_run.sqlite", other);
+  return 0;
+}
