@@ -20,6 +20,11 @@ cmake --build "$build" --target tswap_viewer tswap_viewer_make_logs
 "$v" "$work/device.tswap" --screenshot "$images/viewer-device-memory.png" --view memory --size 1600x380
 "$v" "$work/untimed.tswap" --screenshot "$images/viewer-untimed-timeline.png" --view timeline --size 1600x150
 
+# An Nsight Systems export attached (tests/nsys/join_files.h's log and capture).
+cmake --build "$build" --target tswap_nsys_make_join_files
+"$build/tests/nsys/tswap_nsys_make_join_files" "$work"
+"$v" "$work/run.tswap" --attach "$work/capture.sqlite" --screenshot "$images/viewer-nsys-attach.png" --view timeline --size 1600x170
+
 if grep -q '^TSWAP_WITH_TORCH:BOOL=OFF' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "docs-pictures: $build has no LibTorch (TSWAP_WITH_TORCH=OFF): the sample's pictures are left as they are" >&2
   exit 0

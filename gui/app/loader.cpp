@@ -50,6 +50,10 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   }
   if (!timeline) return nullptr;
   log->timeline = std::move(*timeline);
+  if (previous && previous->attachment) {
+    log->attachment = previous->attachment;
+    append_capture_lanes(log->timeline, *log->attachment);
+  }
   return log;
 }
 
@@ -140,6 +144,39 @@ void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& 
       emit highlightReady(std::make_shared<const Timeline>(std::move(*t)));
     }
   });
+}
+
+void Loader::attach(std::shared_ptr<const LoadedLog> log, const QString& path) {
+  auto cancelled = next_job();
+  QThreadPool::globalInstance()->start([this, log, path, cancelled] {
+    try {
+      emit progress(0, "reading " + QFileInfo(path).fileName());
+      std::shared_ptr<const LoadedLog> attached = attach_now(*log, path);
+      if (!cancelled->load()) emit loaded(attached, QString::fromStdString(log->trace->path()));
+    } catch (const trace::LoadCancelled&) {
+    } catch (const std::bad_alloc&) {
+      emit attachFailed(path, path + ": not enough memory to load it");
+    } catch (const std::exception& e) {
+      // CaptureError and JoinError say what and why; a JoinError not which file.
+      const QString what = QString::fromStdString(e.what());
+      emit attachFailed(path, what.contains(path) ? what : path + ": " + what);
+    }
+    emit finished();
+  });
+}
+
+std::shared_ptr<const LoadedLog> Loader::attach_now(const LoadedLog& log, const QString& path) {
+  auto capture = std::make_shared<const nsys::Capture>(nsys::Capture::load(path.toStdString()));
+  nsys::Join join = nsys::join(*log.trace, *capture);
+  auto attached = std::make_shared<LoadedLog>(log);
+  // The log's own lanes, without a capture attached before this one.
+  if (log.attachment) {
+    attached->timeline.lanes.resize(attached->timeline.lanes.size() - log.attachment->lanes.size());
+  }
+  attached->attachment =
+      std::make_shared<const Attachment>(Attachment::build(std::move(capture), std::move(join)));
+  append_capture_lanes(attached->timeline, *attached->attachment);
+  return attached;
 }
 
 std::shared_ptr<const LoadedLog> Loader::load_now(const QString& path) {

@@ -33,6 +33,9 @@ class Loader : public QObject {
   /// Builds the timeline of one tag and layer, for highlighting.
   void highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter);
   void cancel();
+  /// Reads the Nsight Systems export at `path`, joins it to `log` and emits
+  /// loaded() with the capture's lanes, or attachFailed().
+  void attach(std::shared_ptr<const LoadedLog> log, const QString& path);
 
   /// The same as load(), on the calling thread; for headless screenshots.
   /// Throws trace::TraceError.
@@ -40,11 +43,15 @@ class Loader : public QObject {
   /// Builds what the views need from a loaded trace, on the calling thread
   /// (and two helpers); as load() does after reading.
   static std::shared_ptr<const LoadedLog> build_now(std::shared_ptr<const trace::Trace> trace);
+  /// The same as attach(), on the calling thread. Throws nsys::CaptureError
+  /// or nsys::JoinError; nothing is attached then.
+  static std::shared_ptr<const LoadedLog> attach_now(const LoadedLog& log, const QString& path);
 
  signals:
   void progress(int percent, const QString& what);
   void loaded(std::shared_ptr<const tswap::viewer::LoadedLog> log, const QString& path);
   void failed(const QString& path, const QString& message);
+  void attachFailed(const QString& path, const QString& message);
   void highlightReady(std::shared_ptr<const tswap::viewer::Timeline> timeline);
   void finished();  // loaded, failed or cancelled
 

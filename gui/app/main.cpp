@@ -1,6 +1,6 @@
 // tswap-viewer [FILE...]
 // tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
-//              [--stack layer|tag]
+//              [--stack layer|tag] [--attach CAPTURE.sqlite]
 //
 // Exit status (docs/viewer.md): 0 the window was closed, or the screenshot
 // written (a log cut short is drawn and warned about on stderr); 1 no
@@ -71,6 +71,17 @@ int screenshot(const QCommandLineParser& args) {
     std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
     return kUnreadable;
   }
+  if (args.isSet("attach")) {
+    try {
+      log = Loader::attach_now(*log, args.value("attach"));
+    } catch (const std::exception& e) {
+      const QString what = QString::fromStdString(e.what());
+      const QString path = args.value("attach");
+      std::fprintf(stderr, "tswap-viewer: %s\n",
+                   qPrintable(what.contains(path) ? what : path + ": " + what));
+      return kUnreadable;
+    }
+  }
   // Drawn all the same (what survived is worth seeing), but the picture
   // alone would not say that the log is cut short.
   const QString warning = completeness_warning(*log->trace, files.first());
@@ -107,6 +118,8 @@ void add_options(QCommandLineParser& args) {
   args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
   args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
   args.addOption({"light", "The light palette (default: dark)."});
+  args.addOption({"attach", "Attach an Nsight Systems export (nsys export --type sqlite) of the run.",
+                  "CAPTURE.sqlite"});
   args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
 }
 
@@ -167,6 +180,7 @@ int main(int argc, char** argv) {
   for (const QString& f : files) {
     windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
     windows.back()->open(f);
+    if (args.isSet("attach")) windows.back()->attach(args.value("attach"));
   }
   for (auto& w : windows) w->show();
   return app.exec();

@@ -72,7 +72,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(
     status_->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
     emit loadFailed(path, message);
   });
-  connect(&loader_, &Loader::finished, this, [this] { setLoading(false); });
+  connect(&loader_, &Loader::attachFailed, this, [this](const QString& path, const QString& message) {
+    auto* box = new QMessageBox(QMessageBox::Critical, tr("Cannot attach capture"), message,
+                                QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    status_->setText(tr("Could not attach %1").arg(QFileInfo(path).fileName()));
+    emit attachFailed(path, message);
+  });
+  connect(&loader_, &Loader::finished, this, [this] {
+    setLoading(false);
+    // --attach given with a log still loading then: now there is one to join to.
+    if (!pending_attach_.isEmpty() && log_) attach(std::exchange(pending_attach_, QString()));
+  });
   connect(&loader_, &Loader::highlightReady, this, [this](std::shared_ptr<const Timeline> t) {
     view_.highlight = std::move(t);
     viewChanged();
@@ -179,6 +191,16 @@ void MainWindow::buildActions() {
   });
   open->setShortcut(QKeySequence::Open);
   recent_menu_ = file->addMenu(tr("Open &Recent"));
+  file->addAction(tr("&Attach Nsight Systems export..."), this, [this] {
+    if (!log_) {
+      QMessageBox::information(this, tr("Attach"), tr("Open a log first: the capture joins to it."));
+      return;
+    }
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Attach an Nsight Systems export"), {},
+        tr("nsys export --type sqlite (*.sqlite);;All files (*)"));
+    if (!path.isEmpty()) attach(path);
+  });
   file->addSeparator();
   file->addAction(tr("Export View as &PNG..."), this, [this] { exportInteractive("png"); })
       ->setShortcut(QKeySequence("Ctrl+E"));
@@ -240,6 +262,7 @@ void MainWindow::buildToolbar() {
   kind_filter_->setPopupMode(QToolButton::InstantPopup);
   auto* kinds = new QMenu(kind_filter_);
   for (int k = 0; k < kSpanKinds; ++k) {
+    if (static_cast<SpanKind>(k) == SpanKind::kernel) continue;  // a capture's, not the log's
     QAction* a = kinds->addAction(to_string(static_cast<SpanKind>(k)));
     a->setCheckable(true);
     a->setChecked(true);
@@ -302,6 +325,16 @@ void MainWindow::open(const QString& path) {
   loader_.load(path);
 }
 
+void MainWindow::attach(const QString& path) {
+  if (!log_ || loading_) {
+    pending_attach_ = path;
+    return;
+  }
+  setLoading(true);
+  status_->setText(tr("Attaching %1").arg(QFileInfo(path).fileName()));
+  loader_.attach(log_, path);
+}
+
 void MainWindow::setLoading(bool loading) {
   loading_ = loading;
   progress_->setVisible(loading);
@@ -311,6 +344,7 @@ void MainWindow::setLoading(bool loading) {
 
 void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& path) {
   const bool same_trace = log_ && log_->trace == log->trace;
+  const bool new_attachment = log->attachment && (!log_ || log_->attachment != log->attachment);
   log_ = std::move(log);
   path_ = path;
   if (!same_trace) {
@@ -322,6 +356,9 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     fillFilterChoices();
   } else {
     view_.selected.reset();  // span indices belong to the old timeline
+    view_.linked.reset();
+    // The capture's lanes may reach past the log's extent.
+    if (new_attachment) view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
   }
   timeline_->setLog(log_);
   memory_->setLog(log_);
@@ -350,9 +387,22 @@ void MainWindow::viewChanged() {
 
 void MainWindow::selectionChanged() {
   if (!log_) return;
+  view_.linked.reset();
   if (view_.selected && view_.selected->lane < log_->timeline.lanes.size()) {
-    const Span& s = log_->timeline.lanes[view_.selected->lane].spans[view_.selected->span];
-    details_->setPlainText(qs(describe(*log_->trace, s) + "\n\n" + details(*log_->trace, s)));
+    const Lane& lane = log_->timeline.lanes[view_.selected->lane];
+    const Span& s = lane.spans[view_.selected->span];
+    const Attachment* a = log_->attachment.get();
+    if (lane.type == Lane::Type::capture && a) {
+      details_->setPlainText(qs(describe_capture(*a, s)));
+    } else {
+      std::string text = describe(*log_->trace, s);
+      if (a) view_.linked = matched_memcpy(*log_->trace, log_->timeline, *a, s);
+      if (view_.linked) {
+        const Span& gpu = log_->timeline.lanes[view_.linked->lane].spans[view_.linked->span];
+        text += "\n" + describe_capture(*a, gpu) + "\n" + describe_match(s, gpu);
+      }
+      details_->setPlainText(qs(text + "\n\n" + details(*log_->trace, s)));
+    }
   } else {
     details_->clear();
   }

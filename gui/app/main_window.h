@@ -44,6 +44,10 @@ class MainWindow : public QMainWindow {
   /// Loads a log on a worker thread (progress in the status bar, Esc or
   /// Cancel stops it); a bad file gets a message box naming the problem.
   void open(const QString& path);
+  /// Reads an Nsight Systems export on a worker thread and shows its lanes
+  /// under the log's (after the log, when one is still loading); a capture
+  /// that cannot be read or joined gets a message box, and the log stays.
+  void attach(const QString& path);
   /// Shows a log already loaded (headless screenshots, tests).
   void show_log(std::shared_ptr<const LoadedLog> log, const QString& path);
   /// Writes `kind` as PNG or SVG (by the file's suffix) at `size` (the
@@ -67,6 +71,7 @@ class MainWindow : public QMainWindow {
  signals:
   void logShown(const QString& path);
   void loadFailed(const QString& path, const QString& message);
+  void attachFailed(const QString& path, const QString& message);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -94,6 +99,7 @@ class MainWindow : public QMainWindow {
   ViewState view_;
   std::shared_ptr<const LoadedLog> log_;
   QString path_;
+  QString pending_attach_;  // a capture to attach once the log loading now is shown
   Loader loader_;
   bool loading_ = false;
 

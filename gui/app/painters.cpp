@@ -219,6 +219,18 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     for (const DrawItem& item : visible_items(lane.spans, lane.lod, lane.longest, m)) {
       const QRectF bar(Layout::kHeader + item.x0, bar_top, std::max(1.5, item.x1 - item.x0), bar_height);
       const QColor colour = bar_colour(log, lane, item, t);
+      if (lane.type == Lane::Type::capture) {
+        // What the GPU did, from Nsight: the copies' colours lighter, outlined,
+        // so that they do not read as the log's own bars.
+        const bool kernels = item.kinds == 1u << static_cast<unsigned>(SpanKind::kernel);
+        p.fillRect(bar, kernels ? colour : colour.lighter(t.dark ? 125 : 135));
+        if (!kernels && bar.width() >= 3) {
+          p.setPen(QPen(colour.darker(140), 1));
+          p.setBrush(Qt::NoBrush);
+          p.drawRect(bar.adjusted(0.5, 0.5, -0.5, -0.5));
+        }
+        continue;
+      }
       const bool layers = lane.type == Lane::Type::layers;
       const bool backward = layers && item.count == 1 && lane.spans[item.span].kind == SpanKind::backward;
       paint_layer_bar(p, bar, colour, backward, t);
@@ -257,10 +269,11 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     p.drawText(QPointF(x + 3, 11), QString("step %1").arg(mark.step));
   }
   paint_turns(p, log.timeline, m, w, Layout::kRuler, h, 11, t);
-  // The selected span.
-  if (view.selected && view.selected->lane < lanes.size()) {
-    const Span& s = lanes[view.selected->lane].spans[view.selected->span];
-    const int y = Layout::kRuler + static_cast<int>(view.selected->lane) * Layout::kRow;
+  // The selected span, and the memcpy the GPU ran for it (an attached capture).
+  for (const std::optional<SpanRef>& ref : {view.selected, view.linked}) {
+    if (!ref || ref->lane >= lanes.size() || ref->span >= lanes[ref->lane].spans.size()) continue;
+    const Span& s = lanes[ref->lane].spans[ref->span];
+    const int y = Layout::kRuler + static_cast<int>(ref->lane) * Layout::kRow;
     const double x0 = on_screen(Layout::kHeader + m.x(static_cast<double>(s.begin)), Layout::kHeader, w);
     const double x1 = on_screen(Layout::kHeader + m.x(static_cast<double>(s.end)), Layout::kHeader, w);
     p.setPen(QPen(t.accent, 2));
@@ -268,6 +281,20 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     p.drawRect(QRectF(x0 - 1, y + 1, std::max(3.0, x1 - x0 + 2), Layout::kRow - 2));
   }
   paint_cursor_and_range(p, w, h, view, t);
+}
+
+std::string tooltip(const LoadedLog& log, const SpanRef& ref) {
+  const Lane& lane = log.timeline.lanes[ref.lane];
+  const Span& s = lane.spans[ref.span];
+  const Attachment* a = log.attachment.get();
+  if (lane.type == Lane::Type::capture) return a ? describe_capture(*a, s) : std::string();
+  std::string text = describe(*log.trace, s);
+  if (a) {
+    if (const std::optional<SpanRef> gpu = matched_memcpy(*log.trace, log.timeline, *a, s)) {
+      text += "\n" + describe_match(s, log.timeline.lanes[gpu->lane].spans[gpu->span]);
+    }
+  }
+  return text;
 }
 
 Hit hit_test(const LoadedLog& log, const ViewState& view, QPointF point) {

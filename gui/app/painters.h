@@ -47,4 +47,8 @@ struct Hit {
 };
 Hit hit_test(const LoadedLog& log, const ViewState& view, QPointF point);
 
+/// A span's tooltip: describe()'s line, a capture's memcpy or kernel; for a
+/// logged copy the join matched, its memcpy and both durations too.
+std::string tooltip(const LoadedLog& log, const SpanRef& ref);
+
 }  // namespace tswap::viewer

@@ -45,6 +45,7 @@ QColor Theme::kind(SpanKind k) const {
     case SpanKind::reuse: return QColor(237, 201, 72);
     case SpanKind::queued: return QColor(156, 117, 95);
     case SpanKind::backward: return dark ? QColor(60, 110, 53, 170) : QColor(140, 190, 130, 140);
+    case SpanKind::kernel: return dark ? QColor(120, 120, 120) : QColor(160, 160, 160);
   }
   return text;
 }

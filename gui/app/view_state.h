@@ -11,6 +11,7 @@
 #include <tswap/trace/summary.h>
 #include <tswap/trace/trace.h>
 
+#include "capture_lanes.h"
 #include "filter_choices.h"
 #include "layer_palette.h"
 #include "memory.h"
@@ -31,12 +32,17 @@ struct LoadedLog {
   std::shared_ptr<const LayerPalette> palette;  // with the memory curves
   std::shared_ptr<const FilterChoices> choices; // what the filters offer, with the summary
   Filter filter;
+  /// An attached Nsight Systems export, its lanes appended to `timeline`
+  /// (and again to each rebuild); null when none is.
+  std::shared_ptr<const Attachment> attachment;
 };
 
 /// The UI's view of it, owned by the main window.
 struct ViewState {
   TimeMapping mapping;
   std::optional<SpanRef> selected;
+  /// The memcpy the GPU ran for the selected logged copy (an attached capture).
+  std::optional<SpanRef> linked;
   std::optional<std::pair<double, double>> range;  // a selected time range
   std::optional<double> cursor;                    // time under the mouse
   /// Spans of the highlighted tag and layer (a filtered timeline), drawn as

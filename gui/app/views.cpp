@@ -30,8 +30,7 @@ void TimelineView::clicked(QPointF pos) {
 void TimelineView::hovered(QPointF pos, QPoint global) {
   const Hit hit = hit_test(*log_, view_, pos);
   if (hit.span) {
-    const Span& s = log_->timeline.lanes[hit.span->lane].spans[hit.span->span];
-    QToolTip::showText(global, QString::fromStdString(describe(*log_->trace, s)), this);
+    QToolTip::showText(global, QString::fromStdString(tooltip(*log_, *hit.span)), this);
   } else if (hit.merged > 1) {
     QToolTip::showText(global, tr("%1 events merged here: zoom in (wheel) to tell them apart")
                                    .arg(hit.merged), this);

@@ -152,6 +152,8 @@ std::optional<SpanRef> find_next(const trace::Trace& trace, const Timeline& time
   double best_t = 0, first_t = 0;
   for (std::size_t l = 0; l < timeline.lanes.size(); ++l) {
     const Lane& lane = timeline.lanes[l];
+    // A capture's spans are not the log's events: the search is the log's.
+    if (lane.type == Lane::Type::capture) continue;
     const bool lane_matches = lower(lane.name).find(want) != std::string::npos;
     for (std::size_t i = 0; i < lane.spans.size(); ++i) {
       const Span& s = lane.spans[i];

@@ -24,6 +24,7 @@ const char* to_string(SpanKind kind) {
     case SpanKind::reuse: return "held again";
     case SpanKind::queued: return "copy queued";
     case SpanKind::backward: return "layer backward";
+    case SpanKind::kernel: return "kernel";
   }
   return "?";
 }

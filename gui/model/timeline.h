@@ -28,8 +28,9 @@ enum class SpanKind : std::uint8_t {
   reuse,     // a deferred storage held again (an instant)
   queued,    // a copy queued on a stream that could not time it (accelerator)
   backward,  // a layer's backward: its first unpack to its last (format version 2)
+  kernel,    // a CUDA kernel from an attached Nsight Systems capture (capture_lanes.h)
 };
-inline constexpr int kSpanKinds = 10;
+inline constexpr int kSpanKinds = 11;
 const char* to_string(SpanKind kind);
 
 struct Span {
@@ -43,7 +44,8 @@ struct Span {
 };
 
 struct Lane {
-  enum class Type { stream, layers, thread };  // drawn in this order
+  // Drawn in this order; capture lanes (an attached nsys export) come last.
+  enum class Type { stream, layers, thread, capture };
   Type type = Type::thread;
   std::string name;            // "stream sim d2h", "thread main", "layers model.layer.*"
   /// A layers lane of host times for a tag whose layers the device timed

@@ -1,0 +1,109 @@
+// The lanes of an attached Nsight Systems capture (gui/model/capture_lanes.h),
+// on join_files.h's log and capture, whose every time is known.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "capture_lanes.h"
+#include "join_files.h"
+
+namespace tswap::viewer {
+namespace {
+
+struct Attached {
+  trace::Trace trace;
+  Timeline timeline;
+  Attachment attachment;
+};
+
+Attached attach_join_files() {
+  const auto dir = std::filesystem::temp_directory_path() / "tswap_viewer_capture_lanes";
+  std::filesystem::create_directories(dir);
+  const std::string capture_path = (dir / "capture.sqlite").string();
+  nsys::testing::write_join_capture(capture_path);
+  Attached a{nsys::testing::join_log().parse("run.tswap"), {}, {}};
+  auto capture = std::make_shared<const nsys::Capture>(nsys::Capture::load(capture_path));
+  a.attachment = Attachment::build(capture, nsys::join(a.trace, *capture));
+  a.timeline = *Timeline::build(a.trace);
+  append_capture_lanes(a.timeline, a.attachment);
+  return a;
+}
+
+const Lane* lane_named(const Timeline& t, const std::string& name) {
+  for (const Lane& l : t.lanes) {
+    if (l.name == name) return &l;
+  }
+  return nullptr;
+}
+
+TEST(CaptureLanes, OneLanePerStreamAtTheLogsTimes) {
+  const Attached a = attach_join_files();
+  // The log's 0 is the capture's 5000 (its session mark).
+  EXPECT_EQ(a.attachment.join.log_zero, 5000);
+  ASSERT_EQ(a.attachment.lanes.size(), 3u);
+  const Lane* kernels = lane_named(a.timeline, "nsys stream 7");
+  const Lane* d2h = lane_named(a.timeline, "nsys stream 14");
+  const Lane* h2d = lane_named(a.timeline, "nsys stream 15");
+  ASSERT_TRUE(kernels && d2h && h2d);
+  for (const Lane* l : {kernels, d2h, h2d}) EXPECT_EQ(l->type, Lane::Type::capture);
+  ASSERT_EQ(kernels->spans.size(), 2u);
+  EXPECT_EQ(kernels->spans[0].begin, 0u);
+  EXPECT_EQ(kernels->spans[0].end, 400u);
+  EXPECT_EQ(kernels->spans[1].begin, 2250u);
+  EXPECT_EQ(kernels->spans[1].end, 2500u);
+  EXPECT_EQ(kernels->spans[0].kind, SpanKind::kernel);
+  ASSERT_EQ(d2h->spans.size(), 1u);
+  EXPECT_EQ(d2h->spans[0].begin, 200u);
+  EXPECT_EQ(d2h->spans[0].end, 600u);
+  EXPECT_EQ(d2h->spans[0].kind, SpanKind::d2h);
+  EXPECT_EQ(d2h->spans[0].bytes, 4096u);
+  ASSERT_EQ(h2d->spans.size(), 1u);
+  EXPECT_EQ(h2d->spans[0].begin, 2100u);
+  EXPECT_EQ(h2d->spans[0].end, 2300u);
+  EXPECT_EQ(h2d->spans[0].kind, SpanKind::h2d);
+  // Under the log's lanes, and the extent covers both.
+  EXPECT_EQ(a.timeline.lanes.back().type, Lane::Type::capture);
+  EXPECT_NE(a.timeline.lanes.front().type, Lane::Type::capture);
+  EXPECT_EQ(a.timeline.first, 0u);
+  EXPECT_GE(a.timeline.last, 2600u);
+}
+
+TEST(CaptureLanes, ALoggedCopyFindsItsMemcpy) {
+  const Attached a = attach_join_files();
+  // The log's copies are only queued (no device time): d2h L0 #0 at 100.
+  std::optional<SpanRef> out, back;
+  for (const Lane& lane : a.timeline.lanes) {
+    if (lane.type == Lane::Type::capture) continue;
+    for (const Span& s : lane.spans) {
+      const auto hit = matched_memcpy(a.trace, a.timeline, a.attachment, s);
+      if (s.begin == 100) out = hit;
+      if (s.begin == 2000) back = hit;
+      if (s.begin == 2500) {
+        EXPECT_FALSE(hit);  // its range has no runtime call
+      }
+    }
+  }
+  ASSERT_TRUE(out);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(a.timeline.lanes[out->lane].name, "nsys stream 14");
+  EXPECT_EQ(a.timeline.lanes[back->lane].name, "nsys stream 15");
+  const Span& gpu = a.timeline.lanes[out->lane].spans[out->span];
+  EXPECT_EQ(describe_capture(a.attachment, gpu),
+            "DtoH memcpy 4.0 KiB on nsys stream 14: 400 ns (10.24 GB/s), GPU time from Nsight Systems");
+  Span logged;
+  logged.begin = 1000;
+  logged.end = 1600;
+  EXPECT_EQ(describe_match(logged, gpu), "log 600 ns, GPU 400 ns, 200 ns apart");
+}
+
+TEST(CaptureLanes, KernelsAreNamed) {
+  const Attached a = attach_join_files();
+  const Lane* kernels = lane_named(a.timeline, "nsys stream 7");
+  ASSERT_TRUE(kernels);
+  EXPECT_EQ(describe_capture(a.attachment, kernels->spans[0]), "kernel gemm on nsys stream 7: 400 ns");
+}
+
+}  // namespace
+}  // namespace tswap::viewer
