@@ -23,6 +23,8 @@
 
 #include "device_logs.h"
 #include "hostile_logs.h"
+#include "join_files.h"
+#include "loader.h"
 #include "log_builder.h"
 #include "main_window.h"
 #include "memory_legend.h"
@@ -240,6 +242,43 @@ class ViewerWidgetTest : public QObject {
     QCOMPARE(QToolTip::text(), QString("copy out (D2H) model.layer.* L0 #0 step 1: 3.9 KiB in 400 ns (10.00 GB/s), device time"));
     QTest::mouseClick(w->timelineView(), Qt::LeftButton, {}, centre_of(*w, 0, 0));
     QVERIFY(w->detailsPane()->toPlainText().contains("timed by: the device (stream cuda:0 d2h (stream 1))"));
+  }
+
+  void anAttachedCapturesMemcpysAreDrawnWhereTheGpuRanThem() {
+    // join_files.h: the capture's D2H memcpy runs 200-600 ns and its H2D
+    // one 2100-2300 ns of the log's time, on lanes "nsys stream 14" / "15".
+    const QString log_path = write(dir_, "join.tswap", tswap::nsys::testing::join_log().bytes());
+    const QString capture = dir_.filePath("join.sqlite");
+    tswap::nsys::testing::write_join_capture(capture.toStdString());
+    auto w = opened(log_path);
+    QVERIFY(w);
+    std::shared_ptr<const LoadedLog> attached = Loader::attach_now(*w->loadedLog(), capture);
+    w->show_log(attached, log_path);
+    const auto& lanes = w->loadedLog()->timeline.lanes;
+    int d2h = -1, h2d = -1;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (lanes[i].name == "nsys stream 14") d2h = static_cast<int>(i);
+      if (lanes[i].name == "nsys stream 15") h2d = static_cast<int>(i);
+    }
+    QVERIFY2(d2h >= 0 && h2d >= 0, "no capture lanes for streams 14 and 15");
+    const_cast<ViewState&>(w->viewState()).mapping.show(0, 3000);
+    const QImage image = w->timelineView()->grab().toImage();
+    const auto& m = w->viewState().mapping;
+    auto x_of = [&](double ns) { return static_cast<int>(std::lround(Layout::kHeader + m.x(ns))); };
+    auto y_of = [](int lane) { return Layout::kRuler + lane * Layout::kRow + Layout::kRow / 2; };
+    // Painted inside the memcpy's extent, the lane's ground outside it.
+    auto expect_memcpy = [&](int lane, double begin, double end, const char* what) {
+      const int y = y_of(lane);
+      // The lane's ground between the two memcpys, off the time grid's lines.
+      const QColor ground = image.pixelColor(x_of(1250), y);
+      const int inside = x_of(begin) + 3, inside_end = x_of(end) - 3;
+      const int painted = (inside_end - inside + 1) - count_of(image, y, inside, inside_end, ground);
+      QVERIFY2(painted > (inside_end - inside) * 3 / 4, what);
+      QCOMPARE(count_of(image, y, x_of(end) + 3, x_of(end) + 30, ground), 28);
+      QCOMPARE(count_of(image, y, x_of(begin) - 30, x_of(begin) - 3, ground), 28);
+    };
+    expect_memcpy(d2h, 200, 600, "D2H memcpy 200-600 ns not drawn");
+    expect_memcpy(h2d, 2100, 2300, "H2D memcpy 2100-2300 ns not drawn");
   }
 
   void anUntimedDeviceSaysSoOnItsCopyLanes() {
