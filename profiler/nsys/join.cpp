@@ -1,4 +1,5 @@
 #include <tswap/nsys/join.h>
+#include <tswap/trace/intervals.h>
 
 #include <algorithm>
 #include <map>
@@ -8,31 +9,9 @@
 namespace tswap::nsys {
 namespace {
 
-using Interval = std::pair<std::int64_t, std::int64_t>;
-
-std::vector<Interval> merged(std::vector<Interval> v) {
-  std::sort(v.begin(), v.end());
-  std::vector<Interval> out;
-  for (const Interval& i : v) {
-    if (!out.empty() && i.first <= out.back().second) {
-      out.back().second = std::max(out.back().second, i.second);
-    } else {
-      out.push_back(i);
-    }
-  }
-  return out;
-}
-
-/// The part of [b, e) inside the union `u`.
-std::uint64_t inside(const std::vector<Interval>& u, std::int64_t b, std::int64_t e) {
-  auto it = std::upper_bound(u.begin(), u.end(), b,
-                             [](std::int64_t t, const Interval& i) { return t < i.second; });
-  std::uint64_t n = 0;
-  for (; it != u.end() && it->first < e; ++it) {
-    n += static_cast<std::uint64_t>(std::min(e, it->second) - std::max(b, it->first));
-  }
-  return n;
-}
+using Interval = trace::Interval<std::int64_t>;
+using trace::covered;
+using trace::merged;
 
 bool is_range(const NvtxEvent& e) {
   return e.type == NvtxType::push_pop_range || e.type == NvtxType::start_end_range;
@@ -200,7 +179,7 @@ Join join(const trace::Trace& log, const Capture& capture) {
     jc.gpu_start = found->start;
     jc.gpu_end = found->end;
     jc.stream = found->stream_id;
-    jc.overlapped_ns = inside(busy, found->start, std::max(found->start, found->end));
+    jc.overlapped_ns = covered(busy, found->start, std::max(found->start, found->end));
     j.copies.push_back(jc);
   }
   std::sort(j.copies.begin(), j.copies.end(),

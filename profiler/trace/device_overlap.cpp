@@ -7,36 +7,12 @@
 #include <vector>
 
 #include <tswap/trace/copies.h>
+#include <tswap/trace/intervals.h>
 
 namespace tswap::trace {
 namespace {
 
-using Interval = std::pair<std::uint64_t, std::uint64_t>;  // [begin, end)
-
-/// Sorted, disjoint, touching ones joined.
-std::vector<Interval> merged(std::vector<Interval> v) {
-  std::sort(v.begin(), v.end());
-  std::vector<Interval> out;
-  for (const Interval& i : v) {
-    if (!out.empty() && i.first <= out.back().second) {
-      out.back().second = std::max(out.back().second, i.second);
-    } else {
-      out.push_back(i);
-    }
-  }
-  return out;
-}
-
-/// The part of [b, e) inside the union `u`.
-std::uint64_t inside(const std::vector<Interval>& u, std::uint64_t b, std::uint64_t e) {
-  // The first interval that ends after b.
-  auto it = std::upper_bound(u.begin(), u.end(), b,
-                             [](std::uint64_t t, const Interval& i) { return t < i.second; });
-  std::uint64_t n = 0;
-  for (; it != u.end() && it->first < e; ++it)
-    n += std::min(e, it->second) - std::max(b, it->first);
-  return n;
-}
+using Span = Interval<std::uint64_t>;  // a log's times
 
 }  // namespace
 
@@ -50,7 +26,7 @@ DeviceOverlap device_overlap(const Trace& trace) {
   // Open spans by (tag, layer, step, backward): device-timed records come
   // in time order once loaded, whatever order the writer wrote them in.
   std::map<std::tuple<std::uint16_t, std::uint16_t, std::uint32_t, bool>, std::uint64_t> open;
-  std::vector<Interval> compute;
+  std::vector<Span> compute;
   for (const Event& e : trace.events()) {
     if (!(e.flags & kFlagDeviceTime)) continue;
     const EventKind k = e.event_kind();
@@ -66,14 +42,14 @@ DeviceOverlap device_overlap(const Trace& trace) {
       open.erase(it);
     }
   }
-  const std::vector<Interval> busy = merged(std::move(compute));
-  for (const Interval& i : busy) d.compute_ns += i.second - i.first;
+  const std::vector<Span> busy = merged(std::move(compute));
+  for (const Span& i : busy) d.compute_ns += i.second - i.first;
   for_each_copy(trace, [&](const Copy& c) {
     if (!c.timed() || c.source() != TimeSource::device) return;
     ++d.copies;
     const std::uint64_t b = c.start->ns, e = std::max(c.start->ns, c.done->ns);
     d.copy_ns += e - b;
-    d.overlapped_ns += inside(busy, b, e);
+    d.overlapped_ns += covered(busy, b, e);
   });
   return d;
 }
