@@ -220,7 +220,9 @@ void SavedTensorSlot::end_backward_use(StepIndex& step) {
     keys.used[key] = true;
     ++keys.used_count;
   }
-  keys.last_use_ns = profiler::clock_ns();
+  // Read only for a late backward_exit, which is written only while recording:
+  // no clock read per unpack otherwise.
+  if (profiler::recording()) keys.last_use_ns = profiler::clock_ns();
   if (keys.used_count >= keys.keys.size())
     close_backward_span(step, tag_->trace_id, swap_->runtime(), -1);
 }
