@@ -5,6 +5,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QImage>
 #include <QLabel>
@@ -13,6 +14,7 @@
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -144,6 +146,37 @@ class ViewerWidgetTest : public QObject {
     w->open(path);
     if (!shown.wait(10000)) return nullptr;
     return w;
+  }
+
+  /// join_files.h's log, and its capture (as `shape` says) written as `name`.
+  QString joinLog() { return write(dir_, "join.tswap", tswap::nsys::testing::join_log().bytes()); }
+  QString joinCapture(const QString& name, const tswap::nsys::testing::CaptureShape& shape = {}) {
+    const QString path = dir_.filePath(name);
+    tswap::nsys::testing::write_join_capture(path.toStdString(), shape);
+    return path;
+  }
+
+  /// Attaches `capture` as File > Attach does (on the loader's thread);
+  /// false if it was not shown in time.
+  static bool attached(MainWindow& w, const QString& capture) {
+    QSignalSpy shown(&w, &MainWindow::logShown);
+    w.attach(capture);
+    return shown.wait(10000) && QTest::qWaitFor([&] { return !w.loading(); }, 10000);
+  }
+
+  /// The index of the lane named `name`, or -1.
+  static int laneNamed(const MainWindow& w, const std::string& name) {
+    const auto& lanes = w.loadedLog()->timeline.lanes;
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (lanes[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  /// The status bar's text (MainWindow's status label).
+  static QString statusText(MainWindow& w) {
+    const QList<QLabel*> labels = w.statusBar()->findChildren<QLabel*>();
+    return labels.isEmpty() ? QString() : labels.first()->text();
   }
 
  private slots:
@@ -279,6 +312,111 @@ class ViewerWidgetTest : public QObject {
     };
     expect_memcpy(d2h, 200, 600, "D2H memcpy 200-600 ns not drawn");
     expect_memcpy(h2d, 2100, 2300, "H2D memcpy 2100-2300 ns not drawn");
+  }
+
+  void aFailedAttachSaysWhyInOneLineAndLeavesTheLogAsItWas() {
+    const QString log_path = joinLog();
+    tswap::nsys::testing::CaptureShape other_run;
+    other_run.mark_payload = 999;  // the session mark of another run's clock
+    const QString other = joinCapture("other_run.sqlite", other_run);
+    const QString capture = joinCapture("join.sqlite");
+    auto w = opened(log_path);
+    QVERIFY(w);
+    const std::shared_ptr<const LoadedLog> before = w->loadedLog();
+    const std::size_t lanes = before->timeline.lanes.size();
+    const std::uint64_t first = w->viewState().mapping.first(), last = w->viewState().mapping.last();
+    // A .tswap log is not an SQLite file; the other capture's mark is not this log's.
+    const std::pair<QString, QString> failures[] = {{log_path, "not an SQLite database"},
+                                                    {other, "the capture is of another run"}};
+    for (const auto& [path, why] : failures) {
+      QSignalSpy failed(w.get(), &MainWindow::attachFailed);
+      w->attach(path);
+      QVERIFY(failed.wait(10000));
+      QVERIFY(QTest::qWaitFor([&] { return !w->loading(); }, 10000));
+      const QString message = failed.first().at(1).toString();
+      QVERIFY2(message.startsWith(path), qPrintable(message));  // names the file
+      QVERIFY2(message.contains(why), qPrintable(message));
+      QVERIFY2(!message.contains('\n'), qPrintable(message));
+      // A message box with that line, and the status bar says which file.
+      QMessageBox* box = nullptr;
+      for (QMessageBox* b : w->findChildren<QMessageBox*>()) {
+        if (b->isVisible()) box = b;
+      }
+      QVERIFY(box);
+      QCOMPARE(box->windowTitle(), QString("Cannot attach capture"));
+      QCOMPARE(box->text(), message);
+      QCOMPARE(statusText(*w), QString("Could not attach %1").arg(QFileInfo(path).fileName()));
+      // Nothing attached: the same log, lanes and time extent.
+      QCOMPARE(w->loadedLog(), before);
+      QVERIFY(!w->loadedLog()->attachment);
+      QCOMPARE(w->loadedLog()->timeline.lanes.size(), lanes);
+      QCOMPARE(w->viewState().mapping.first(), first);
+      QCOMPARE(w->viewState().mapping.last(), last);
+      box->accept();
+    }
+    // Still usable: a click selects, and the capture of this run attaches.
+    const_cast<ViewState&>(w->viewState()).mapping.show(0, 3000);
+    QTest::mouseClick(w->timelineView(), Qt::LeftButton, {}, centre_of(*w, 0, 0));
+    QVERIFY(w->viewState().selected.has_value());
+    QVERIFY(attached(*w, capture));
+    QVERIFY(w->loadedLog()->attachment);
+    QCOMPARE(w->loadedLog()->timeline.lanes.size(), lanes + 3);  // nsys streams 7, 14 and 15
+    QVERIFY(laneNamed(*w, "nsys stream 14") >= 0);
+    QVERIFY(statusText(*w).startsWith("join.tswap: "));
+  }
+
+  void clickingAMatchedCopyOutlinesItsMemcpy() {
+    // join_files.h: the log queues a D2H copy at 100 ns; the GPU ran it at
+    // 200-600 ns on "nsys stream 14".
+    const QString log_path = joinLog();
+    auto w = opened(log_path);
+    QVERIFY(w);
+    QVERIFY(attached(*w, joinCapture("join.sqlite")));
+    const int gpu_lane = laneNamed(*w, "nsys stream 14");
+    QVERIFY(gpu_lane >= 0);
+    std::optional<SpanRef> copy;
+    const auto& lanes = w->loadedLog()->timeline.lanes;
+    for (std::size_t l = 0; l < lanes.size() && !copy; ++l) {
+      if (lanes[l].type == Lane::Type::capture) continue;
+      for (std::size_t i = 0; i < lanes[l].spans.size(); ++i) {
+        if (lanes[l].spans[i].begin == 100) copy = SpanRef{l, i};
+      }
+    }
+    QVERIFY2(copy, "no logged copy at 100 ns");
+    const_cast<ViewState&>(w->viewState()).mapping.show(0, 3000);
+    const auto& m = w->viewState().mapping;
+    const Theme theme = Theme::of(true);
+    // The outline's top edge runs along the lane's top, over the memcpy's middle.
+    const int x = static_cast<int>(std::lround(Layout::kHeader + m.x(400)));
+    const int top = Layout::kRuler + gpu_lane * Layout::kRow;
+    auto outlined = [&] {
+      const QImage image = w->timelineView()->grab().toImage();
+      int accent = 0;
+      for (int y = top; y < top + 3; ++y) accent += image.pixelColor(x, y).rgb() == theme.accent.rgb();
+      return accent > 0;
+    };
+    QVERIFY2(!outlined(), "the memcpy is outlined before anything is selected");
+
+    QTest::mouseClick(w->timelineView(), Qt::LeftButton, {}, centre_of(*w, copy->lane, copy->span));
+    QVERIFY(w->viewState().selected.has_value());
+    QCOMPARE(w->viewState().selected->lane, copy->lane);
+    QCOMPARE(w->viewState().selected->span, copy->span);
+    QVERIFY2(w->viewState().linked.has_value(), "the click did not link the copy's memcpy");
+    QCOMPARE(w->viewState().linked->lane, static_cast<std::size_t>(gpu_lane));
+    const Span& gpu = lanes[w->viewState().linked->lane].spans[w->viewState().linked->span];
+    QCOMPARE(gpu.begin, std::uint64_t{200});
+    QCOMPARE(gpu.end, std::uint64_t{600});
+    const QString details = w->detailsPane()->toPlainText();
+    QVERIFY2(details.contains("DtoH memcpy 4.0 KiB on nsys stream 14: 400 ns (10.24 GB/s)"), qPrintable(details));
+    QVERIFY2(details.contains("GPU 400 ns"), qPrintable(details));
+    QVERIFY2(outlined(), "the selected copy's memcpy is not outlined");
+
+    // A click on nothing lets both go.
+    QTest::mouseClick(w->timelineView(), Qt::LeftButton, {},
+                      QPoint(static_cast<int>(Layout::kHeader + m.x(1250)), top + Layout::kRow / 2));
+    QVERIFY(!w->viewState().selected.has_value());
+    QVERIFY(!w->viewState().linked.has_value());
+    QVERIFY(!outlined());
   }
 
   void anUntimedDeviceSaysSoOnItsCopyLanes() {
