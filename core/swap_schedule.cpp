@@ -11,7 +11,8 @@
 namespace tswap::detail {
 namespace {
 
-void release_layer(LayerKeys& keys) {
+/// `op`: the release's NVTX range (tag, layer, step); its bytes are added.
+void release_layer(LayerKeys& keys, profiler::Fields op) {
   // In key order (the order the layer saved them), each swap once: at its
   // first key. Deterministic, unlike the by-storage hash.
   std::vector<std::shared_ptr<StorageSwap>> copying;
@@ -23,6 +24,8 @@ void release_layer(LayerKeys& keys) {
     }
   }
   keys.by_storage.clear();
+  for (const auto& swap : copying) op.value += swap->bytes();
+  profiler::NvtxRange range(trace::EventKind::release, op);
   // Note [Release ordering]: wait for every copy first; only then does the
   // use count show who else holds each storage.
   for (auto& swap : copying) swap->await_copy_out();
@@ -41,8 +44,7 @@ void release_layers_below(StepIndex& step, int layer, std::uint16_t tag) {
     op.tag = tag;
     op.layer = static_cast<std::uint16_t>(l);
     op.step = step.number;
-    profiler::NvtxRange range(trace::EventKind::release, op);
-    release_layer(step.layer(l));
+    release_layer(step.layer(l), op);
   }
   if (layer > step.released_below) step.released_below = layer;
 }

@@ -12,9 +12,11 @@
 
 #if TSWAP_HAVE_NVTX
 #include <nvtx3/nvToolsExt.h>
+#include <nvtx3/nvToolsExtPayload.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <string>
@@ -48,10 +50,50 @@ bool nvtx_compiled_in() {
 
 namespace {
 
+/// A range's extended payload (Note [Operation ids], nvtx.h): the layout
+/// of the schema registered below, field for field.
+struct OperationPayload {
+  std::uint64_t operation_id;
+  std::uint64_t bytes;
+};
+
+constexpr std::uint64_t kOperationSchemaId = NVTX_PAYLOAD_SCHEMA_ID_STATIC_START + 1;
+
+/// Registers the "tensorswap operation" schema in `domain`; 0 when the tool
+/// does not take NVTX's payload extension (or TSWAP_NVTX_PAYLOAD=classic
+/// asks for the plain payload), and ranges then carry the id alone.
+std::uint64_t register_operation_schema(nvtxDomainHandle_t domain) {
+  const char* env = std::getenv("TSWAP_NVTX_PAYLOAD");
+  if (env != nullptr && std::strcmp(env, "classic") == 0) return 0;
+  static const nvtxPayloadSchemaEntry_t entries[] = {
+      {0, NVTX_PAYLOAD_ENTRY_TYPE_UINT64, "operation id",
+       "the nvtx_range record with this value in the tensorswap log", 0,
+       offsetof(OperationPayload, operation_id), nullptr, nullptr},
+      {0, NVTX_PAYLOAD_ENTRY_TYPE_UINT64, "bytes", "bytes the operation moves or frees", 0,
+       offsetof(OperationPayload, bytes), nullptr, nullptr},
+  };
+  nvtxPayloadSchemaAttr_t attr{};
+  attr.fieldMask = NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_NAME | NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_TYPE |
+                   NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_ENTRIES |
+                   NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_NUM_ENTRIES |
+                   NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_STATIC_SIZE |
+                   NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_SCHEMA_ID;
+  // A fixed id (static ids are the domain's own) that fits in 32 bits: the
+  // same in every capture, whichever way an exporter writes it.
+  attr.schemaId = kOperationSchemaId;
+  attr.name = "tensorswap operation";
+  attr.type = NVTX_PAYLOAD_SCHEMA_TYPE_STATIC;
+  attr.entries = entries;
+  attr.numEntries = sizeof(entries) / sizeof(entries[0]);
+  attr.payloadStaticSize = sizeof(OperationPayload);
+  return nvtxPayloadSchemaRegister(domain, &attr);
+}
+
 /// The domain and its registered strings. domain is null when no tool is
 /// attached (NVTX's calls then do nothing, and neither do we).
 struct Nvtx {
   nvtxDomainHandle_t domain = nullptr;
+  std::uint64_t operation_schema = 0;  // 0: ranges carry a plain uint64 payload
   std::mutex mu;
   std::map<std::tuple<int, int, int>, nvtxStringHandle_t> messages;  // (kind, tag, layer)
 
@@ -62,6 +104,7 @@ struct Nvtx {
       nvtxDomainNameCategoryA(domain, static_cast<std::uint32_t>(k),
                               trace::to_string(static_cast<trace::EventKind>(k)));
     }
+    operation_schema = register_operation_schema(domain);
   }
 
   nvtxStringHandle_t message(trace::EventKind kind, std::uint16_t tag, std::uint16_t layer) {
@@ -102,8 +145,17 @@ bool nvtx_push(trace::EventKind category, const Fields& op) noexcept {
     a.category = static_cast<std::uint32_t>(category);
     a.messageType = NVTX_MESSAGE_TYPE_REGISTERED;
     a.message.registered = nvtx->message(category, op.tag, op.layer);
-    a.payloadType = NVTX_PAYLOAD_TYPE_UNSIGNED_INT64;
-    a.payload.ullValue = id;
+    // NVTX reads the payload during the push, so it may live on the stack.
+    const OperationPayload payload{id, op.value};
+    nvtxPayloadData_t data{nvtx->operation_schema, sizeof payload, &payload};
+    if (nvtx->operation_schema != 0) {
+      a.payloadType = NVTX_PAYLOAD_TYPE_EXT;
+      a.reserved0 = 1;  // one nvtxPayloadData_t at payload.ullValue
+      a.payload.ullValue = reinterpret_cast<std::uintptr_t>(&data);
+    } else {
+      a.payloadType = NVTX_PAYLOAD_TYPE_UNSIGNED_INT64;
+      a.payload.ullValue = id;
+    }
     nvtxDomainRangePushEx(nvtx->domain, &a);
     Fields f = op;
     f.value = id;

@@ -1,8 +1,11 @@
 #include "nvtx_probe.h"
 
 #include <nvtx3/nvToolsExt.h>
+#include <nvtx3/nvToolsExtPayload.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 
 namespace tswap_test {
@@ -10,7 +13,8 @@ namespace {
 
 std::mutex g_mu;
 std::vector<NvtxCall> g_calls;
-std::vector<std::string> g_strings;  // registered string handle h -> g_strings[h - 1]
+std::vector<std::string> g_strings;
+std::vector<NvtxSchema> g_schemas;  // registered string handle h -> g_strings[h - 1]
 bool g_attached = false;
 int g_domain_token = 0;
 
@@ -50,17 +54,63 @@ std::string message_of(const nvtxEventAttributes_t* a) {
   return message;
 }
 
-std::uint64_t payload_of(const nvtxEventAttributes_t* a) {
-  return a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64 ? a->payload.ullValue : 0;
+/// Reads a uint64 field named `field` of a payload of a registered schema.
+bool read_field(const nvtxPayloadData_t& data, const char* field, std::uint64_t* out) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  for (const NvtxSchema& schema : g_schemas) {
+    if (schema.id != data.schemaId) continue;
+    for (const NvtxSchema::Entry& e : schema.entries) {
+      if (e.name != field || e.type != NVTX_PAYLOAD_ENTRY_TYPE_UINT64) continue;
+      if (e.offset + sizeof(std::uint64_t) > data.size) return false;
+      std::memcpy(out, static_cast<const char*>(data.payload) + e.offset, sizeof *out);
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A call carrying the event's payload, plain or extended.
+NvtxCall with_payload(NvtxCall::Type type, const nvtxEventAttributes_t* a) {
+  NvtxCall call{type, tid(), message_of(a), a->category};
+  if (a->payloadType == NVTX_PAYLOAD_TYPE_UNSIGNED_INT64) {
+    call.payload = a->payload.ullValue;
+  } else if (a->payloadType == NVTX_PAYLOAD_TYPE_EXT) {
+    call.extended = true;
+    const auto* data = reinterpret_cast<const nvtxPayloadData_t*>(a->payload.ullValue);
+    for (std::uint32_t i = 0; i < a->reserved0; ++i) {
+      read_field(data[i], "operation id", &call.payload);
+      read_field(data[i], "bytes", &call.bytes);
+    }
+  }
+  return call;
 }
 
 int NVTX_API range_push(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
-  add({NvtxCall::range_push, tid(), message_of(a), a->category, payload_of(a)});
+  add(with_payload(NvtxCall::range_push, a));
   return 0;
 }
 
 void NVTX_API mark(nvtxDomainHandle_t, const nvtxEventAttributes_t* a) {
-  add({NvtxCall::mark, tid(), message_of(a), a->category, payload_of(a)});
+  add(with_payload(NvtxCall::mark, a));
+}
+
+uint64_t NVTX_API schema_register(nvtxDomainHandle_t, const nvtxPayloadSchemaAttr_t* attr) {
+  NvtxSchema schema;
+  if ((attr->fieldMask & NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_NAME) != 0 && attr->name != nullptr)
+    schema.name = attr->name;
+  schema.type = attr->type;
+  if ((attr->fieldMask & NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_STATIC_SIZE) != 0)
+    schema.static_size = attr->payloadStaticSize;
+  for (std::size_t i = 0; i < attr->numEntries; ++i) {
+    const nvtxPayloadSchemaEntry_t& e = attr->entries[i];
+    schema.entries.push_back({e.name != nullptr ? e.name : "", e.type, e.offset});
+  }
+  std::lock_guard<std::mutex> lock(g_mu);
+  schema.id = (attr->fieldMask & NVTX_PAYLOAD_SCHEMA_ATTR_FIELD_SCHEMA_ID) != 0
+                  ? attr->schemaId
+                  : NVTX_PAYLOAD_SCHEMA_ID_DYNAMIC_START + g_schemas.size();
+  g_schemas.push_back(schema);
+  return schema.id;
 }
 
 int NVTX_API range_pop(nvtxDomainHandle_t) {
@@ -83,6 +133,11 @@ void install(NvtxFunctionTable table, unsigned int size, unsigned int slot, F* f
 std::vector<NvtxCall> nvtx_calls() {
   std::lock_guard<std::mutex> lock(g_mu);
   return g_calls;
+}
+
+std::vector<NvtxSchema> nvtx_schemas() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  return g_schemas;
 }
 
 bool nvtx_probe_attached() {
@@ -109,5 +164,20 @@ extern "C" __attribute__((visibility("default"))) int InitializeInjectionNvtx2(
   if (!callbacks->GetModuleFunctionTable(NVTX_CB_MODULE_CORE, &table, &size)) return 0;
   install(table, size, NVTX_CBID_CORE_NameOsThreadA, &name_os_thread);
   g_attached = true;
+  return 1;
+}
+
+// NVTX's extensions (the payload one here) ask for their handlers through
+// this second entry point, once per module.
+extern "C" __attribute__((visibility("default"))) int InitializeInjectionNvtxExtension(
+    nvtxExtModuleInfo_t* info) {
+  const char* env = std::getenv("TSWAP_PROBE_PAYLOAD_EXTENSION");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return 0;
+  if (info == nullptr || info->moduleId != NVTX_EXT_PAYLOAD_MODULEID || info->segmentsCount < 1)
+    return 0;
+  nvtxExtModuleSegment_t& segment = info->segments[0];
+  if (segment.slotCount <= NVTX3EXT_CBID_nvtxPayloadSchemaRegister) return 0;
+  segment.functionSlots[NVTX3EXT_CBID_nvtxPayloadSchemaRegister] =
+      reinterpret_cast<intptr_t>(&tswap_test::schema_register);
   return 1;
 }

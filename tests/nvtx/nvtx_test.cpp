@@ -30,6 +30,8 @@ struct Range {
   std::string parent;  // message of the enclosing range on the same thread ("" at the top)
   std::uint64_t payload;
   std::uint64_t thread;
+  bool extended;
+  std::uint64_t bytes;
 };
 
 /// Replays pushes and pops per thread; fails on a pop without a push.
@@ -40,7 +42,8 @@ std::vector<Range> ranges(const std::vector<NvtxCall>& calls, std::size_t from) 
     const NvtxCall& c = calls[i];
     if (c.type == NvtxCall::range_push) {
       auto& s = open[c.thread];
-      out.push_back({c.category, c.text, s.empty() ? "" : s.top(), c.payload, c.thread});
+      out.push_back({c.category, c.text, s.empty() ? "" : s.top(), c.payload, c.thread, c.extended,
+                     c.bytes});
       s.push(c.text);
     } else if (c.type == NvtxCall::range_pop) {
       auto& s = open[c.thread];
@@ -162,6 +165,73 @@ TEST_F(Nvtx, EveryRangeIsInTheLogByItsOperationIdAndASessionMarksItsClock) {
   }
   EXPECT_EQ(matched, by_id.size()) << "a record without its range";
   EXPECT_GT(matched, 10u);
+}
+
+bool env_is(const char* name, const char* value) {
+  const char* env = std::getenv(name);
+  return env != nullptr && std::string(env) == value;
+}
+
+// ctest runs this file three times: with a tool that takes NVTX's payload
+// extension, with TSWAP_NVTX_PAYLOAD=classic, and with a tool without the
+// extension (TSWAP_PROBE_PAYLOAD_EXTENSION=0). The id is there every time.
+TEST_F(Nvtx, RangesCarryTheirBytesBesideTheIdWhereTheToolTakesExtendedPayloads) {
+  const bool classic = env_is("TSWAP_NVTX_PAYLOAD", "classic");
+  const bool tool_without_extension = env_is("TSWAP_PROBE_PAYLOAD_EXTENSION", "0");
+  torch::manual_seed(0);
+  Stack model = mlp_stack(3, 16, SwapSetup::with("nvtx.bytes.*"));
+  const torch::Tensor x = torch::randn({4, 16});
+  model->forward(x).sum().backward();
+  const std::size_t from = nvtx_calls().size();
+  tswap::testing::RecordedRun run;
+  model->forward(x).sum().backward();
+  const tswap::trace::Trace log = run.stop();
+
+  const std::vector<NvtxSchema> schemas = nvtx_schemas();
+  if (classic || tool_without_extension) {
+    EXPECT_TRUE(schemas.empty());
+  } else {
+    ASSERT_EQ(schemas.size(), 1u) << "one schema, registered with the domain";
+    EXPECT_EQ(schemas[0].name, "tensorswap operation");
+    EXPECT_EQ(schemas[0].id, (std::uint64_t{1} << 24) + 1)
+        << "NVTX_PAYLOAD_SCHEMA_ID_STATIC_START + 1, what tswap::nsys::join's tests assume";
+    EXPECT_EQ(schemas[0].type, 1u) << "NVTX_PAYLOAD_SCHEMA_TYPE_STATIC";
+    EXPECT_EQ(schemas[0].static_size, 16u);
+    ASSERT_EQ(schemas[0].entries.size(), 2u);
+    EXPECT_EQ(schemas[0].entries[0].name, "operation id");
+    EXPECT_EQ(schemas[0].entries[0].offset, 0u);
+    EXPECT_EQ(schemas[0].entries[1].name, "bytes");
+    EXPECT_EQ(schemas[0].entries[1].offset, 8u);
+    for (const auto& e : schemas[0].entries) EXPECT_EQ(e.type, 18u) << "NVTX_PAYLOAD_ENTRY_TYPE_UINT64";
+  }
+
+  std::map<std::uint64_t, const tswap::trace::Event*> by_id;
+  for (const auto& e : log.events()) {
+    if (e.event_kind() == tswap::trace::EventKind::nvtx_range) by_id.emplace(e.value, &e);
+  }
+  std::size_t with_bytes = 0;
+  for (const Range& r : ranges(nvtx_calls(), from)) {
+    EXPECT_EQ(r.extended, !classic && !tool_without_extension) << r.message;
+    const auto it = by_id.find(r.payload);
+    ASSERT_NE(it, by_id.end()) << r.message << " (id " << r.payload << ") is not in the log";
+    if (!r.extended) continue;
+    // A copy's range has its copy's bytes (the start record's value); a
+    // layer's release range, the sum of the layer's release records.
+    const tswap::trace::Event& op = *it->second;
+    const auto kind = static_cast<tswap::trace::EventKind>(op.reason);
+    const bool whole_layer = kind == tswap::trace::EventKind::release;
+    std::uint64_t expected = 0;
+    for (const auto& e : log.events()) {
+      if (e.event_kind() != kind || e.tag != op.tag || e.layer != op.layer || e.step != op.step ||
+          (!whole_layer && e.index != op.index))
+        continue;
+      expected += e.value;
+      if (!whole_layer) break;
+    }
+    EXPECT_EQ(r.bytes, expected) << r.message << " index " << op.index;
+    if (expected > 0) ++with_bytes;
+  }
+  if (!classic && !tool_without_extension) EXPECT_GE(with_bytes, 6u) << "copies and releases";
 }
 
 TEST_F(Nvtx, SwitchedOffItEmitsNothing) {
