@@ -54,9 +54,20 @@ void print_text(const trace::Trace& t, const nsys::Capture& c, const nsys::Join&
                 std::ostream& out) {
   out << t.path() << " + " << c.path() << ": joined at the session mark (capture time "
       << j.log_zero << " ns is the log's time 0), pid " << j.pid << "\n";
-  out << "  clocks     " << j.ranges_matched << " NVTX ranges matched by operation id; they "
-      << "agree with the log to within " << duration(j.residual_max_ns) << " (median "
-      << duration(j.residual_median_ns) << ")\n";
+  if (j.ranges_matched == 0) {
+    out << "  clocks     no NVTX range matched by operation id: the clocks meet at the session "
+           "mark only\n";
+  } else {
+    out << "  clocks     " << j.ranges_matched << " NVTX ranges matched by operation id; they "
+        << "agree with the log to within " << duration(j.residual_max_ns) << " (median "
+        << duration(j.residual_median_ns) << ")\n";
+  }
+  if (j.ranges_without_id != 0) {
+    out << "  warning    " << j.ranges_without_id
+        << " tensorswap NVTX ranges carry no operation id this reader could decode (an "
+           "extended payload whose schema the export lacks?); record with "
+           "TSWAP_NVTX_PAYLOAD=classic to put the id in the plain payload\n";
+  }
   out << "  copies     " << j.copies.size() << " of " << j.logged_copies
       << " logged copies matched a CUDA memcpy\n";
   if (j.copies.empty()) {
@@ -122,6 +133,7 @@ void print_json(const trace::Trace& t, const nsys::Capture& c, const nsys::Join&
     o["stream"] = e.stream;
     o["queue_delay_ns"] = e.queue_delay_ns();
     o["overlapped_ns"] = e.overlapped_ns;
+    if (e.nvtx_bytes != 0) o["nvtx_bytes"] = e.nvtx_bytes;
     o["exposed_ns"] = e.exposed_ns();
     copies.push_back(o);
   }
@@ -138,6 +150,7 @@ void print_json(const trace::Trace& t, const nsys::Capture& c, const nsys::Join&
                     {"pid", j.pid},
                     {"log_zero_ns", j.log_zero},
                     {"ranges_matched", j.ranges_matched},
+                    {"ranges_without_id", j.ranges_without_id},
                     {"residual_max_ns", j.residual_max_ns},
                     {"residual_median_ns", j.residual_median_ns},
                     {"logged_copies", j.logged_copies},

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <map>
 #include <system_error>
 #include <unordered_map>
@@ -91,6 +92,85 @@ bool Capture::has_domain(std::string_view name) const {
   return false;
 }
 
+std::string_view Capture::payload_bytes(const NvtxEvent& e) const {
+  if (e.payload_kind != PayloadKind::binary) return {};
+  return std::string_view(payload_bytes_).substr(e.payload_offset, e.payload_size);
+}
+
+namespace {
+
+// NVTX_PAYLOAD_ENTRY_TYPE_* of the integer fields payload_field() reads,
+// with their widths.
+std::size_t integer_width(std::uint64_t type) {
+  switch (type) {
+    case 1:   // CHAR
+    case 2:   // UCHAR
+    case 13:  // INT8
+    case 14:  // UINT8
+      return 1;
+    case 3:   // SHORT
+    case 4:   // USHORT
+    case 11:  // INT16
+    case 12:  // UINT16
+      return 2;
+    case 15:  // INT32
+    case 16:  // UINT32
+      return 4;
+    case 17:  // INT64
+    case 18:  // UINT64
+    case 22:  // SIZE
+    case 23:  // ADDRESS
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+const PayloadSchema::Entry* entry_named(const PayloadSchema& schema, std::string_view name) {
+  for (const auto& entry : schema.entries) {
+    if (entry.name == name && integer_width(entry.type) != 0) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> Capture::payload_field(const NvtxEvent& e,
+                                                    std::string_view name) const {
+  const std::string_view bytes = payload_bytes(e);
+  if (bytes.empty()) return std::nullopt;
+  const PayloadSchema* schema = nullptr;
+  const PayloadSchema::Entry* entry = nullptr;
+  for (const PayloadSchema& s : payload_schemas_) {
+    if (s.domain_id == e.domain_id && s.id == e.payload_schema) {
+      schema = &s;
+      entry = entry_named(s, name);
+      break;
+    }
+  }
+  if (schema == nullptr) {
+    // A header this reader did not understand: the one schema of the
+    // domain with such a field, its payload the blob's last bytes.
+    for (const PayloadSchema& s : payload_schemas_) {
+      const PayloadSchema::Entry* candidate = entry_named(s, name);
+      if (s.domain_id != e.domain_id || candidate == nullptr || s.size > bytes.size()) continue;
+      if (schema != nullptr) return std::nullopt;  // two could fit: no guessing
+      schema = &s;
+      entry = candidate;
+    }
+  }
+  if (entry == nullptr) return std::nullopt;
+  const std::size_t base = schema->size != 0 ? bytes.size() - schema->size : 0;
+  const std::size_t width = integer_width(entry->type);
+  if (base + entry->offset + width > bytes.size()) return std::nullopt;
+  std::uint64_t value = 0;  // little-endian, as every CUDA host is
+  for (std::size_t i = 0; i < width; ++i) {
+    value |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[base + entry->offset + i]))
+             << (8 * i);
+  }
+  return value;
+}
+
 std::string Capture::schema_version() const {
   auto it = export_meta_.find("EXPORT_SCHEMA_VERSION");
   return it == export_meta_.end() ? std::string() : it->second;
@@ -108,10 +188,73 @@ constexpr const char* kThreadNames = "ThreadNames";
 constexpr const char* kProcesses = "PROCESSES";
 constexpr const char* kSessionStart = "TARGET_INFO_SESSION_START_TIME";
 constexpr const char* kExportMeta = "META_DATA_EXPORT";
+constexpr const char* kPayloadSchemas = "NVTX_PAYLOAD_SCHEMAS";
+constexpr const char* kPayloadEntries = "NVTX_PAYLOAD_SCHEMA_ENTRIES";
+constexpr const char* kEventTypes = "ENUM_NSYS_EVENT_TYPE";
+constexpr const char* kCopyKinds = "ENUM_CUDA_MEMCPY_OPER";
 
 // NVTX_EVENTS.eventType of the row that names a domain (nvtxDomainCreate):
-// its `text` is the name, its domainId the id later events carry.
+// its `text` is the name, its domainId the id later events carry. Not an
+// NvtxType: the reader keeps the name, not the row.
 constexpr std::int64_t kNvtxDomainCreate = 75;
+
+// The event types the reader keeps, by the names ENUM_NSYS_EVENT_TYPE gives
+// them, with the values exports have used (the fallback without the table).
+struct EventTypeName {
+  const char* name;
+  std::int64_t code;  // NvtxType's value, or kNvtxDomainCreate
+};
+constexpr EventTypeName kEventTypeNames[] = {
+    {"NvtxMark", 34},           {"NvtxPushPopRange", 59},   {"NvtxStartEndRange", 60},
+    {"NvtxtPushPopRange", 70},  {"NvtxtStartEndRange", 71}, {"NvtxDomainCreate", kNvtxDomainCreate},
+};
+
+// ENUM_CUDA_MEMCPY_OPER's names end in these (CUDA_MEMCPY_KIND_HTOD, ...).
+struct CopyKindName {
+  const char* suffix;
+  CopyKind kind;
+};
+constexpr CopyKindName kCopyKindNames[] = {
+    {"UNKNOWN", CopyKind::unknown}, {"HTOD", CopyKind::htod}, {"DTOH", CopyKind::dtoh},
+    {"HTOA", CopyKind::htoa},       {"ATOH", CopyKind::atoh}, {"ATOA", CopyKind::atoa},
+    {"ATOD", CopyKind::atod},       {"DTOA", CopyKind::dtoa}, {"DTOD", CopyKind::dtod},
+    {"HTOH", CopyKind::htoh},       {"PTOP", CopyKind::ptop},
+};
+
+// nsys's header before a binary payload's bytes in NVTX_EVENTS.binaryData:
+// domain id, schema id, payload size, total size (this header included),
+// 8 bytes each, little-endian. Seen in exports, not documented; a blob
+// whose sizes disagree is kept whole (Capture::payload_field copes).
+constexpr std::size_t kBinaryHeaderBytes = 32;
+
+std::uint64_t read_u64(std::string_view bytes, std::size_t at) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    value |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  }
+  return value;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// `text` as bytes if it is hex digits (an exporter that wrote the blob as
+/// text), else empty.
+std::string from_hex(std::string_view text) {
+  std::string out;
+  if (text.size() % 2 != 0) return out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_digit(text[i]), lo = hex_digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
 
 constexpr std::uint64_t kProgressEvery = 1 << 16;
 
@@ -181,6 +324,9 @@ class Loader {
     t.processes = tables.count(kProcesses) != 0;
     t.session_start = tables.count(kSessionStart) != 0;
     t.export_meta = tables.count(kExportMeta) != 0;
+    t.payload_schemas = tables.count(kPayloadSchemas) != 0 && tables.count(kPayloadEntries) != 0;
+    t.event_type_names = tables.count(kEventTypes) != 0;
+    t.copy_kind_names = tables.count(kCopyKinds) != 0;
 
     for (const char* name : {kNvtx, kRuntime, kMemcpy, kKernel}) {
       if (tables.count(name) == 0) continue;
@@ -193,6 +339,9 @@ class Loader {
     if (t.session_start) read_session_start();
     if (t.processes) read_processes();
     if (t.thread_names) read_thread_names();
+    read_event_types(t.event_type_names);
+    if (t.copy_kind_names) read_copy_kinds();
+    if (t.payload_schemas) read_payload_schemas();
     if (t.nvtx) read_nvtx();
     if (t.runtime) read_runtime();
     if (t.memcpy) read_memcpys();
@@ -295,6 +444,74 @@ class Loader {
         [](const ThreadName& a, const ThreadName& b) { return a.global_tid < b.global_tid; });
   }
 
+  // eventType code -> the code the reader uses (NvtxType, kNvtxDomainCreate).
+  void read_event_types(bool have_table) {
+    std::map<std::string, std::int64_t> by_name;
+    for (const auto& n : kEventTypeNames) by_name[n.name] = n.code;
+    std::map<std::string, std::int64_t> found;
+    if (have_table) {
+      Projection p(db_, kEventTypes, {"id", "name"}, {"id", "name"});
+      detail::Statement q(db_, p.sql());
+      while (q.step()) {
+        const std::string name(q.text(1));
+        if (by_name.count(name) != 0) found[name] = q.int64(0);
+      }
+    }
+    for (const auto& [name, code] : by_name) {
+      auto it = found.find(name);
+      event_types_[it != found.end() ? it->second : code] = code;
+    }
+  }
+
+  void read_copy_kinds() {
+    Projection p(db_, kCopyKinds, {"id", "name"}, {"id", "name"});
+    detail::Statement q(db_, p.sql());
+    while (q.step()) {
+      const std::string_view name = q.text(1);
+      for (const auto& n : kCopyKindNames) {
+        const std::string_view suffix = n.suffix;
+        if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix &&
+            name[name.size() - suffix.size() - 1] == '_') {
+          copy_kinds_[q.int64(0)] = n.kind;
+        }
+      }
+    }
+  }
+
+  void read_payload_schemas() {
+    Projection schemas(db_, kPayloadSchemas, {"domainId", "schemaId", "name", "payloadSize"},
+                       {"schemaId"});
+    detail::Statement q(db_, schemas.sql());
+    std::map<std::pair<std::int64_t, std::uint64_t>, std::size_t> index;
+    while (q.step()) {
+      PayloadSchema s;
+      s.domain_id = q.is_null(0) ? 0 : q.int64(0);
+      s.id = static_cast<std::uint64_t>(q.int64(1));
+      s.name = std::string(q.text(2));
+      s.size = q.is_null(3) ? 0 : static_cast<std::uint64_t>(q.int64(3));
+      index.emplace(std::make_pair(s.domain_id, s.id), capture_.payload_schemas_.size());
+      capture_.payload_schemas_.push_back(std::move(s));
+    }
+    Projection entries(db_, kPayloadEntries,
+                       {"domainId", "schemaId", "idx", "type", "name", "offset"},
+                       {"schemaId", "idx"});
+    detail::Statement e(db_, entries.sql());
+    std::vector<std::pair<std::int64_t, std::pair<std::size_t, PayloadSchema::Entry>>> rows;
+    while (e.step()) {
+      auto it = index.find({e.is_null(0) ? 0 : e.int64(0), static_cast<std::uint64_t>(e.int64(1))});
+      if (it == index.end()) continue;
+      // The first entry's offset may be NULL: 0.
+      PayloadSchema::Entry entry{std::string(e.text(4)), static_cast<std::uint64_t>(e.int64(3)),
+                                 static_cast<std::uint64_t>(e.int64(5))};
+      rows.push_back({e.int64(2), {it->second, std::move(entry)}});
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [idx, at] : rows) {
+      capture_.payload_schemas_[at.first].entries.push_back(std::move(at.second));
+    }
+  }
+
   void read_nvtx() {
     enum Col {
       kStart,
@@ -312,23 +529,27 @@ class Loader {
       kI32,
       kF32,
       kJsonId,
-      kJson
+      kJson,
+      kBinary
     };
     Projection p(db_, kNvtx,
                  {"start", "end", "eventType", "text", "textId", "globalTid", "domainId",
                   "category", "uint64Value", "int64Value", "doubleValue", "uint32Value",
-                  "int32Value", "floatValue", "jsonTextId", "jsonText"},
+                  "int32Value", "floatValue", "jsonTextId", "jsonText", "binaryData"},
                  {"start", "eventType"});
     Tables& t = capture_.tables_;
     t.nvtx_text_id = p.has("textId");
     t.nvtx_domain_id = p.has("domainId");
     t.nvtx_payload = p.has("uint64Value") || p.has("int64Value") || p.has("doubleValue");
     t.nvtx_json = p.has("jsonText") || p.has("jsonTextId");
+    t.nvtx_binary = p.has("binaryData");
 
     detail::Statement q(db_, p.sql());
     while (q.step()) {
       row_done();
-      const std::int64_t type = q.int64(kType);
+      const auto known = event_types_.find(q.int64(kType));
+      if (known == event_types_.end()) continue;
+      const std::int64_t type = known->second;
       if (type == kNvtxDomainCreate) {
         // Domain ids are per process: two processes may both have domain 1.
         std::string name = !q.is_null(kText) ? std::string(q.text(kText)) : std::string();
@@ -339,7 +560,6 @@ class Loader {
         }
         continue;
       }
-      if (type != 34 && type != 59 && type != 60 && type != 70 && type != 71) continue;
       NvtxEvent e;
       e.type = static_cast<NvtxType>(type);
       e.start = q.int64(kStart);
@@ -355,10 +575,11 @@ class Loader {
   }
 
   // The payload columns from `first` on, in the order uint64, int64, double,
-  // uint32, int32, float, jsonTextId, jsonText: the first non-NULL one is it.
+  // uint32, int32, float, jsonTextId, jsonText, binaryData: the first
+  // non-NULL one is it.
   void read_payload(detail::Statement& q, int first, NvtxEvent& e) {
     const int u64 = first, i64 = first + 1, f64 = first + 2, u32 = first + 3, i32 = first + 4,
-              f32 = first + 5, json_id = first + 6, json = first + 7;
+              f32 = first + 5, json_id = first + 6, json = first + 7, binary = first + 8;
     if (!q.is_null(u64)) {
       e.payload_kind = PayloadKind::uint64;
       e.payload_uint = static_cast<std::uint64_t>(q.int64(u64));  // stored as int64's bits
@@ -383,7 +604,31 @@ class Loader {
     } else if (!q.is_null(json)) {
       e.payload_kind = PayloadKind::json;
       e.payload_json = intern_text(q.text(json));
+    } else if (!q.is_null(binary)) {
+      read_binary_payload(q, binary, e);
     }
+  }
+
+  void read_binary_payload(detail::Statement& q, int column, NvtxEvent& e) {
+    std::string_view bytes = q.blob(column);
+    std::string decoded;
+    if (q.is_text(column)) {
+      decoded = from_hex(bytes);
+      if (!decoded.empty()) bytes = decoded;
+    }
+    if (bytes.empty()) return;
+    if (bytes.size() >= kBinaryHeaderBytes &&
+        read_u64(bytes, 16) + kBinaryHeaderBytes == bytes.size() &&
+        read_u64(bytes, 24) == bytes.size()) {
+      e.payload_schema = read_u64(bytes, 8);
+      bytes.remove_prefix(kBinaryHeaderBytes);
+    }
+    auto& store = capture_.payload_bytes_;
+    if (store.size() + bytes.size() > std::numeric_limits<std::uint32_t>::max()) return;
+    e.payload_kind = PayloadKind::binary;
+    e.payload_offset = static_cast<std::uint32_t>(store.size());
+    e.payload_size = static_cast<std::uint32_t>(bytes.size());
+    store.append(bytes);
   }
 
   static std::pair<std::int64_t, std::int64_t> domain_key(detail::Statement& q, int tid,
@@ -422,7 +667,8 @@ class Loader {
   void read_memcpys() {
     Projection p(
         db_, kMemcpy,
-        {"start", "end", "bytes", "copyKind", "streamId", "deviceId", "correlationId", "globalPid"},
+        {"start", "end", "bytes", "copyKind", "streamId", "deviceId", "correlationId", "globalPid",
+         "copyCount"},
         {"start", "end", "bytes"});
     capture_.memcpys_.reserve(estimates_[kMemcpy]);
     detail::Statement q(db_, p.sql());
@@ -432,11 +678,14 @@ class Loader {
       m.start = q.int64(0);
       m.end = q.int64(1);
       m.bytes = static_cast<std::uint64_t>(q.int64(2));
-      m.kind = static_cast<CopyKind>(q.int64(3));
+      const std::int64_t kind = q.int64(3);
+      const auto named = copy_kinds_.find(kind);
+      m.kind = named != copy_kinds_.end() ? named->second : static_cast<CopyKind>(kind);
       m.stream_id = static_cast<std::uint32_t>(q.int64(4));
       m.device_id = static_cast<std::uint32_t>(q.int64(5));
       m.correlation_id = static_cast<std::uint32_t>(q.int64(6));
       m.global_pid = q.int64(7);
+      if (!q.is_null(8) && q.int64(8) > 1) m.copy_count = static_cast<std::uint32_t>(q.int64(8));
       capture_.memcpys_.push_back(m);
     }
   }
@@ -486,6 +735,8 @@ class Loader {
   std::unordered_map<std::string, StringRef> by_text_;
   std::unordered_map<std::int64_t, StringRef> by_id_;
   std::vector<std::pair<std::pair<std::int64_t, std::int64_t>, StringRef>> pending_domain_names_;
+  std::unordered_map<std::int64_t, std::int64_t> event_types_;  // eventType -> the reader's code
+  std::unordered_map<std::int64_t, CopyKind> copy_kinds_;       // copyKind -> kind, by name
   // max(rowid) per table read: the progress total, and a reservation that
   // spares the vectors' regrowth (a deleted-rows export only over-reserves).
   std::map<std::string, std::uint64_t> estimates_;

@@ -17,6 +17,14 @@ bool is_range(const NvtxEvent& e) {
   return e.type == NvtxType::push_pop_range || e.type == NvtxType::start_end_range;
 }
 
+/// The operation id a tensorswap range carries: its plain uint64 payload,
+/// or its extended payload's "operation id" (Note [Operation ids]).
+std::optional<std::uint64_t> operation_id(const Capture& capture, const NvtxEvent& e) {
+  if (e.payload_kind == PayloadKind::uint64) return e.payload_uint;
+  if (e.payload_kind == PayloadKind::binary) return capture.payload_field(e, "operation id");
+  return std::nullopt;
+}
+
 std::string starts_of(const std::vector<const NvtxEvent*>& marks) {
   std::string out;
   for (std::size_t i = 0; i < marks.size() && i < 4; ++i) {
@@ -94,18 +102,23 @@ Join join(const trace::Trace& log, const Capture& capture) {
   // memcpys by correlation id, its kernels' union.
   std::unordered_map<std::uint64_t, const NvtxEvent*> ranges;
   for (const NvtxEvent& e : capture.nvtx()) {
-    if (is_range(e) && e.pid() == j.pid && e.payload_kind == PayloadKind::uint64 &&
-        capture.string(e.domain) == "tensorswap") {
-      ranges.emplace(e.payload_uint, &e);
+    if (!is_range(e) || e.pid() != j.pid || capture.string(e.domain) != "tensorswap") continue;
+    if (const auto id = operation_id(capture, e)) {
+      ranges.emplace(*id, &e);
+    } else {
+      ++j.ranges_without_id;
     }
   }
+  // Correlation id 0 (or NULL) ties nothing together: left out.
   std::unordered_map<std::int64_t, std::vector<const RuntimeCall*>> calls;  // by start
   for (const RuntimeCall& c : capture.runtime_calls()) {
-    if (c.pid() == j.pid) calls[c.global_tid].push_back(&c);
+    if (c.pid() == j.pid && c.correlation_id != 0) calls[c.global_tid].push_back(&c);
   }
   std::unordered_map<std::uint32_t, std::vector<const Memcpy*>> memcpys;
   for (const Memcpy& m : capture.memcpys()) {
-    if (m.global_pid == 0 || m.pid() == j.pid) memcpys[m.correlation_id].push_back(&m);
+    if ((m.global_pid == 0 || m.pid() == j.pid) && m.correlation_id != 0) {
+      memcpys[m.correlation_id].push_back(&m);
+    }
   }
   std::vector<Interval> kernels;
   for (const Kernel& k : capture.kernels()) {
@@ -173,6 +186,7 @@ Join join(const trace::Trace& log, const Capture& capture) {
     jc.direction = direction;
     jc.operation = e.value;
     jc.bytes = found->bytes;
+    jc.nvtx_bytes = capture.payload_field(r, "bytes").value_or(0);
     jc.range_start = r.start;
     jc.range_end = r.end;
     jc.api_start = by->start;

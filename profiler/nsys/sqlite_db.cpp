@@ -134,4 +134,10 @@ std::string_view Statement::text(int column) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
+std::string_view Statement::blob(int column) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+  if (p == nullptr) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
 }  // namespace tswap::nsys::detail

@@ -32,6 +32,9 @@ class Statement {
   std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
   double real(int column) const { return sqlite3_column_double(stmt_, column); }
   std::string_view text(int column) const;
+  /// The column's bytes as stored (a BLOB, or a TEXT's bytes unconverted).
+  std::string_view blob(int column) const;
+  bool is_text(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_TEXT; }
 
  private:
   Database& db_;

@@ -1,9 +1,10 @@
 #pragma once
 // Writes nsys-export-shaped SQLite files for the tests and the benchmark:
 // Nsight Systems does not run here, so the captures are built from the
-// schema its User Guide documents (2023.4, "SQLite Schema Reference"), with
-// the real table and column names and types. Older layouts are built by
-// creating the tables with fewer columns (create_old_nvtx() and friends).
+// schema its Analysis Guide documents (2026.4, "SQLite Schema Reference",
+// export schema version 3.28.1), with the real table and column names and
+// types. Older layouts are built by creating the tables with fewer columns
+// (kOldNvtxDdl and friends).
 
 #include <sqlite3.h>
 
@@ -24,7 +25,7 @@ inline std::int64_t global_pid(std::uint32_t pid, std::int64_t hw = 1) {
   return global_tid(pid, 0, hw);
 }
 
-// The tables as the 2023.4 schema reference lists them (the columns a reader
+// The tables as the 2026.4 schema reference lists them (the columns a reader
 // may touch; trailing columns nsys adds later do not change the reading).
 inline const char* kStringIdsDdl =
     "CREATE TABLE StringIds (id INTEGER NOT NULL PRIMARY KEY, value TEXT NOT NULL)";
@@ -35,14 +36,28 @@ inline const char* kProcessesDdl =
     "CREATE TABLE PROCESSES (globalPid INTEGER, pid INTEGER, name TEXT)";
 inline const char* kSessionStartDdl =
     "CREATE TABLE TARGET_INFO_SESSION_START_TIME (utcEpochNs INTEGER, utcTime TEXT, "
-    "localTime TEXT)";
+    "localTime TEXT, systemClockNs INTEGER, sessionStartCntVctNs INTEGER)";
 inline const char* kExportMetaDdl = "CREATE TABLE META_DATA_EXPORT (name TEXT, value TEXT)";
 inline const char* kNvtxDdl =
     "CREATE TABLE NVTX_EVENTS (start INTEGER NOT NULL, end INTEGER, eventType INTEGER NOT NULL, "
     "rangeId INTEGER, category INTEGER, color INTEGER, text TEXT, globalTid INTEGER, "
     "endGlobalTid INTEGER, textId INTEGER REFERENCES StringIds(id), domainId INTEGER, "
     "uint64Value INTEGER, int64Value INTEGER, doubleValue REAL, uint32Value INTEGER, "
-    "int32Value INTEGER, floatValue REAL, jsonTextId INTEGER, jsonText TEXT, binaryData BLOB)";
+    "int32Value INTEGER, floatValue REAL, jsonTextId INTEGER, jsonText TEXT, binaryData TEXT, "
+    "eventId INTEGER NOT NULL PRIMARY KEY)";
+// NVTX's payload extension: the schemas an export lists (no globalPid).
+inline const char* kPayloadSchemasDdl =
+    "CREATE TABLE NVTX_PAYLOAD_SCHEMAS (domainId INTEGER, schemaId INTEGER, name TEXT, "
+    "type INTEGER, flags INTEGER, numEntries INTEGER, payloadSize INTEGER, alignTo INTEGER)";
+inline const char* kPayloadEntriesDdl =
+    "CREATE TABLE NVTX_PAYLOAD_SCHEMA_ENTRIES (domainId INTEGER NOT NULL, "
+    "schemaId INTEGER NOT NULL, idx INTEGER NOT NULL, flags INTEGER, type INTEGER, name TEXT, "
+    "description TEXT, arrayOrUnionDetail INTEGER, offset INTEGER)";
+// The enum tables codes refer to (the reference lists no values).
+inline const char* kEventTypeEnumDdl =
+    "CREATE TABLE ENUM_NSYS_EVENT_TYPE (id INTEGER NOT NULL PRIMARY KEY, name TEXT, label TEXT)";
+inline const char* kCopyKindEnumDdl =
+    "CREATE TABLE ENUM_CUDA_MEMCPY_OPER (id INTEGER NOT NULL PRIMARY KEY, name TEXT, label TEXT)";
 // Before registered strings, domains and payloads were exported.
 inline const char* kOldNvtxDdl =
     "CREATE TABLE NVTX_EVENTS (start INT NOT NULL, end INT, eventType INT NOT NULL, "
@@ -58,7 +73,8 @@ inline const char* kMemcpyDdl =
     "correlationId INTEGER, globalPid INTEGER, bytes INTEGER NOT NULL, "
     "copyKind INTEGER NOT NULL, deprecatedSrcId INTEGER, srcKind INTEGER, dstKind INTEGER, "
     "srcDeviceId INTEGER, srcContextId INTEGER, dstDeviceId INTEGER, dstContextId INTEGER, "
-    "migrationCause INTEGER, graphNodeId INTEGER, virtualAddress INTEGER)";
+    "migrationCause INTEGER, graphNodeId INTEGER, virtualAddress INTEGER, "
+    "greenContextId INTEGER, copyCount INTEGER)";
 // Without globalPid, as older exporters wrote it.
 inline const char* kOldMemcpyDdl =
     "CREATE TABLE CUPTI_ACTIVITY_KIND_MEMCPY (start INT NOT NULL, end INT NOT NULL, "
@@ -75,7 +91,8 @@ inline const char* kKernelDdl =
     "blockZ INTEGER NOT NULL, staticSharedMemory INTEGER NOT NULL, "
     "dynamicSharedMemory INTEGER NOT NULL, localMemoryPerThread INTEGER NOT NULL, "
     "localMemoryTotal INTEGER NOT NULL, gridId INTEGER NOT NULL, "
-    "sharedMemoryExecuted INTEGER, graphNodeId INTEGER, sharedMemoryLimitConfig INTEGER)";
+    "sharedMemoryExecuted INTEGER, graphNodeId INTEGER, sharedMemoryLimitConfig INTEGER, "
+    "greenContextId INTEGER)";
 
 /// NVTX_EVENTS.eventType values (the schema reference's NVTX event types).
 constexpr int kNvtxMark = 34;
@@ -83,9 +100,9 @@ constexpr int kNvtxPushPop = 59;
 constexpr int kNvtxStartEnd = 60;
 constexpr int kNvtxDomainCreate = 75;
 
-/// A value for one column: NULL, an integer, a real or a text.
+/// A value for one column: NULL, an integer, a real, a text or a blob.
 struct Value {
-  enum class Type { null, integer, real, text } type = Type::null;
+  enum class Type { null, integer, real, text, blob } type = Type::null;
   std::int64_t i = 0;
   double d = 0;
   std::string s;
@@ -95,7 +112,29 @@ struct Value {
   Value(double v) : type(Type::real), d(v) {}                  // NOLINT
   Value(const char* v) : type(Type::text), s(v) {}             // NOLINT
   Value(std::string v) : type(Type::text), s(std::move(v)) {}  // NOLINT
+  static Value bytes(std::string v) {
+    Value b(std::move(v));
+    b.type = Type::blob;
+    return b;
+  }
 };
+
+/// NVTX_EVENTS.binaryData as nsys writes an extended payload: a header of
+/// domain id, schema id, payload size and total size (8 bytes each, little
+/// endian), then the payload's bytes; `fields` are its uint64 fields.
+inline std::string binary_payload(std::uint64_t domain, std::uint64_t schema,
+                                  const std::vector<std::uint64_t>& fields) {
+  std::string out;
+  auto put = [&out](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  put(domain);
+  put(schema);
+  put(8 * fields.size());
+  put(32 + 8 * fields.size());
+  for (std::uint64_t f : fields) put(f);
+  return out;
+}
 inline const Value kNull{};
 
 /// An SQLite file being written; closed (and complete) when destroyed or by
@@ -152,6 +191,9 @@ class CaptureBuilder {
           break;
         case Value::Type::text:
           sqlite3_bind_text(stmt, at, v.s.c_str(), -1, SQLITE_TRANSIENT);
+          break;
+        case Value::Type::blob:
+          sqlite3_bind_blob(stmt, at, v.s.data(), static_cast<int>(v.s.size()), SQLITE_TRANSIENT);
           break;
       }
     }

@@ -465,6 +465,87 @@ TEST(NsysCapture, RefusesADatabaseWithADamagedSchemaPage) {
   }
 }
 
+// Extended payloads: nsys's header, a blob written as hex text, a blob
+// without the header (read by the domain's one schema with the field), and
+// two schemas that could both fit (no guess).
+TEST(NsysCapture, ReadsBinaryPayloadsByTheirSchemaEntries) {
+  const std::string path = temp_path("binary.sqlite");
+  {
+    CaptureBuilder b(path);
+    for (const char* ddl : {testing::kStringIdsDdl, testing::kNvtxDdl,
+                            testing::kPayloadSchemasDdl, testing::kPayloadEntriesDdl}) {
+      b.exec(ddl);
+    }
+    const std::int64_t gtid = global_tid(kPid, kMainTid);
+    b.insert("NVTX_EVENTS", "start, eventType, text, globalTid, domainId",
+             {0, testing::kNvtxDomainCreate, "tensorswap", gtid, 3});
+    b.insert("NVTX_EVENTS", "start, eventType, text, globalTid, domainId",
+             {0, testing::kNvtxDomainCreate, "other", gtid, 4});
+    // Domain 3: one schema, its fields out of order in the entries table.
+    b.insert("NVTX_PAYLOAD_SCHEMAS", "domainId, schemaId, name, payloadSize", {3, 99, "op", 12});
+    b.insert("NVTX_PAYLOAD_SCHEMA_ENTRIES", "domainId, schemaId, idx, type, name, offset",
+             {3, 99, 1, 16, "count", 8});
+    b.insert("NVTX_PAYLOAD_SCHEMA_ENTRIES", "domainId, schemaId, idx, type, name, offset",
+             {3, 99, 0, 18, "operation id", kNull});
+    // Domain 4: two schemas with the field.
+    for (int id : {1, 2}) {
+      b.insert("NVTX_PAYLOAD_SCHEMAS", "domainId, schemaId, name, payloadSize", {4, id, "x", 8});
+      b.insert("NVTX_PAYLOAD_SCHEMA_ENTRIES", "domainId, schemaId, idx, type, name, offset",
+               {4, id, 0, 18, "operation id", 0});
+    }
+    std::string payload;  // operation id 0x0102030405060708, count 7 (uint32)
+    for (int i = 8; i >= 1; --i) payload.push_back(static_cast<char>(i));
+    payload += std::string("\x07\x00\x00\x00", 4);
+    std::string with_header;
+    for (std::uint64_t v : {std::uint64_t{3}, std::uint64_t{99}, std::uint64_t{12},
+                            std::uint64_t{44}}) {
+      for (int i = 0; i < 8; ++i) with_header.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+    }
+    with_header += payload;
+    std::string hex;
+    for (unsigned char c : with_header) {
+      static const char* digits = "0123456789abcdef";
+      hex.push_back(digits[c >> 4]);
+      hex.push_back(digits[c & 15]);
+    }
+    const std::string cols = "start, end, eventType, globalTid, domainId, binaryData";
+    b.insert("NVTX_EVENTS", cols,
+             {10, 20, testing::kNvtxPushPop, gtid, 3, testing::Value::bytes(with_header)});
+    b.insert("NVTX_EVENTS", cols, {30, 40, testing::kNvtxPushPop, gtid, 3, hex});
+    b.insert("NVTX_EVENTS", cols,
+             {50, 60, testing::kNvtxPushPop, gtid, 3, testing::Value::bytes(payload)});
+    b.insert("NVTX_EVENTS", cols,
+             {70, 80, testing::kNvtxPushPop, gtid, 4,
+              testing::Value::bytes(payload.substr(0, 8))});
+  }
+  const Capture c = Capture::load(path);
+  EXPECT_TRUE(c.tables().nvtx_binary);
+  EXPECT_TRUE(c.tables().payload_schemas);
+  ASSERT_EQ(c.payload_schemas().size(), 3u);
+  const PayloadSchema& op = c.payload_schemas()[0];
+  EXPECT_EQ(op.name, "op");
+  EXPECT_EQ(op.size, 12u);
+  ASSERT_EQ(op.entries.size(), 2u);
+  EXPECT_EQ(op.entries[0].name, "operation id");
+  EXPECT_EQ(op.entries[0].offset, 0u);
+  EXPECT_EQ(op.entries[1].name, "count");
+  ASSERT_EQ(c.nvtx().size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    const NvtxEvent& e = c.nvtx()[static_cast<std::size_t>(i)];
+    EXPECT_EQ(e.payload_kind, PayloadKind::binary) << i;
+    EXPECT_EQ(c.payload_bytes(e).size(), 12u) << i;
+    EXPECT_EQ(c.payload_field(e, "operation id"), std::optional<std::uint64_t>(0x0102030405060708u))
+        << i;
+    EXPECT_EQ(c.payload_field(e, "count"), std::optional<std::uint64_t>(7u)) << i;
+    EXPECT_EQ(c.payload_field(e, "bytes"), std::nullopt) << i;
+  }
+  EXPECT_EQ(c.nvtx()[0].payload_schema, 99u);
+  EXPECT_EQ(c.nvtx()[1].payload_schema, 99u) << "hex text decoded, header and all";
+  EXPECT_EQ(c.nvtx()[2].payload_schema, 0u) << "no header";
+  EXPECT_EQ(c.payload_field(c.nvtx()[3], "operation id"), std::nullopt)
+      << "two schemas of domain 4 could fit";
+}
+
 TEST(NsysCapture, ReportsProgressAndCancels) {
   const std::string path = write_big_capture("progress.sqlite");
   std::uint64_t last_done = 0, last_total = 0;

@@ -86,6 +86,35 @@ TEST(NsysJoin, AnotherProcessWithTheSameIdsIsLeftOut) {
   expect_the_run(join_with(shape, "other_process"), 0);
 }
 
+TEST(NsysJoin, ExtendedPayloadsJoinTheSameAndGiveEachCopyItsRangesBytes) {
+  CaptureShape shape;
+  shape.extended_payloads = true;
+  shape.other_process = true;
+  const Join j = join_with(shape, "extended");
+  expect_the_run(j, 0);
+  EXPECT_EQ(j.ranges_without_id, 0u);
+  EXPECT_EQ(j.copies[0].nvtx_bytes, 4096u);
+  EXPECT_EQ(j.copies[1].nvtx_bytes, 4096u);
+}
+
+TEST(NsysJoin, ExtendedPayloadsWhoseSchemaTheExportLacksAreCountedNotGuessed) {
+  CaptureShape shape;
+  shape.extended_payloads = true;
+  shape.payload_schema_listed = false;
+  const Join j = join_with(shape, "extended_no_schema");
+  EXPECT_EQ(j.ranges_without_id, 4u);
+  EXPECT_EQ(j.ranges_matched, 0u);
+  EXPECT_TRUE(j.copies.empty());
+  ASSERT_EQ(j.unmatched.size(), 4u);
+  EXPECT_EQ(j.unmatched[0].why, "no NVTX range with its operation id in the capture");
+}
+
+TEST(NsysJoin, EventTypesAndCopyKindsAreReadByTheNamesTheExportGivesThem) {
+  CaptureShape shape;
+  shape.renumbered_enums = true;  // 59 is not a push/pop range there, 1 is DtoD
+  expect_the_run(join_with(shape, "renumbered"), 0);
+}
+
 TEST(NsysJoin, WithoutKernelsNothingOverlaps) {
   CaptureShape shape;
   shape.kernels = false;  // the capture has no kernel table at all

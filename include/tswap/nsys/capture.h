@@ -1,11 +1,14 @@
 #pragma once
 // Reading an Nsight Systems capture exported with `nsys export --type sqlite`.
 //
-// The schema followed is the one the Nsight Systems 2023.4 User Guide
-// documents ("SQLite Schema Reference"; the copy shipped with CUDA 12.4),
-// with the columns older exporters lack treated as absent rather than as
-// errors (docs/nsight.md, "Reading an nsys export", lists them). Nothing here
-// joins the capture with a tensorswap log: that is the caller's job.
+// The schema followed is the one the Nsight Systems 2026.4 Analysis Guide
+// documents ("SQLite Schema Reference", export schema version 3.28.1), with
+// the columns older exporters lack treated as absent rather than as errors
+// (docs/nsight.md, "Reading an nsys export", lists them). Enum codes (NVTX
+// event types, memcpy kinds) are looked up by name in the export's ENUM_
+// tables where it has them: the reference names the tables, not the values.
+// Nothing here joins the capture with a tensorswap log: that is the
+// caller's job.
 //
 // A Capture is an immutable value: load() builds it on the calling thread
 // (with progress and cancellation, as tswap::trace::Trace::load), after which
@@ -13,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -82,7 +86,23 @@ enum class PayloadKind : std::uint8_t {
   uint32,
   int32,
   float32,
-  json
+  json,
+  binary  // NVTX's payload extension: bytes laid out by a registered schema
+};
+
+/// A schema registered through NVTX's payload extension
+/// (NVTX_PAYLOAD_SCHEMAS and NVTX_PAYLOAD_SCHEMA_ENTRIES).
+struct PayloadSchema {
+  struct Entry {
+    std::string name;
+    std::uint64_t type = 0;  // NVTX_PAYLOAD_ENTRY_TYPE_*
+    std::uint64_t offset = 0;
+  };
+  std::int64_t domain_id = 0;
+  std::uint64_t id = 0;
+  std::string name;
+  std::uint64_t size = 0;  // of a static payload
+  std::vector<Entry> entries;
 };
 
 /// An NVTX range or mark. Times are nsys's: signed ns from its session start.
@@ -99,11 +119,16 @@ struct NvtxEvent {
   PayloadKind payload_kind = PayloadKind::none;
   // The payload, in the member payload_kind names: unsigned kinds in
   // payload_uint, signed ones in payload_int, floating ones in payload_double,
-  // json in payload_json.
+  // json in payload_json, binary as Capture::payload_bytes(*this) laid
+  // out by the schema payload_schema names (0: nsys's header around the
+  // bytes was not understood).
   std::uint64_t payload_uint = 0;
   std::int64_t payload_int = 0;
   double payload_double = 0;
   StringRef payload_json = 0;
+  std::uint64_t payload_schema = 0;
+  std::uint32_t payload_offset = 0;  // into the capture's binary payloads
+  std::uint32_t payload_size = 0;
 
   std::uint32_t pid() const { return pid_of(global_tid); }
   std::uint32_t tid() const { return tid_of(global_tid); }
@@ -152,6 +177,9 @@ struct Memcpy {
   std::uint32_t stream_id = 0;
   std::uint32_t device_id = 0;
   CopyKind kind = CopyKind::unknown;  // the raw byte, possibly outside the enum
+  // Copies this row stands for: batched copies (cudaMemcpyBatchAsync) share
+  // one row, its bytes their total.
+  std::uint32_t copy_count = 1;
 
   std::uint32_t pid() const { return pid_of(global_pid); }
 };
@@ -198,6 +226,10 @@ struct Tables {
   bool nvtx_domain_id = false;  // NVTX_EVENTS.domainId
   bool nvtx_payload = false;    // NVTX_EVENTS.uint64Value and the other payload columns
   bool nvtx_json = false;       // NVTX_EVENTS.jsonText / jsonTextId
+  bool nvtx_binary = false;     // NVTX_EVENTS.binaryData (extended payloads)
+  bool payload_schemas = false;  // NVTX_PAYLOAD_SCHEMAS with NVTX_PAYLOAD_SCHEMA_ENTRIES
+  bool event_type_names = false;  // ENUM_NSYS_EVENT_TYPE: event types looked up by name
+  bool copy_kind_names = false;   // ENUM_CUDA_MEMCPY_OPER: memcpy kinds looked up by name
 };
 
 /// An nsys SQLite export, read once. Rows are sorted by start time (ties keep
@@ -232,6 +264,16 @@ class Capture {
   /// Whether some process created an NVTX domain of that name.
   bool has_domain(std::string_view name) const;
 
+  /// The payload schemas the export lists, in its order.
+  const std::vector<PayloadSchema>& payload_schemas() const { return payload_schemas_; }
+  /// A binary payload's bytes, without nsys's header ("" for other kinds).
+  std::string_view payload_bytes(const NvtxEvent& e) const;
+  /// The integer field `name` of a binary payload, by its schema (the
+  /// event's domain and schema id; with an unknown schema id, the one schema
+  /// of the domain that has such a field and fits the bytes). nullopt when
+  /// the event has no such field.
+  std::optional<std::uint64_t> payload_field(const NvtxEvent& e, std::string_view name) const;
+
   /// TARGET_INFO_SESSION_START_TIME: the wall clock (ns since the UNIX epoch)
   /// at nsys's time 0; has_session_start() is false when the table is absent.
   bool has_session_start() const { return tables_.session_start && session_start_utc_ns_set_; }
@@ -259,6 +301,8 @@ class Capture {
   std::vector<Process> processes_;
   std::vector<std::string> strings_{std::string()};
   std::map<std::pair<std::int64_t, std::int64_t>, std::string> domains_;
+  std::vector<PayloadSchema> payload_schemas_;
+  std::string payload_bytes_;  // every binary payload, back to back
   std::int64_t session_start_utc_ns_ = 0;
   bool session_start_utc_ns_set_ = false;
   std::string session_start_utc_text_;

@@ -34,6 +34,7 @@ struct JoinedCopy {
   trace::CopyDirection direction = trace::CopyDirection::out;
   std::uint64_t operation = 0;  // the operation id of its NVTX range
   std::uint64_t bytes = 0;      // the memcpy's
+  std::uint64_t nvtx_bytes = 0;  // its NVTX range's "bytes" (extended payloads; 0 without)
   std::int64_t range_start = 0, range_end = 0;  // the NVTX range around its queueing
   std::int64_t api_start = 0;                   // the CUDA runtime call that queued it
   std::int64_t gpu_start = 0, gpu_end = 0;      // the memcpy
@@ -62,6 +63,9 @@ struct Join {
   std::uint32_t pid = 0;           // the run's process (the log header's)
   std::int64_t log_zero = 0;       // the capture's time of the log's time 0 (its session mark)
   std::size_t ranges_matched = 0;  // nvtx_range records whose range the capture has
+  /// The run's tensorswap ranges whose payload gave no operation id (an
+  /// extended payload without its schema in the export, or another kind).
+  std::size_t ranges_without_id = 0;
   /// |log time - capture time mapped to the log| over the matched ranges:
   /// how far the two clocks disagree once joined at the mark.
   std::uint64_t residual_max_ns = 0, residual_median_ns = 0;
