@@ -262,7 +262,7 @@ void MainWindow::buildToolbar() {
   kind_filter_->setPopupMode(QToolButton::InstantPopup);
   auto* kinds = new QMenu(kind_filter_);
   for (int k = 0; k < kSpanKinds; ++k) {
-    if (static_cast<SpanKind>(k) == SpanKind::kernel) continue;  // a capture's, not the log's
+    if (is_capture_kind(static_cast<SpanKind>(k))) continue;  // a capture's, not the log's
     QAction* a = kinds->addAction(to_string(static_cast<SpanKind>(k)));
     a->setCheckable(true);
     a->setChecked(true);

@@ -46,6 +46,8 @@ QColor Theme::kind(SpanKind k) const {
     case SpanKind::queued: return QColor(156, 117, 95);
     case SpanKind::backward: return dark ? QColor(60, 110, 53, 170) : QColor(140, 190, 130, 140);
     case SpanKind::kernel: return dark ? QColor(120, 120, 120) : QColor(160, 160, 160);
+    // Violet: at least 47 (colour_difference) from every other kind's colour.
+    case SpanKind::other_copy: return QColor(123, 92, 214);
   }
   return text;
 }

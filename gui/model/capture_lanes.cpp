@@ -44,8 +44,8 @@ Attachment Attachment::build(std::shared_ptr<const nsys::Capture> capture, nsys:
     s.begin = log_ns(m.start);
     s.end = std::max(s.begin, log_ns(m.end));
     s.event = static_cast<std::uint32_t>(i);
-    // Other directions (DtoD, ...) are none of the log's copies: grey as work.
-    s.kind = is_out(m.kind) ? SpanKind::d2h : is_in(m.kind) ? SpanKind::h2d : SpanKind::kernel;
+    // Other directions (DtoD, ...) are none of the log's copies: a kind of their own.
+    s.kind = is_out(m.kind) ? SpanKind::d2h : is_in(m.kind) ? SpanKind::h2d : SpanKind::other_copy;
     s.device = true;
     s.bytes = m.bytes;
     add(m.stream_id, s);
@@ -129,7 +129,8 @@ std::string describe_capture(const Attachment& a, const Span& s) {
   const nsys::Capture& c = *a.capture;
   std::ostringstream out;
   const double took = static_cast<double>(s.end - s.begin);
-  if (s.kind == SpanKind::kernel && s.event < c.kernels().size() && s.bytes == 0) {
+  if (s.kind == SpanKind::kernel) {
+    if (s.event >= c.kernels().size()) return "";
     const nsys::Kernel& k = c.kernels()[s.event];
     const std::string_view name = c.string(k.short_name != 0 ? k.short_name : k.demangled_name);
     out << "kernel " << (name.empty() ? std::string_view("(unnamed)") : name) << " on nsys stream "

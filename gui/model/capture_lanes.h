@@ -2,7 +2,8 @@
 
 // An Nsight Systems capture joined to the log (tswap::nsys::join), as lanes
 // under the log's on the log's time axis: one per CUDA stream of the run's
-// process, its memcpys coloured as the log's copies and its kernels grey.
+// process, its HtoD and DtoH memcpys coloured as the log's copies, other
+// memcpys (DtoD, ...) as SpanKind::other_copy and its kernels grey.
 // Built once when the capture is attached; the log's filters leave it be
 // (they are about the log's records), so a rebuilt timeline gets the same
 // lanes appended again.

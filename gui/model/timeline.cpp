@@ -25,6 +25,7 @@ const char* to_string(SpanKind kind) {
     case SpanKind::queued: return "copy queued";
     case SpanKind::backward: return "layer backward";
     case SpanKind::kernel: return "kernel";
+    case SpanKind::other_copy: return "memcpy, other kind (DtoD, ...)";
   }
   return "?";
 }

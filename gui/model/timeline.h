@@ -29,9 +29,13 @@ enum class SpanKind : std::uint8_t {
   queued,    // a copy queued on a stream that could not time it (accelerator)
   backward,  // a layer's backward: its first unpack to its last (format version 2)
   kernel,    // a CUDA kernel from an attached Nsight Systems capture (capture_lanes.h)
+  other_copy,  // a capture's memcpy that is none of the log's directions: DtoD, peer, HtoH, ...
 };
-inline constexpr int kSpanKinds = 11;
+inline constexpr int kSpanKinds = 12;
 const char* to_string(SpanKind kind);
+/// Kinds only an attached capture's lanes hold, none of the log's records:
+/// the log's kind filter does not offer them.
+constexpr bool is_capture_kind(SpanKind k) { return k == SpanKind::kernel || k == SpanKind::other_copy; }
 
 struct Span {
   std::uint64_t begin = 0, end = 0;  // ns; equal for instants

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
+#include "capture_files.h"
 #include "capture_lanes.h"
 #include "join_files.h"
 
@@ -18,14 +20,25 @@ struct Attached {
   Attachment attachment;
 };
 
-Attached attach_join_files() {
+/// join_files.h's capture as `name`, with `change` made to it once written.
+std::string join_capture(const std::string& name,
+                         const std::function<void(const std::string&)>& change = {}) {
   const auto dir = std::filesystem::temp_directory_path() / "tswap_viewer_capture_lanes";
   std::filesystem::create_directories(dir);
-  const std::string capture_path = (dir / "capture.sqlite").string();
-  nsys::testing::write_join_capture(capture_path);
-  Attached a{nsys::testing::join_log().parse("run.tswap"), {}, {}};
+  const std::string path = (dir / name).string();
+  nsys::testing::write_join_capture(path);
+  if (change) change(path);
+  return path;
+}
+
+Attachment attachment_of(const trace::Trace& trace, const std::string& capture_path) {
   auto capture = std::make_shared<const nsys::Capture>(nsys::Capture::load(capture_path));
-  a.attachment = Attachment::build(capture, nsys::join(a.trace, *capture));
+  return Attachment::build(capture, nsys::join(trace, *capture));
+}
+
+Attached attach_join_files(const std::function<void(const std::string&)>& change = {}) {
+  Attached a{nsys::testing::join_log().parse("run.tswap"), {}, {}};
+  a.attachment = attachment_of(a.trace, join_capture(change ? "changed.sqlite" : "capture.sqlite", change));
   a.timeline = *Timeline::build(a.trace);
   append_capture_lanes(a.timeline, a.attachment);
   return a;
@@ -103,6 +116,32 @@ TEST(CaptureLanes, KernelsAreNamed) {
   const Lane* kernels = lane_named(a.timeline, "nsys stream 7");
   ASSERT_TRUE(kernels);
   EXPECT_EQ(describe_capture(a.attachment, kernels->spans[0]), "kernel gemm on nsys stream 7: 400 ns");
+}
+
+TEST(CaptureLanes, AMemcpyOfAnotherKindIsNeitherACopyOfTheLogsNorAKernel) {
+  // A DtoD memcpy of 8 KiB at the capture's 6000-6500 ns (the log's 1000-1500) on stream 16.
+  const Attached a = attach_join_files([](const std::string& path) {
+    tswap_test::add_memcpy(path, 6000, 6500, 8192, tswap_test::kCopyDtoD, 16);
+  });
+  const Lane* dtod = lane_named(a.timeline, "nsys stream 16");
+  ASSERT_TRUE(dtod);
+  ASSERT_EQ(dtod->spans.size(), 1u);
+  EXPECT_EQ(dtod->spans[0].begin, 1000u);
+  EXPECT_EQ(dtod->spans[0].end, 1500u);
+  EXPECT_EQ(dtod->spans[0].kind, SpanKind::other_copy);
+  EXPECT_TRUE(is_capture_kind(SpanKind::other_copy));
+  EXPECT_EQ(describe_capture(a.attachment, dtod->spans[0]),
+            "DtoD memcpy 8.0 KiB on nsys stream 16: 500 ns (16.38 GB/s), GPU time from Nsight Systems");
+  // The log's copies still find theirs, and none finds the DtoD.
+  for (const Lane& lane : a.timeline.lanes) {
+    if (lane.type == Lane::Type::capture) continue;
+    for (const Span& s : lane.spans) {
+      const auto hit = matched_memcpy(a.trace, a.timeline, a.attachment, s);
+      if (hit) {
+        EXPECT_NE(a.timeline.lanes[hit->lane].name, "nsys stream 16");
+      }
+    }
+  }
 }
 
 }  // namespace

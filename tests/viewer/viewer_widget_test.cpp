@@ -23,6 +23,7 @@
 
 #include <fstream>
 
+#include "capture_files.h"
 #include "device_logs.h"
 #include "hostile_logs.h"
 #include "join_files.h"
@@ -417,6 +418,44 @@ class ViewerWidgetTest : public QObject {
     QVERIFY(!w->viewState().selected.has_value());
     QVERIFY(!w->viewState().linked.has_value());
     QVERIFY(!outlined());
+  }
+
+  void aCapturesOtherMemcpysHaveAColourOfTheirOwn() {
+    // A DtoD memcpy at the log's 1000-1500 ns on stream 16, beside
+    // join_files.h's kernels (0-400 ns on stream 7) and copies.
+    const QString capture = joinCapture("dtod.sqlite");
+    tswap_test::add_memcpy(capture.toStdString(), 6000, 6500, 8192, tswap_test::kCopyDtoD, 16);
+    auto w = opened(joinLog());
+    QVERIFY(w);
+    QVERIFY(attached(*w, capture));
+    const int dtod = laneNamed(*w, "nsys stream 16"), kernels = laneNamed(*w, "nsys stream 7");
+    QVERIFY(dtod >= 0 && kernels >= 0);
+    const_cast<ViewState&>(w->viewState()).mapping.show(0, 3000);
+    const QImage image = w->timelineView()->grab().toImage();
+    const auto& m = w->viewState().mapping;
+    auto at = [&](double ns, int lane) {
+      return image.pixelColor(static_cast<int>(std::lround(Layout::kHeader + m.x(ns))),
+                              Layout::kRuler + lane * Layout::kRow + Layout::kRow / 2);
+    };
+    const Theme theme = Theme::of(true);
+    // Lighter than its kind's colour, as the capture's copies are drawn.
+    QCOMPARE(at(1250, dtod).rgb(), theme.kind(SpanKind::other_copy).lighter(125).rgb());
+    QCOMPARE(at(200, kernels).rgb(), theme.kind(SpanKind::kernel).rgb());
+    QVERIFY2(colour_difference(rgb(at(1250, dtod)), rgb(at(200, kernels))) > 20, "DtoD drawn like a kernel");
+    // Its own colour in both themes: far from every other kind's.
+    for (const bool dark : {true, false}) {
+      const Theme t = Theme::of(dark);
+      for (int k = 0; k < kSpanKinds; ++k) {
+        const auto kind = static_cast<SpanKind>(k);
+        if (kind == SpanKind::other_copy) continue;
+        QVERIFY2(colour_difference(rgb(t.kind(SpanKind::other_copy)), rgb(t.kind(kind))) > 20, to_string(kind));
+      }
+    }
+    // Hovering it names the kind.
+    QTest::mouseMove(w->timelineView(), QPoint(static_cast<int>(Layout::kHeader + m.x(1250)),
+                                               Layout::kRuler + dtod * Layout::kRow + Layout::kRow / 2));
+    QVERIFY(QToolTip::isVisible());
+    QVERIFY2(QToolTip::text().startsWith("DtoD memcpy 8.0 KiB on nsys stream 16: 500 ns"), qPrintable(QToolTip::text()));
   }
 
   void anUntimedDeviceSaysSoOnItsCopyLanes() {
