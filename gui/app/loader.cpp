@@ -169,10 +169,8 @@ std::shared_ptr<const LoadedLog> Loader::attach_now(const LoadedLog& log, const 
   auto capture = std::make_shared<const nsys::Capture>(nsys::Capture::load(path.toStdString()));
   nsys::Join join = nsys::join(*log.trace, *capture);
   auto attached = std::make_shared<LoadedLog>(log);
-  // The log's own lanes, without a capture attached before this one.
-  if (log.attachment) {
-    attached->timeline.lanes.resize(attached->timeline.lanes.size() - log.attachment->lanes.size());
-  }
+  // append_capture_lanes puts it in place of a capture attached before:
+  // that one's lanes go, and so does its part of the time extent.
   attached->attachment =
       std::make_shared<const Attachment>(Attachment::build(std::move(capture), std::move(join)));
   append_capture_lanes(attached->timeline, *attached->attachment);

@@ -45,8 +45,9 @@ class MainWindow : public QMainWindow {
   /// Cancel stops it); a bad file gets a message box naming the problem.
   void open(const QString& path);
   /// Reads an Nsight Systems export on a worker thread and shows its lanes
-  /// under the log's (after the log, when one is still loading); a capture
-  /// that cannot be read or joined gets a message box, and the log stays.
+  /// under the log's (after the log, when one is still loading), in place of
+  /// a capture attached before (its lanes and time extent); a capture that
+  /// cannot be read or joined gets a message box, and the log stays.
   void attach(const QString& path);
   /// Shows a log already loaded (headless screenshots, tests).
   void show_log(std::shared_ptr<const LoadedLog> log, const QString& path);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 namespace tswap::viewer {
@@ -93,6 +94,15 @@ Attachment Attachment::build(std::shared_ptr<const nsys::Capture> capture, nsys:
 }
 
 void append_capture_lanes(Timeline& timeline, const Attachment& a) {
+  // Capture lanes come last (Lane::Type): a capture attached before leaves.
+  const auto own_end = std::find_if(timeline.lanes.begin(), timeline.lanes.end(),
+                                    [](const Lane& l) { return l.type == Lane::Type::capture; });
+  timeline.lanes.erase(own_end, timeline.lanes.end());
+  if (timeline.log_extent) {
+    std::tie(timeline.first, timeline.last) = *timeline.log_extent;
+  } else {
+    timeline.log_extent = std::make_pair(timeline.first, timeline.last);
+  }
   const bool had = !timeline.lanes.empty() || timeline.last > timeline.first;
   timeline.lanes.insert(timeline.lanes.end(), a.lanes.begin(), a.lanes.end());
   if (a.lanes.empty()) return;

@@ -39,7 +39,9 @@ struct Attachment {
   static Attachment build(std::shared_ptr<const nsys::Capture> capture, nsys::Join join);
 };
 
-/// Appends `a`'s lanes to `timeline` and widens its extent to them.
+/// Appends `a`'s lanes to `timeline` and widens its extent to them, in place
+/// of any capture's appended before: its lanes go, and the extent starts
+/// again from the log's own (Timeline::log_extent).
 void append_capture_lanes(Timeline& timeline, const Attachment& a);
 
 /// The memcpy the GPU ran for the logged copy `logged` (a span of a log

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <tswap/trace/trace.h>
@@ -104,7 +105,11 @@ struct Timeline {
   std::vector<Lane> lanes;
   std::vector<StepMark> step_marks;
   std::vector<TurnMark> turns;            // by time; one per step that reached backward, whatever the filter
-  std::uint64_t first = 0, last = 0;      // the events' extent
+  std::uint64_t first = 0, last = 0;      // the events' extent, and an attached capture's lanes'
+  /// [first, last] before append_capture_lanes widened it: the log's own
+  /// extent, which a capture attached in the first one's place starts from.
+  /// Unset while no capture is attached.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> log_extent;
   /// The log has copies and not one of them was timed (an accelerator that
   /// cannot time: only their queueing is known), whatever the filter: say
   /// "copies not timed on this device" rather than draw empty copy lanes.

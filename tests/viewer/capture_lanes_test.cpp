@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "capture_files.h"
 #include "capture_lanes.h"
@@ -142,6 +144,41 @@ TEST(CaptureLanes, AMemcpyOfAnotherKindIsNeitherACopyOfTheLogsNorAKernel) {
       }
     }
   }
+}
+
+std::vector<std::string> lane_names(const Timeline& t) {
+  std::vector<std::string> names;
+  for (const Lane& l : t.lanes) names.push_back(l.name);
+  return names;
+}
+
+TEST(CaptureLanes, AnotherCaptureReplacesTheLanesAndTheExtentOfTheOneBefore) {
+  const trace::Trace trace = nsys::testing::join_log().parse("run.tswap");
+  const Timeline own = *Timeline::build(trace);
+  // The capture with one more memcpy, at the log's 100000-100500 on stream 16.
+  const Attachment far = attachment_of(trace, join_capture("far.sqlite", [](const std::string& path) {
+    tswap_test::add_memcpy(path, 105000, 105500, 8192, tswap_test::kCopyDtoD, 16);
+  }));
+  const Attachment plain = attachment_of(trace, join_capture("capture.sqlite"));
+  Timeline alone = own;
+  append_capture_lanes(alone, plain);
+  ASSERT_EQ(alone.lanes.size(), own.lanes.size() + 3);
+  ASSERT_LT(alone.last, 100000u);
+
+  Timeline t = own;
+  append_capture_lanes(t, far);
+  EXPECT_EQ(t.lanes.size(), own.lanes.size() + 4);
+  EXPECT_EQ(t.last, 100500u);
+  // The plain capture in its place: its lanes and extent, as if attached alone.
+  append_capture_lanes(t, plain);
+  EXPECT_EQ(lane_names(t), lane_names(alone));
+  EXPECT_EQ(t.first, alone.first);
+  EXPECT_EQ(t.last, alone.last);
+  // And the same one again changes nothing.
+  append_capture_lanes(t, plain);
+  EXPECT_EQ(lane_names(t), lane_names(alone));
+  EXPECT_EQ(t.first, alone.first);
+  EXPECT_EQ(t.last, alone.last);
 }
 
 }  // namespace

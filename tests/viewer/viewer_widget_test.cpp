@@ -458,6 +458,39 @@ class ViewerWidgetTest : public QObject {
     QVERIFY2(QToolTip::text().startsWith("DtoD memcpy 8.0 KiB on nsys stream 16: 500 ns"), qPrintable(QToolTip::text()));
   }
 
+  void aSecondAttachReplacesTheFirstsLanesAndTimeExtent() {
+    // The first capture reaches far past the log: a memcpy at the log's
+    // 100000-100500 ns on stream 16; the second is join_files.h's own.
+    const QString far = joinCapture("far.sqlite");
+    tswap_test::add_memcpy(far.toStdString(), 105000, 105500, 8192, tswap_test::kCopyDtoD, 16);
+    const QString plain = joinCapture("plain.sqlite");
+    auto w = opened(joinLog());
+    QVERIFY(w);
+    // What attaching the second alone gives.
+    const std::shared_ptr<const LoadedLog> alone = Loader::attach_now(*w->loadedLog(), plain);
+    const std::size_t lanes = alone->timeline.lanes.size();
+    QVERIFY(alone->timeline.last < 100000);
+
+    QVERIFY(attached(*w, far));
+    QCOMPARE(w->loadedLog()->timeline.lanes.size(), lanes + 1);
+    QCOMPARE(w->loadedLog()->timeline.last, std::uint64_t{100500});
+    QCOMPARE(w->viewState().mapping.last(), std::uint64_t{100500});
+    for (int round = 0; round < 2; ++round) {  // the second capture, then again (re-attached)
+      QVERIFY(attached(*w, plain));
+      const Timeline& t = w->loadedLog()->timeline;
+      QCOMPARE(t.lanes.size(), lanes);
+      QCOMPARE(laneNamed(*w, "nsys stream 16"), -1);
+      QVERIFY(laneNamed(*w, "nsys stream 14") >= 0);
+      QCOMPARE(t.first, alone->timeline.first);
+      QCOMPARE(t.last, alone->timeline.last);
+      // The view's bounds too: fitting shows the second capture's extent, not the first's.
+      QCOMPARE(w->viewState().mapping.first(), alone->timeline.first);
+      QCOMPARE(w->viewState().mapping.last(), alone->timeline.last);
+      QVERIFY(w->viewState().mapping.end() < 100000);
+      QVERIFY(statusText(*w).endsWith(QString("%1 lanes").arg(lanes)));
+    }
+  }
+
   void anUntimedDeviceSaysSoOnItsCopyLanes() {
     auto w = opened(untimed_);
     QVERIFY(w);
