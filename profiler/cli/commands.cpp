@@ -277,8 +277,9 @@ int print_summary(const Trace& t, std::ostream& out) {
       << std::setw(7) << "out" << std::setw(11) << "bytes out" << std::setw(6) << "in"
       << std::setw(7) << "pref" << std::setw(7) << "reuse" << std::setw(10) << "D2H ms"
       << std::setw(8) << "GB/s" << std::setw(10) << "H2D ms" << std::setw(8) << "GB/s"
-      << std::setw(9) << "overlap" << std::setw(8) << "stalls" << std::setw(10) << "stall ms"
-      << std::setw(7) << "freed" << std::setw(9) << "deferred" << std::setw(6) << "kept"
+      << std::setw(9) << "overlap" << std::setw(8) << "stalls" << std::setw(10) << "waited ms"
+      << std::setw(10) << "caused ms" << std::setw(7) << "freed" << std::setw(9) << "deferred"
+      << std::setw(6) << "kept"
       << "\n";
   auto row = [&](const trace::LayerSummary& l) {
     // No timed copy: no bandwidth and no overlap ("-"), not 0 GB/s or 100%.
@@ -295,10 +296,10 @@ int print_summary(const Trace& t, std::ostream& out) {
         << (l.layer < 0 ? std::string("all") : std::to_string(l.layer)) << std::setw(7)
         << l.tensors_out << std::setw(11) << bytes(static_cast<double>(l.bytes_out)) << std::setw(6)
         << l.tensors_in << std::setw(7) << l.prefetched << std::setw(7) << l.reused << std::setw(10)
-        << ms(l.d2h_ns) << std::setw(8) << d2h_bw << std::setw(10) << ms(l.h2d_ns)
-        << std::setw(8) << h2d_bw << std::setw(9) << overlap << std::setw(8) << l.stalls
-        << std::setw(10) << ms(l.stall_ns) << std::setw(7) << l.freed << std::setw(9) << l.deferred
-        << std::setw(6) << l.kept << "\n";
+        << ms(l.d2h_ns) << std::setw(8) << d2h_bw << std::setw(10) << ms(l.h2d_ns) << std::setw(8)
+        << h2d_bw << std::setw(9) << overlap << std::setw(8) << l.stalls << std::setw(10)
+        << ms(l.stall_ns) << std::setw(10) << ms(l.caused_stall_ns) << std::setw(7) << l.freed
+        << std::setw(9) << l.deferred << std::setw(6) << l.kept << "\n";
   };
   // Both lists are sorted by tag name (layers then by layer): one pass over
   // each, not every layer per tag.
@@ -314,7 +315,10 @@ int print_summary(const Trace& t, std::ostream& out) {
   out << "overlap: copy time during which compute did not wait on that copy. D2H/H2D times are\n"
          "measured where copies are timed: on the host by the simulated runtime, on the device by\n"
          "timing events on an accelerator that can time. \"-\": no copy was timed (a tag's last\n"
-         "layer is never swapped; a device that cannot time).\n";
+         "layer is never swapped; a device that cannot time).\n"
+         "waited: the time compute waited on this layer's copies. caused: the stall time this\n"
+         "layer's copies caused, its own waits' and others' (its copies held the stream while a copy\n"
+         "queued behind them was awaited); both sum to the same total. Rank tags by caused.\n";
   return kOk;
 }
 

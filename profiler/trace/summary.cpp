@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <tswap/trace/copies.h>
+#include <tswap/trace/stall_blame.h>
 
 namespace tswap::trace {
 namespace {
@@ -34,6 +35,7 @@ void add_into(LayerSummary& total, const LayerSummary& l) {
   total.h2d_timed_device += l.h2d_timed_device;
   total.stall_ns += l.stall_ns;
   total.stalls += l.stalls;
+  total.caused_stall_ns += l.caused_stall_ns;
   total.overlap_ns += l.overlap_ns;
 }
 
@@ -72,18 +74,21 @@ Summary summarize(const Trace& trace) {
   std::map<std::pair<std::uint16_t, std::uint16_t>, LayerSummary> layers;
   Summary s;
   std::map<std::uint16_t, std::set<std::uint32_t>> steps_of_tag;
-  auto layer_of = [&](const Event& e) -> LayerSummary& {
-    LayerSummary& l = layers[{e.tag, e.layer}];
+  auto layer_at = [&](std::uint16_t tag, std::uint16_t layer) -> LayerSummary& {
+    LayerSummary& l = layers[{tag, layer}];
     if (l.layer < 0) {
-      l.tag = trace.tag(e.tag);
-      l.layer = e.layer;
+      l.tag = trace.tag(tag);
+      l.layer = layer;
     }
     return l;
   };
+  auto layer_of = [&](const Event& e) -> LayerSummary& { return layer_at(e.tag, e.layer); };
   const auto& events = trace.events();
   // Copy times from the one pairing (Note [Copy pairing] in copies.h): only
   // the copies in flight are held.
+  StallBlame blame(trace);
   const CopyPairing::OnCopy on_copy = [&](const Copy& c) {
+    blame.take(c);
     const std::optional<std::uint64_t> took = c.duration_ns();
     if (!took) return;
     LayerSummary& l = layer_of(events[c.done->event]);
@@ -155,6 +160,10 @@ Summary summarize(const Trace& trace) {
     }
   }
   pairing.finish(on_copy);
+  for (const BlamedStall& b : blame.finish()) {
+    for (const StallShare& share : b.shares)
+      layer_at(share.tag, share.layer).caused_stall_ns += share.ns;
+  }
   for (auto& [step, m] : memory) {
     const auto it = resident_peak.find(step);
     if (it != resident_peak.end()) m.resident_peak = it->second;

@@ -26,7 +26,15 @@ struct LayerSummary {
   /// events, kFlagDeviceTime). Copies with no start or no done count in neither.
   std::uint64_t d2h_timed_host = 0, d2h_timed_device = 0;
   std::uint64_t h2d_timed_host = 0, h2d_timed_device = 0;
+  /// "Waited": the time compute waited on this layer's copies (its stall
+  /// records), and how many waits.
   std::uint64_t stall_ns = 0, stalls = 0;
+  /// "Caused": the stall time this layer's copies caused, its own waits' and
+  /// others' (Note [Caused stalls] in stall_blame.h): the time they held the
+  /// stream while a copy queued behind them was awaited, plus the idle and
+  /// own time of the waits on this layer's copies. Summed over a log it
+  /// equals the waited time; it is the figure to rank tags by.
+  std::uint64_t caused_stall_ns = 0;
   /// Copy time minus the time compute waited on this layer's copies (0 at
   /// least): how much of the copying hid behind compute.
   std::uint64_t overlap_ns = 0;
