@@ -39,23 +39,45 @@ TEST(StallBlame, ChargesTheOuterTagsWaitsToTheInnerCopiesQueuedAheadOnTheSharedS
   const std::vector<BlamedStall> b =
       tswap::trace::blame_stalls(stalls::nested_shared_stream_log().parse());
   ASSERT_EQ(b.size(), 2u);
-  // The release of outer layer 0 waited 27-51 ms on its copy out #1, behind
-  // the MLP's copy out (11-41 ms) on the d2h stream.
+  // The release of outer layer 0 waited 27-51 ms on its copy out #1,
+  // queued at 3 ms behind the MLP's copy out (11-41 ms) on the d2h stream:
+  // started when queued it would have been done at 13 ms, before the wait.
   EXPECT_EQ(b[0].stall.direction, CopyDirection::out);
   EXPECT_EQ(b[0].stall.key.tag, kOuter);
   EXPECT_EQ(b[0].stream, std::optional<std::uint8_t>(1));
-  EXPECT_THAT(b[0].shares, ElementsAre(share(kInner, 0, 14 * kMs), share(kOuter, 0, 10 * kMs)));
-  // Its unpack waited 66-100 ms on its copy back #1, behind the MLP's copy
-  // back (60-90 ms) on the h2d stream.
+  EXPECT_THAT(b[0].shares, ElementsAre(share(kInner, 0, 24 * kMs)));
+  // Its unpack waited 66-100 ms on its copy back #1, queued at 61 ms behind
+  // the MLP's copy back (60-90 ms) on the h2d stream: on time it would have
+  // run 61-71 ms, a wait of 5 ms; the other 29 are the MLP's.
   EXPECT_EQ(b[1].stall.direction, CopyDirection::back);
   EXPECT_EQ(b[1].stream, std::optional<std::uint8_t>(2));
-  EXPECT_THAT(b[1].shares, ElementsAre(share(kInner, 0, 24 * kMs), share(kOuter, 0, 10 * kMs)));
+  EXPECT_THAT(b[1].shares, ElementsAre(share(kInner, 0, 29 * kMs), share(kOuter, 0, 5 * kMs)));
+}
+
+TEST(StallBlame, ChargesACopyQueuedAheadThatRanBeforeTheWaitBegan) {
+  // Layer 1's copy back ran 0-100 and pushed layer 0's (queued at 10) to
+  // 100-200: during the wait, 150-210, only layer 0's own copy ran, but on
+  // time it would have been done at 110. 50 ns are layer 1's; the other 10
+  // are the wake after layer 0's copy was done.
+  LogBuilder log;
+  log.standard_names()
+      .records(1, {rec(EventKind::h2d_queued, 0, 1, 0, 100, 2),
+                   rec(EventKind::h2d_queued, 10, 0, 0, 100, 2),
+                   rec(EventKind::stall, 210, 0, 0, 60, 0, tswap::trace::kFlagWaitH2D)})
+      .records(2, {rec(EventKind::h2d_start, 0, 1, 0, 100, 2),
+                   rec(EventKind::h2d_done, 100, 1, 0, 100, 2),
+                   rec(EventKind::h2d_start, 100, 0, 0, 100, 2),
+                   rec(EventKind::h2d_done, 200, 0, 0, 100, 2)});
+  const std::vector<BlamedStall> b = tswap::trace::blame_stalls(log.parse());
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_THAT(b[0].shares, ElementsAre(share(1, 1, 50), share(1, 0, 10)));
 }
 
 TEST(StallBlame, GivesAnIdleStreamAndTheTimeAfterTheAwaitedCopyToThatCopy) {
-  // 200-400 idle, 400-700 the awaited copy, 700-800 after it (a copy queued
-  // behind it runs then); a copy on the h2d stream meanwhile and one on the
-  // d2h stream before the wait are charged nothing.
+  // 200-390 not queued yet, 390-400 queued on an idle stream, 400-700 the
+  // awaited copy, 700-800 after it (a copy queued behind it runs then); a
+  // copy on the h2d stream meanwhile and one on the d2h stream before the
+  // wait are charged nothing.
   const std::vector<BlamedStall> b = tswap::trace::blame_stalls(stalls::idle_stream_log().parse());
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(b[0].stall.begin_ns, 200u);
@@ -96,7 +118,8 @@ TEST(StallBlame, ChargesCopiesAheadOfAnAwaitedCopyThatNeverStartedInTheLog) {
 
 TEST(Summary, KeepsWaitedOnTheWaitingLayerAndChargesCausedToTheCopiesThatHeldTheStream) {
   // Issue 13's measured case: both tags swapped, the outer showed 58 ms of
-  // stall and the inner 0 ms. Caused reverses the blame.
+  // stall and the inner 0 ms. Caused reverses the blame: 5 ms are the
+  // outer's own (its copy back late on its own), 53 the inner's.
   const tswap::trace::Summary s =
       tswap::trace::summarize(stalls::nested_shared_stream_log().parse());
   const auto& outer = row(s.layers, "model.layer.*", 0);
@@ -104,10 +127,10 @@ TEST(Summary, KeepsWaitedOnTheWaitingLayerAndChargesCausedToTheCopiesThatHeldThe
   EXPECT_EQ(outer.stall_ns, 58 * kMs);
   EXPECT_EQ(outer.stalls, 2u);
   EXPECT_EQ(inner.stall_ns, 0u);
-  EXPECT_EQ(inner.caused_stall_ns, 38 * kMs);
-  EXPECT_EQ(outer.caused_stall_ns, 20 * kMs);
-  EXPECT_EQ(row(s.tags, "model.layer.*", -1).caused_stall_ns, 20 * kMs);
-  EXPECT_EQ(row(s.tags, "model.layer.*.mlp", -1).caused_stall_ns, 38 * kMs);
+  EXPECT_EQ(inner.caused_stall_ns, 53 * kMs);
+  EXPECT_EQ(outer.caused_stall_ns, 5 * kMs);
+  EXPECT_EQ(row(s.tags, "model.layer.*", -1).caused_stall_ns, 5 * kMs);
+  EXPECT_EQ(row(s.tags, "model.layer.*.mlp", -1).caused_stall_ns, 53 * kMs);
   // Overlap still reads the waits: outer 40 ms copying less 58 waited.
   EXPECT_EQ(outer.overlap_ns, 0u);
   EXPECT_EQ(inner.overlap_ns, 60 * kMs);

@@ -2,8 +2,8 @@
 
 // Hand-built logs whose stalls are caused by copies other than the awaited
 // one (Note [Caused stalls], stall_blame.h), every time chosen so that tests
-// can state exact figures. Shared by stall_blame_test.cpp, compare_test.cpp
-// and make_tuning_logs.cpp (the CLI tests).
+// can state exact figures. Shared by stall_blame_test.cpp and
+// make_tuning_logs.cpp (the CLI tests).
 //
 // nested_shared_stream_log(): issue 13's measured case in miniature. Tags
 // 1 "model.layer.*" (outer) and 2 "model.layer.*.mlp" (inner, nested in
@@ -21,8 +21,10 @@
 //   stall outer L0 #1 out   27-51  (24 ms; the outer's release, layer 1 begun)
 //   stall outer L0 #1 back  66-100 (34 ms; its unpack, first in layer 0's backward)
 //
-// Waited: outer 58 ms, inner 0. Caused: inner 14 + 24 = 38 ms (its copies
-// held the streams), outer 10 + 10 = 20 ms (its own copies running).
+// Waited: outer 58 ms, inner 0. Caused (Note [Caused stalls]): outer 0 + 5
+// = 5 ms (started when queued, its copy out would have been done at 13 ms,
+// before the wait; its copy back at 71 ms, 5 ms into the wait), inner
+// 24 + 29 = 53 ms (the rest: its copies held the streams meanwhile).
 //
 // idle_stream_log(): tag 1 "model.layer.*" alone, three layers. A release
 // waits 600 ns, 200-800, on layer 0 #0's copy out, queued at 390 on the d2h

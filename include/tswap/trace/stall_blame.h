@@ -2,24 +2,28 @@
 
 // Who caused a stall, as opposed to who waited. Note [Caused stalls]: a
 // stall record carries the swap whose copy compute waited for (an unpack
-// waiting on its copy back, kFlagWaitH2D; a release waiting on its copy
-// out). Copy streams run their queue in order, so when tags share a stream
-// the wait is often spent on other swaps' copies queued ahead of the one
-// awaited. The stall's time [begin_ns, end_ns) is split:
+// waiting on its copy back, kFlagWaitH2D; a release in forward waiting on
+// its copy out). A copy stream runs its queue in order, so when tags share
+// a stream the awaited copy is often late because other swaps' copies were
+// queued ahead of it, whether they still run during the wait or ran before
+// it and pushed the awaited copy's start past it. The stall's time
+// [begin_ns, end_ns) is split by what the wait would have been without them:
 //
-//  - while a copy queued ahead of the awaited one (started no later than it)
-//    ran on the awaited copy's stream, to that copy's tag and layer;
-//  - while the awaited copy itself ran, to its own tag and layer;
-//  - the rest (the stream idle, the awaited copy not started yet, the wake
-//    after it was done, a copy queued behind it, a copy the log has no
-//    times for) to the awaited copy's tag and layer as well.
+//  - after the awaited copy's done (the wake): the awaited copy's;
+//  - before it, walking back from the awaited copy's start towards its
+//    queued time: each copy that held the stream then, for as long as it ran
+//    there, the latest first (without it the awaited copy would have started
+//    that much sooner); time the stream sat idle meanwhile: the awaited copy's;
+//  - what is left, the wait the awaited copy would have caused had it
+//    started when it was queued: the awaited copy's.
 //
-// Time after the awaited copy's done counts as its own, whatever runs then:
-// nothing on its stream can delay it once it is done. Each stall's shares
-// sum to its waited_ns exactly, so over a log "caused" and "waited" sum to
-// the same total. A stall whose copy the log does not hold (a log cut
-// short, a crafted one) is all its own. Where two copies on one stream
-// overlap (a crafted log), the earlier started is charged for the overlap.
+// The awaited copy's tag and layer are the stall's own. With one copy
+// ahead this is exactly the wait it added; with several, the ones that ran
+// just before the awaited copy are charged first. Each stall's shares sum
+// to its waited_ns, so "caused" and "waited" sum to the same total over a
+// log. A stall whose copy the log does not hold is all its own; an awaited
+// copy that never started queued until the stall's end; one without a
+// queued record has no queue time.
 
 #include <cstddef>
 #include <cstdint>
@@ -51,10 +55,11 @@ struct BlamedStall {
 };
 
 /// Splits a log's stalls by Note [Caused stalls]. Construct it on the trace
-/// (one pass over its events for the stall records), hand take() every copy
-/// the walk's CopyPairing hands out, then call finish() once. Holds the
-/// stalls and the timed copies that ran during one (at most one entry per
-/// event). Not thread-safe; one per walk.
+/// (two passes over its events: the stalls, then their copies' queued
+/// times), hand take() every copy the walk's CopyPairing hands out, then
+/// call finish() once. Holds the stalls and the timed copies that ran while
+/// an awaited copy queued or was awaited (at most one entry per event).
+/// Not thread-safe; one per walk.
 class StallBlame {
  public:
   explicit StallBlame(const Trace& trace);
@@ -68,9 +73,9 @@ class StallBlame {
     bool known = false;
     std::uint64_t first_ns = 0;  // its queued time, else its start, else its done
     std::uint8_t stream = 0;
-    std::optional<std::uint64_t> start, done;
+    std::optional<std::uint64_t> queued, start, done;
   };
-  struct Run {  // a timed copy on a stream that overlaps some stall
+  struct Run {  // a timed copy on a stream that ran while some awaited copy queued or ran
     std::uint64_t start = 0, done = 0;
     std::uint16_t tag = 0, layer = 0;
   };
@@ -86,7 +91,8 @@ class StallBlame {
       return std::hash<SwapKey>()(id.key) * 2 + static_cast<std::size_t>(id.direction);
     }
   };
-  bool during_some_stall(std::uint64_t start, std::uint64_t done) const;
+  void merge_windows(const Trace& trace);
+  bool in_some_window(std::uint64_t start, std::uint64_t done) const;
   std::vector<StallShare> split(const Stall& stall, const Awaited& awaited,
                                 const std::vector<Run>& runs,
                                 const std::vector<std::uint64_t>& done_so_far) const;
@@ -94,7 +100,9 @@ class StallBlame {
   std::vector<Stall> stalls_;
   std::vector<Awaited> awaited_;  // by stall
   std::unordered_map<WaitId, std::vector<std::size_t>, WaitIdHash> waiting_;  // stalls by copy
-  // The stalls' windows merged, sorted by begin (so by end too): begin, end.
+  // From the first queued record of each stall's copy (or the stall's
+  // begin, if earlier) to the stall's end, merged, sorted by begin (so by
+  // end too): the times a copy must run in to be charged for some stall.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> windows_;
   std::unordered_map<std::uint8_t, std::vector<Run>> runs_;  // by stream
 };
