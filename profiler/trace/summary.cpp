@@ -39,6 +39,26 @@ void add_into(LayerSummary& total, const LayerSummary& l) {
   total.overlap_ns += l.overlap_ns;
 }
 
+/// The engine's resident bytes of a layer, a tag or the log, replayed
+/// (resident_delta summed in time order), and the highest level they
+/// reached. Unsigned: crafted byte counts wrap, as in the Chrome export.
+struct ResidentLevel {
+  std::uint64_t now = 0;
+  std::int64_t peak = 0;
+  void add(std::int64_t delta) {
+    now += static_cast<std::uint64_t>(delta);
+    peak = std::max(peak, static_cast<std::int64_t>(now));
+  }
+};
+
+/// A layer's figures and its resident level. A layer whose records only
+/// move resident bytes (swap_created alone) gets no row: summary.layer
+/// stays -1 until a record counts in it.
+struct LayerRow {
+  LayerSummary summary;
+  ResidentLevel resident;
+};
+
 }  // namespace
 
 std::int64_t resident_delta(const Event& e) {
@@ -71,11 +91,11 @@ std::optional<double> LayerSummary::overlap_share() const {
 
 Summary summarize(const Trace& trace) {
   // By (tag id, layer) while counting: no string per event.
-  std::map<std::pair<std::uint16_t, std::uint16_t>, LayerSummary> layers;
+  std::map<std::pair<std::uint16_t, std::uint16_t>, LayerRow> layers;
   Summary s;
   std::map<std::uint16_t, std::set<std::uint32_t>> steps_of_tag;
   auto layer_at = [&](std::uint16_t tag, std::uint16_t layer) -> LayerSummary& {
-    LayerSummary& l = layers[{tag, layer}];
+    LayerSummary& l = layers[{tag, layer}].summary;
     if (l.layer < 0) {
       l.tag = trace.tag(tag);
       l.layer = layer;
@@ -109,16 +129,19 @@ Summary summarize(const Trace& trace) {
   CopyPairing pairing(trace);
   std::map<std::uint32_t, StepMemory> memory;
   std::uint32_t current_step = 0;
-  std::uint64_t resident = 0;  // unsigned: crafted byte counts wrap, as in the Chrome export
-  std::map<std::uint32_t, std::int64_t> resident_peak;
+  ResidentLevel resident;                               // the log's
+  std::map<std::uint16_t, ResidentLevel> tag_resident;  // by tag id
+  std::map<std::uint32_t, std::int64_t> resident_peak;  // by step
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     pairing.take(i, on_copy, on_stall);
     const std::int64_t delta = resident_delta(e);
     if (delta != 0) {
-      resident += static_cast<std::uint64_t>(delta);
+      resident.add(delta);
+      tag_resident[e.tag].add(delta);
+      layers[{e.tag, e.layer}].resident.add(delta);
       std::int64_t& peak = resident_peak[current_step];
-      peak = std::max(peak, static_cast<std::int64_t>(resident));
+      peak = std::max(peak, static_cast<std::int64_t>(resident.now));
     }
     switch (e.event_kind()) {
       case EventKind::step_begin:
@@ -173,11 +196,15 @@ Summary summarize(const Trace& trace) {
     s.steps_per_tag[std::string(trace.tag(tag))] = steps.size();
     s.steps = std::max<std::uint64_t>(s.steps, steps.size());
   }
+  s.resident_peak = resident.peak;
   std::map<std::string, LayerSummary> tags;
-  for (auto& [id, l] : layers) {
+  for (auto& [id, row] : layers) {
+    LayerSummary& l = row.summary;
+    if (l.layer < 0) continue;  // resident bytes only: no row
     // Overlap: copy time minus the time compute waited on this layer's copies.
     const std::uint64_t copy = l.d2h_ns + l.h2d_ns;
     l.overlap_ns = copy > l.stall_ns ? copy - l.stall_ns : 0;
+    l.resident_peak = row.resident.peak;
     s.layers.push_back(l);
   }
   std::sort(s.layers.begin(), s.layers.end(), [](const LayerSummary& a, const LayerSummary& b) {
@@ -187,6 +214,11 @@ Summary summarize(const Trace& trace) {
     LayerSummary& t = tags[l.tag];
     t.tag = l.tag;
     add_into(t, l);
+  }
+  // A tag's peak is its layers' sum at its highest, not the sum of their peaks.
+  for (const auto& [id, level] : tag_resident) {
+    const auto t = tags.find(std::string(trace.tag(id)));
+    if (t != tags.end()) t->second.resident_peak = std::max(t->second.resident_peak, level.peak);
   }
   for (auto& [name, t] : tags) s.tags.push_back(t);
   return s;

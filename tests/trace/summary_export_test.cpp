@@ -120,6 +120,38 @@ TEST(Summary, CountsTrainingStepsNotTheStepBeginsOfEveryTag) {
                                                       ::testing::Pair("model.layer.*.mlp", 3u)));
 }
 
+TEST(Summary, ReplaysResidentPeaksPerLayerPerTagAndOverLog) {
+  // Layer 0 holds 100 B from 1 to 3, layer 1 50 B from 2 and 70 more from
+  // 4: their peaks 100 and 120 B; the tag's 150 B at 2 (not 220, the sum of
+  // the peaks); a second tag's 30 B at 2 make the log's 180 B. (A layer
+  // gets a row from its other records: swap_created alone makes none.)
+  auto tagged = [](tswap::trace::Record r, std::uint16_t tag) {
+    r.tag = tag;
+    return r;
+  };
+  using K = tswap::trace::StringKind;
+  LogBuilder b;
+  b.standard_names()
+      .strings({{K::tag, 2, "model.head"}})
+      .records(1, {rec(EventKind::swap_created, 1, 0, 0, 100),
+                   rec(EventKind::swap_created, 2, 1, 0, 50),
+                   tagged(rec(EventKind::swap_created, 2, 0, 0, 30), 2),
+                   rec(EventKind::release, 3, 0, 0, 100, 0, 0, kFreed),
+                   tagged(rec(EventKind::release, 3, 0, 0, 30, 0, 0, kFreed), 2),
+                   rec(EventKind::d2h_queued, 3, 1, 0, 50, 1),
+                   rec(EventKind::swap_created, 4, 1, 1, 70)});
+  const tswap::trace::Summary s = tswap::trace::summarize(b.parse());
+  ASSERT_EQ(s.layers.size(), 3u);
+  EXPECT_EQ(s.layers[0].tag, "model.head");
+  EXPECT_EQ(s.layers[0].resident_peak, 30);
+  EXPECT_EQ(s.layers[1].resident_peak, 100);
+  EXPECT_EQ(s.layers[2].resident_peak, 120);
+  ASSERT_EQ(s.tags.size(), 2u);
+  EXPECT_EQ(s.tags[0].resident_peak, 30);
+  EXPECT_EQ(s.tags[1].resident_peak, 150);
+  EXPECT_EQ(s.resident_peak, 180);
+}
+
 std::string exported(tswap::trace::ExportFormat f) {
   std::ostringstream out;
   tswap::trace::export_trace(sample(), f, out);

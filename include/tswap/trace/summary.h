@@ -38,6 +38,11 @@ struct LayerSummary {
   /// Copy time minus the time compute waited on this layer's copies (0 at
   /// least): how much of the copying hid behind compute.
   std::uint64_t overlap_ns = 0;
+  /// The highest the engine's resident bytes of this layer reached
+  /// (resident_delta of its events replayed in time order); for a tag's
+  /// total, of the tag's layers together at their highest (not the sum of
+  /// their peaks).
+  std::int64_t resident_peak = 0;
 
   /// Bandwidth (GB/s) of the copies out, bytes_out over d2h_ns; none when
   /// no copy out was timed (no copies: a tag's last layer; or a runtime that
@@ -73,6 +78,8 @@ struct Summary {
   std::map<std::string, std::uint64_t> steps_per_tag;  // distinct step numbers each tag began
   /// By step, for the steps with allocator samples; empty for a log without any.
   std::vector<StepMemory> memory;
+  /// The engine's highest level of resident bytes over the whole log.
+  std::int64_t resident_peak = 0;
 };
 
 Summary summarize(const Trace& trace);
