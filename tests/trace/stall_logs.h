@@ -2,8 +2,9 @@
 
 // Hand-built logs whose stalls are caused by copies other than the awaited
 // one (Note [Caused stalls], stall_blame.h), every time chosen so that tests
-// can state exact figures. Shared by stall_blame_test.cpp and
-// make_tuning_logs.cpp (the CLI tests).
+// can state exact figures, and a second run to compare the first with.
+// Shared by stall_blame_test.cpp, compare_test.cpp and make_tuning_logs.cpp
+// (the CLI tests).
 //
 // nested_shared_stream_log(): issue 13's measured case in miniature. Tags
 // 1 "model.layer.*" (outer) and 2 "model.layer.*.mlp" (inner, nested in
@@ -25,6 +26,22 @@
 // = 5 ms (started when queued, its copy out would have been done at 13 ms,
 // before the wait; its copy back at 71 ms, 5 ms into the wait), inner
 // 24 + 29 = 53 ms (the rest: its copies held the streams meanwhile).
+//
+// outer_alone_log(): the same run after a tuning change, for compare: the
+// inner tag is not swapped (no records of it) and the link is twice as
+// fast. Tag 1 "model.layer.*" (standard_names), times in ms:
+//
+//   copy             bytes      queued   runs
+//   out outer L0 #0  1,000,000  1        1-6
+//   out outer L0 #1  1,000,000  3        6-11
+//   back outer L0 #1 1,000,000  61       61-66
+//   back outer L0 #0 1,000,000  62       66-71
+//
+//   stall outer L0 #1 back 64-66.5 (2.5 ms, its own copy and the wake)
+//   the release at 27 and the unpack of #0 at 72 wait for nothing.
+//   allocator samples (step 1): allocated 4,000,000 then 6,000,000 B,
+//   reserved 8,388,608 B. The engine's resident peak: 2,000,000 B (A's is
+//   5,000,000 B, at 3 ms: every copy out still holds its storage).
 //
 // idle_stream_log(): tag 1 "model.layer.*" alone, three layers. A release
 // waits 600 ns, 200-800, on layer 0 #0's copy out, queued at 390 on the d2h
@@ -103,6 +120,47 @@ inline LogBuilder nested_shared_stream_log() {
                    o(EventKind::h2d_start, 100 * kMs, 0, out0, h2d, pre),
                    o(EventKind::h2d_done, 110 * kMs, 0, out0, h2d, pre)})
       .end(34);
+  return b;
+}
+
+inline LogBuilder outer_alone_log() {
+  using tswap::trace::EventKind;
+  const auto freed = static_cast<std::uint8_t>(tswap::trace::ReleaseReason::freed);
+  const std::uint8_t pre = tswap::trace::kFlagPrefetch, back = tswap::trace::kFlagWaitH2D;
+  constexpr std::uint8_t d2h = 1, h2d = 2;
+  const std::uint64_t bytes = 1000000;
+  auto sample = [](EventKind k, std::uint64_t ns, std::uint64_t value) {
+    return rec(k, ns, 0, 0, value);
+  };
+  LogBuilder b;
+  b.standard_names()
+      .records(1, {rec(EventKind::step_begin, 100, 0),
+                   sample(EventKind::device_allocated, 500, 4000000),
+                   sample(EventKind::device_reserved, 500, 8388608),
+                   rec(EventKind::swap_created, 1 * kMs - 10, 0, 0, bytes),
+                   rec(EventKind::d2h_queued, 1 * kMs, 0, 0, bytes, d2h),
+                   rec(EventKind::swap_created, 3 * kMs - 10, 0, 1, bytes),
+                   rec(EventKind::d2h_queued, 3 * kMs, 0, 1, bytes, d2h),
+                   rec(EventKind::release, 27 * kMs, 0, 0, bytes, 0, 0, freed),
+                   rec(EventKind::release, 27 * kMs + 1, 0, 1, bytes, 0, 0, freed),
+                   sample(EventKind::device_allocated, 30 * kMs, 6000000),
+                   sample(EventKind::device_reserved, 30 * kMs, 8388608),
+                   rec(EventKind::h2d_queued, 61 * kMs, 0, 1, bytes, h2d, pre),
+                   rec(EventKind::h2d_queued, 62 * kMs, 0, 0, bytes, h2d, pre),
+                   rec(EventKind::stall, 66 * kMs + kMs / 2, 0, 1, 5 * kMs / 2, 0, back),
+                   rec(EventKind::unpack, 66 * kMs + kMs / 2 + 1, 0, 1),
+                   rec(EventKind::unpack, 72 * kMs, 0, 0),
+                   rec(EventKind::swap_destroyed, 112 * kMs, 0, 0, bytes),
+                   rec(EventKind::swap_destroyed, 112 * kMs + 1, 0, 1, bytes)})
+      .records(2, {rec(EventKind::d2h_start, 1 * kMs, 0, 0, bytes, d2h),
+                   rec(EventKind::d2h_done, 6 * kMs, 0, 0, bytes, d2h),
+                   rec(EventKind::d2h_start, 6 * kMs, 0, 1, bytes, d2h),
+                   rec(EventKind::d2h_done, 11 * kMs, 0, 1, bytes, d2h),
+                   rec(EventKind::h2d_start, 61 * kMs, 0, 1, bytes, h2d, pre),
+                   rec(EventKind::h2d_done, 66 * kMs, 0, 1, bytes, h2d, pre),
+                   rec(EventKind::h2d_start, 66 * kMs, 0, 0, bytes, h2d, pre),
+                   rec(EventKind::h2d_done, 71 * kMs, 0, 0, bytes, h2d, pre)})
+      .end(26);
   return b;
 }
 
