@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "loading.h"
 
 #include <cstdio>
 #include <cstring>
@@ -21,7 +22,6 @@
 #include <tswap/trace/trace.h>
 
 namespace tswap::cli {
-namespace {
 
 using trace::Trace;
 
@@ -41,19 +41,7 @@ std::optional<Trace> load(const std::string& file, std::ostream& err) {
   }
 }
 
-/// Runs one stage after the load (`what`: "check", "summarize", "export",
-/// "compare"); if memory runs out, says which stage and that the load had
-/// succeeded, and returns kUnreadable.
-template <class F>
-int stage(const char* what, const Trace& t, std::ostream& err, F&& run) {
-  try {
-    return run();
-  } catch (const std::bad_alloc&) {
-    err << "tswap-log: not enough memory to " << what << " " << t.path() << " (it loaded: "
-        << t.events().size() << " events)\n";
-    return kUnreadable;
-  }
-}
+namespace {
 
 std::string printable(std::string_view s) { return trace::printable(s); }
 

@@ -23,6 +23,9 @@ int export_log(const std::string& file, const std::string& format, const std::st
                std::ostream& out, std::ostream& err);
 int check(const std::string& file, std::ostream& out, std::ostream& err);
 int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err);
+/// compare_command.cpp: two logs' figures per tag and layer; `format` "text" or "json".
+int compare(const std::string& a, const std::string& b, const std::string& format,
+            std::ostream& out, std::ostream& err);
 /// nsys_command.cpp: the log joined to an nsys export; `format` "text" or "json".
 int nsys(const std::string& log, const std::string& capture, const std::string& format,
          std::ostream& out, std::ostream& err);

@@ -13,7 +13,7 @@
 
 namespace {
 
-/// "info, summary, export, check, diff".
+/// "info, summary, export, check, diff, compare, nsys".
 std::string command_names(const CLI::App& app) {
   std::string names;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
@@ -67,6 +67,16 @@ int main(int argc, char** argv) {
   differ->add_option("A", file, "a .tswap log")->required();
   differ->add_option("B", other, "another .tswap log")->required();
 
+  std::string compare_format = "text";
+  CLI::App* comparer = app.add_subcommand(
+      "compare", "Compare two runs (before and after a tuning change) per tag and layer: bytes "
+                 "swapped, peak resident, copy time, GB/s, stalls waited and caused; B - A and "
+                 "B / A");
+  comparer->add_option("A", file, "a .tswap log (the first run)")->required();
+  comparer->add_option("B", other, "another .tswap log (the run to compare with it)")->required();
+  comparer->add_option("--format,-f", compare_format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
   std::string capture, nsys_format = "text";
   CLI::App* nsys = app.add_subcommand(
       "nsys", "Join the log to an Nsight Systems capture of the same run (nsys export "
@@ -107,6 +117,7 @@ int main(int argc, char** argv) {
     if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
     if (checker->parsed()) return check(file, std::cout, std::cerr);
     if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
+    if (comparer->parsed()) return compare(file, other, compare_format, std::cout, std::cerr);
     if (nsys->parsed()) return tswap::cli::nsys(file, capture, nsys_format, std::cout, std::cerr);
   } catch (const std::bad_alloc&) {
     // Each command names its stage (load, check, ...); this is a fallback.

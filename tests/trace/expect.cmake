@@ -1,12 +1,13 @@
 # Runs a command and checks its exit status and output:
 #   cmake -DCOMMAND="a|b|c" -DEXIT=N [-DMATCH=regex] [-DOUTPUT_FILE=f -DFILE_MATCH=regex]
 #         [-DSTDOUT_FILE=f] [-DMEMORY_FILES="x|y" -DMEMORY_BASE=bytes -DMEMORY_FACTOR=n]
-#         -P expect.cmake
+#         [-DMAX_COLUMNS=n] -P expect.cmake
 # STDOUT_FILE: standard output goes to that file (for outputs of hundreds of
 # megabytes); MATCH then sees its first and last 64 KiB and standard error, and the
 # file is removed when the test passes.
 # MEMORY_FILES: the command runs under `prlimit --as=BASE+FACTOR*SIZE`, SIZE
 # the files' total size (docs/reliability.md).
+# MAX_COLUMNS: no line of standard output is wider (in bytes: the output is ASCII).
 string(REPLACE "|" ";" command "${COMMAND}")
 if(DEFINED MATCH)
   string(REPLACE "%SEMI%" ";" MATCH "${MATCH}")  # a semicolon would have split the list
@@ -44,6 +45,17 @@ if(NOT rc STREQUAL "${EXIT}")
 endif()
 if(DEFINED MATCH AND NOT all MATCHES "${MATCH}")
   message(FATAL_ERROR "output does not match '${MATCH}'\n--- output:\n${all}")
+endif()
+if(DEFINED MAX_COLUMNS)
+  # Lines split on newlines; the semicolons of the output escaped first.
+  string(REPLACE ";" "," lines "${out}")
+  string(REPLACE "\n" ";" lines "${lines}")
+  foreach(l IN LISTS lines)
+    string(LENGTH "${l}" width)
+    if(width GREATER MAX_COLUMNS)
+      message(FATAL_ERROR "a line of ${width} columns, more than ${MAX_COLUMNS}:\n${l}")
+    endif()
+  endforeach()
 endif()
 if(DEFINED OUTPUT_FILE)
   file(READ "${OUTPUT_FILE}" content)

@@ -1,6 +1,7 @@
 // Writes the hand-built logs of stall_logs.h into the directory given, for
 // the tswap-log tests: nested_stalls.tswap (two nested tags sharing their
-// copy streams, the outer waiting behind the inner's copies).
+// copy streams, the outer waiting behind the inner's copies) and
+// outer_alone.tswap (the same run with the outer tag alone, to compare).
 
 #include <cstdio>
 #include <string>
@@ -13,7 +14,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  const bool ok = tswap_test::write_log_file(
-      dir + "/nested_stalls.tswap", tswap_test::stalls::nested_shared_stream_log().bytes());
+  const bool ok =
+      tswap_test::write_log_file(dir + "/nested_stalls.tswap",
+                                 tswap_test::stalls::nested_shared_stream_log().bytes()) &&
+      tswap_test::write_log_file(dir + "/outer_alone.tswap",
+                                 tswap_test::stalls::outer_alone_log().bytes());
   return ok ? 0 : 1;
 }
