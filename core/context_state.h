@@ -31,4 +31,11 @@ struct ContextState {
 /// The process defaults as a shared snapshot (options.cpp).
 std::shared_ptr<const SwapOptions> default_options_snapshot();
 
+/// Throws c10::Error naming the first setting out of range.
+void check_options(const SwapOptions& options);
+
+/// Whether tensors saved under `options` are observed, not swapped
+/// (SwapOptions::observe, or TSWAP_OBSERVE=1 for every context).
+bool observing(const SwapOptions& options);
+
 }  // namespace tswap::detail

@@ -7,6 +7,7 @@
 #include <tswap/profiler/emit.h>
 
 #include "check.h"
+#include "context_state.h"
 #include "eligibility.h"
 #include "runtime_registry.h"
 #include "step_index.h"
@@ -90,7 +91,43 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
     profiler::emit(trace::EventKind::kept, f);
     return;
   }
+  if (observing(*options_)) {
+    observe(tensor, eligibility);
+    return;
+  }
   swap_out(tensor, eligibility);
+}
+
+std::shared_ptr<StepIndex> SavedTensorSlot::current_step_locked() {
+  if (!tag_->step) {
+    tag_->step = std::make_shared<StepIndex>();
+    tag_->step->number = ++tag_->steps;
+  }
+  return tag_->step;
+}
+
+// Observe mode (SwapOptions::observe): the tensor stays with autograd, as
+// if kept, but takes a key in its layer like a swapped one, so backward
+// spans, layer numbering and the learned last layer are what swapping would
+// give, and the log says what would have been copied.
+void SavedTensorSlot::observe(const at::Tensor& tensor, const Eligibility& eligibility) {
+  runtime_ = runtime_for(tensor, *options_);
+  kept_ = tensor.tensor_data();
+  count(tag_->counters.tensors_kept);
+  std::lock_guard<std::mutex> lock(tag_->mu);
+  observed_step_ = current_step_locked();
+  LayerKeys& keys = observed_step_->layer(layer_);
+  if (keys.keys.empty()) release_layers_below(*tag_, *observed_step_, layer_);
+  index_ = static_cast<std::int64_t>(keys.keys.size());
+  keys.keys.emplace_back();  // no swap behind it
+  // A storage saved twice in a layer would be copied once.
+  const bool seen = !keys.observed_storages.insert(tensor.storage().unsafeGetStorageImpl()).second;
+  profiler::Fields f = fields();
+  f.index = static_cast<std::uint32_t>(index_);
+  f.step = observed_step_->number;
+  f.value = seen ? 0 : eligibility.bytes;
+  f.reason = static_cast<std::uint8_t>(KeepReason::observed);
+  profiler::emit(trace::EventKind::kept, f);
 }
 
 void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& eligibility) {
@@ -99,13 +136,9 @@ void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& elig
               runtime->name(), ") cannot move tensors on ", tensor.device(),
               "; leave SwapOptions::runtime unset to pick the runtime by device");
   std::lock_guard<std::mutex> lock(tag_->mu);
-  if (!tag_->step) {
-    tag_->step = std::make_shared<StepIndex>();
-    tag_->step->number = ++tag_->steps;
-  }
-  const std::shared_ptr<StepIndex> step = tag_->step;
+  const std::shared_ptr<StepIndex> step = current_step_locked();
   LayerKeys& keys = step->layer(layer_);
-  if (keys.keys.empty()) release_layers_below(*step, layer_, tag_->trace_id);
+  if (keys.keys.empty()) release_layers_below(*tag_, *step, layer_);
   index_ = static_cast<std::int64_t>(keys.keys.size());
 
   const c10::StorageImpl* storage = tensor.storage().unsafeGetStorageImpl();
@@ -119,8 +152,12 @@ void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& elig
   if (!swap_) {
     swap_ = std::make_shared<StorageSwap>(tag_, step, std::move(runtime), tensor, eligibility.mode,
                                           layer_, static_cast<int>(index_));
-    // The last layer stays on the device: its backward comes first.
-    if (layer_ < tag_->last_layer_locked()) swap_->copy_out();
+    // The last layers stay on the device: their backward comes first.
+    if (layer_ <= tag_->last_layer_locked() - options_->keep_last) {
+      request_copy_out(*tag_, swap_, options_->max_copies_in_flight);
+    } else if (options_->max_copies_in_flight > 0) {
+      request_copy_out(*tag_, nullptr, options_->max_copies_in_flight);  // let waiting ones go
+    }
     keys.by_storage.emplace(storage, swap_);
   }
   keys.keys.emplace_back(swap_);
@@ -197,12 +234,11 @@ void close_backward_span(StepIndex& step, std::uint16_t tag, Runtime& runtime, s
 
 }  // namespace
 
-void SavedTensorSlot::begin_backward_use(StepIndex& step) {
+void SavedTensorSlot::begin_backward_use(StepIndex& step, Runtime& runtime) {
   if (step.backward_layer == layer_) return;
   if (step.backward_layer >= 0) {
     // Backward moved on before using every key of the open layer.
-    close_backward_span(step, tag_->trace_id, swap_->runtime(),
-                        step.layer(step.backward_layer).last_use_ns);
+    close_backward_span(step, tag_->trace_id, runtime, step.layer(step.backward_layer).last_use_ns);
   }
   LayerKeys& keys = step.layer(layer_);
   keys.used.assign(keys.keys.size(), false);
@@ -210,10 +246,10 @@ void SavedTensorSlot::begin_backward_use(StepIndex& step) {
   step.backward_layer = layer_;
   const profiler::Fields f = backward_fields(tag_->trace_id, layer_, step.number);
   profiler::emit(trace::EventKind::backward_enter, f);
-  mark_backward(swap_->runtime(), trace::EventKind::backward_enter, f);
+  mark_backward(runtime, trace::EventKind::backward_enter, f);
 }
 
-void SavedTensorSlot::end_backward_use(StepIndex& step) {
+void SavedTensorSlot::end_backward_use(StepIndex& step, Runtime& runtime) {
   LayerKeys& keys = step.layer(layer_);
   const auto key = static_cast<std::size_t>(index_);
   if (key < keys.used.size() && !keys.used[key]) {
@@ -223,19 +259,23 @@ void SavedTensorSlot::end_backward_use(StepIndex& step) {
   // Read only for a late backward_exit, which is written only while recording:
   // no clock read per unpack otherwise.
   if (profiler::recording()) keys.last_use_ns = profiler::clock_ns();
-  if (keys.used_count >= keys.keys.size())
-    close_backward_span(step, tag_->trace_id, swap_->runtime(), -1);
+  if (keys.used_count >= keys.keys.size()) close_backward_span(step, tag_->trace_id, runtime, -1);
 }
 
 at::Tensor SavedTensorSlot::call_unpack_hook() {
   check_version();
+  if (observed_step_) {
+    std::lock_guard<std::mutex> lock(tag_->mu);
+    begin_backward_use(*observed_step_, *runtime_);
+    end_backward_use(*observed_step_, *runtime_);
+  }
   if (kept_.defined()) return kept_;
   TORCH_INTERNAL_ASSERT(swap_, "unpack before pack");
   at::NoGradGuard no_grad;
   std::lock_guard<std::mutex> lock(tag_->mu);
   // The slot's own step (its swap's), not the one forward records now.
   StepIndex& step = *swap_->step();
-  begin_backward_use(step);
+  begin_backward_use(step, swap_->runtime());
   swap_->copy_in(/*prefetch=*/false);
   at::Tensor tensor = swap_->device_view(meta_);
   profiler::Fields f = fields();
@@ -246,8 +286,8 @@ at::Tensor SavedTensorSlot::call_unpack_hook() {
   // Then the layer below, in proportion. (Queued after this tensor's wait:
   // on an accelerator the wait is on the stream, so nothing is lost; on the
   // simulated runtime the H2D queue is rarely empty by then.)
-  if (options_->prefetch) prefetch_for(*swap_->step(), layer_, index_);
-  end_backward_use(step);
+  prefetch_for(*swap_->step(), layer_, index_, options_->prefetch_depth);
+  end_backward_use(step, swap_->runtime());
   return tensor;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include <tswap/options.h>
+#include <tswap/runtime.h>
 #include <tswap/profiler/emit.h>
 
 #include "tensor_layout.h"
@@ -40,13 +41,16 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
 
  private:
   void swap_out(const at::Tensor& tensor, const Eligibility& eligibility);
+  void observe(const at::Tensor& tensor, const Eligibility& eligibility);
+  /// The step forward records now (made if none); the tag's mutex held.
+  std::shared_ptr<StepIndex> current_step_locked();
   void check_version() const;
   /// The fields every record of this slot has: its tag and layer.
   profiler::Fields fields() const;
   /// Note [Backward layer spans]: this slot's layer is used in backward
   /// (begin, before the wait for its copy) and was used (end, after).
-  void begin_backward_use(StepIndex& step);
-  void end_backward_use(StepIndex& step);
+  void begin_backward_use(StepIndex& step, Runtime& runtime);
+  void end_backward_use(StepIndex& step, Runtime& runtime);
 
   std::shared_ptr<TagState> tag_;
   const int layer_;
@@ -62,6 +66,10 @@ class SavedTensorSlot final : public torch::autograd::SavedVariableHooks {
   at::Tensor kept_;                    // not swapped: the data, no autograd metadata
   std::shared_ptr<StorageSwap> swap_;  // swapped
   std::int64_t index_ = -1;            // tensor index within the layer's keys
+  // Observed (SwapOptions::observe): the step its key is in, and the
+  // runtime its backward boundaries are marked on.
+  std::shared_ptr<StepIndex> observed_step_;
+  std::shared_ptr<Runtime> runtime_;
 };
 
 }  // namespace tswap::detail

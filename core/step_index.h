@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace tswap::detail {
@@ -24,6 +25,9 @@ struct LayerKeys {
   /// Swaps of this layer by device storage, to copy a storage saved twice
   /// once. Emptied when the layer is released (no more saves into it).
   std::unordered_multimap<const c10::StorageImpl*, std::weak_ptr<StorageSwap>> by_storage;
+  /// Observe mode: the storages this layer's observed keys saved (a storage
+  /// saved twice would be copied once).
+  std::unordered_set<const c10::StorageImpl*> observed_storages;
 
   // This layer's backward span (Note [Backward layer spans],
   // saved_tensor_slot.cpp): which keys backward used since it began.

@@ -93,6 +93,7 @@ bool StorageSwap::covers(const at::Tensor& saved, CopyMode mode) const {
 
 void StorageSwap::copy_out() {
   TORCH_INTERNAL_ASSERT(state_ == State::on_device);
+  waiting_to_copy_out_ = false;
   at::Tensor host = runtime_->allocate_host(bytes_);
   if (mode_ == CopyMode::view_elements) {
     host = host.view(meta_.options.dtype().toScalarType()).view(meta_.sizes);
@@ -155,6 +156,7 @@ void StorageSwap::copy_in(bool prefetch) {
 
 at::Tensor StorageSwap::device_view(const TensorMeta& meta) {
   TORCH_INTERNAL_ASSERT(state_ != State::released, "device_view before copy_in");
+  waiting_to_copy_out_ = false;  // backward has it: too late to copy it out
   if (copied_in_) record_stall(runtime_->compute_wait(copied_in_), /*copy_back=*/true);
   if (mode_ == CopyMode::view_elements) {
     // device_ is the view itself: saved, rebuilt by empty_like_layout, or

@@ -57,6 +57,13 @@ class StorageSwap {
 
   /// Queues the copy to host (on_device -> copying_out).
   void copy_out();
+  /// The copy out's completion (copying_out and later).
+  const EventPtr& copied_out() const { return copied_out_; }
+  /// Held back by SwapOptions::max_copies_in_flight (still on_device): a
+  /// copy out is wanted once earlier ones end (request_copy_out), or at the
+  /// layer's release. Backward using it first cancels the wish.
+  void wait_to_copy_out() { waiting_to_copy_out_ = true; }
+  bool waiting_to_copy_out() const { return waiting_to_copy_out_ && state_ == State::on_device; }
   /// Makes compute wait for the copy out (copying_out only).
   void await_copy_out();
   /// Drops the engine's hold on the device memory (copying_out -> released).
@@ -96,6 +103,7 @@ class StorageSwap {
   at::Tensor host_;  // the host copy, from copy_out until the copy back is queued
   EventPtr copied_out_;
   EventPtr copied_in_;
+  bool waiting_to_copy_out_ = false;
 };
 
 }  // namespace tswap::detail

@@ -65,9 +65,16 @@ std::shared_ptr<ContextState> make_context(std::string tag,
 SwapContext::SwapContext(std::string module_tag)
     : state_(detail::make_context(std::move(module_tag), nullptr)) {}
 
+namespace {
+SwapOptions checked(SwapOptions options) {
+  detail::check_options(options);
+  return options;
+}
+}  // namespace
+
 SwapContext::SwapContext(std::string module_tag, SwapOptions options)
-    : state_(detail::make_context(std::move(module_tag),
-                                  std::make_shared<const SwapOptions>(std::move(options)))) {}
+    : state_(detail::make_context(
+          std::move(module_tag), std::make_shared<const SwapOptions>(checked(std::move(options))))) {}
 
 SwapContext::~SwapContext() = default;
 
@@ -98,7 +105,11 @@ SwapScope::SwapScope(SwapContext& context)
   if (same == nullptr) {
     // Only the outermost scope of a context marks its layer as entered.
     outermost_ = true;
-    const detail::TagState::Entry entry = state_->tag->enter_layer(state_->layer);
+    const std::shared_ptr<const SwapOptions> options = state_->options();
+    const detail::TagState::Entry entry = state_->tag->enter_layer(
+        state_->layer,
+        trace::encode_schedule(options->prefetch_depth, options->keep_last,
+                               options->max_copies_in_flight, detail::observing(*options)));
     link_.layer = entry.layer;
     link_.step = entry.step;
     profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, link_));

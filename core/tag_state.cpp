@@ -117,7 +117,7 @@ int TagState::layer_count_locked() const {
 // teaches nothing); the first step, with nothing learned yet, takes N-1 of
 // the live contexts.
 
-TagState::Entry TagState::enter_layer(int context) {
+TagState::Entry TagState::enter_layer(int context, std::uint64_t schedule) {
   std::string warning;
   Entry entry;
   {
@@ -144,6 +144,7 @@ TagState::Entry TagState::enter_layer(int context) {
       f.tag = trace_id;
       f.layer = 0;
       f.step = step->number;
+      f.value = schedule;
       profiler::emit(trace::EventKind::step_begin, f);
     }
     entered_in_step[index] = step->number;

@@ -5,17 +5,20 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include <tswap/runtime.h>
 #include <tswap/stats.h>
 
 namespace tswap::detail {
 
 struct StepIndex;
+class StorageSwap;
 
 /// Counters of one tag. Relaxed atomics: read as a snapshot by stats(),
 /// bumped from the forward thread, the autograd workers and destructors.
@@ -76,7 +79,9 @@ class TagState {
   /// The outermost scope of the context with creation index `context` is
   /// entered. A context already entered in this step starts a new step.
   /// May warn (once per tag) about a step that could swap nothing.
-  Entry enter_layer(int context);
+  /// `schedule`: the entering context's knobs (trace::encode_schedule),
+  /// written in the step_begin of a step it begins.
+  Entry enter_layer(int context, std::uint64_t schedule);
   /// A scope was left by an exception: the next entry starts a new step.
   void end_step();
 
@@ -98,6 +103,11 @@ class TagState {
   bool step_ended = true;
   std::uint32_t steps = 0;          // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now
+  // SwapOptions::max_copies_in_flight (request_copy_out): the completions
+  // of this tag's queued copies out, oldest first, and the swaps waiting
+  // for a place.
+  std::deque<EventPtr> copies_out_in_flight;
+  std::deque<std::weak_ptr<StorageSwap>> copies_out_waiting;
 
   int layer_count_locked() const;
   /// The layer of the current step that stays on the device.

@@ -124,6 +124,7 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
   auto rt = fake_runtime();
   const std::string d2h = name(rt->d2h_stream()), h2d = name(rt->h2d_stream());
   tswap::SwapOptions options;
+  options.min_bytes = 0;  // the test tensors are a few KiB
   options.runtime = rt;
   tswap::SwapContext l0("accel.flow.*", options), l1("accel.flow.*", options),
       l2("accel.flow.*", options);
@@ -181,6 +182,7 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
 TEST(AcceleratorRuntime, TrainingThroughItMatchesTheBaselineBitwise) {
   SwapSetup setup = SwapSetup::with("accel.train.*");
   setup.options = tswap::SwapOptions{};
+  setup.options->min_bytes = 0;
   setup.options->runtime = fake_runtime();
   expect_same_training([](const SwapSetup& s) { return transformer_stack(3, 16, 2, s); }, setup, 3,
                        [](int step) {

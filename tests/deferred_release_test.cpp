@@ -125,6 +125,7 @@ TEST(InplaceCheck, ChangeAfterSaveRaisesAutogradsErrorNamingTheTensor) {
 
 TEST(InplaceCheck, TensorsKeptOnTheDeviceAreCheckedToo) {
   tswap::SwapOptions keep_all;
+  keep_all.min_bytes = 0;
   keep_all.predicate = [](const at::Tensor&) { return false; };
   SwapSetup setup = SwapSetup::with("inplace.kept.*");
   setup.options = keep_all;

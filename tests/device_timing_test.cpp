@@ -77,6 +77,7 @@ void train_step(const std::string& tag, const std::shared_ptr<tswap::Accelerator
                 std::vector<std::unique_ptr<tswap::SwapContext>>& layers, const torch::Tensor& w) {
   if (layers.empty()) {
     tswap::SwapOptions options;
+    options.min_bytes = 0;  // the test tensors are a few KiB
     options.runtime = rt;
     for (int i = 0; i < 3; ++i)
       layers.push_back(std::make_unique<tswap::SwapContext>(tag, options));

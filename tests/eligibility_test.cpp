@@ -144,6 +144,7 @@ class NowhereRuntime final : public tswap::Runtime {
 
 TEST(Eligibility, ARuntimeThatCannotMoveTheTensorIsRefusedWithAMessage) {
   tswap::SwapOptions options;
+  options.min_bytes = 0;
   options.runtime = std::make_shared<NowhereRuntime>();
   auto x = nonleaf({4, 4});
   const std::string message = tswap_test::error_of([&] {

@@ -18,6 +18,7 @@ namespace {
 TEST(EngineLifecycle, FiftyStepsHoldHostMemoryFlat) {
   auto runtime = std::make_shared<tswap::SimulatedRuntime>();
   tswap::SwapOptions options;
+  options.min_bytes = 0;  // the test tensors are a few KiB
   options.runtime = runtime;
   SwapSetup setup = SwapSetup::with("lifecycle.flat.*");
   setup.options = options;

@@ -87,7 +87,8 @@ TEST(EngineLog, ARegressionInTheScheduleIsCaught) {
   // The golden file of the MLP, checked against a run whose schedule is
   // different (no prefetch): the matcher must fail, naming the line.
   tswap::SwapOptions no_prefetch;
-  no_prefetch.prefetch = false;
+  no_prefetch.min_bytes = 0;
+  no_prefetch.prefetch_depth = 0;
   SwapSetup setup = SwapSetup::with("golden.mlp.*");
   setup.options = no_prefetch;
   torch::manual_seed(0);

@@ -21,10 +21,17 @@ namespace {
 using ::testing::HasSubstr;
 using tswap::trace::EventKind;
 
+/// The blocks' tensors are 4 KiB: below tensorswap's default min_bytes.
+tswap::SwapOptions small_tensors() {
+  tswap::SwapOptions o;
+  o.min_bytes = 0;
+  return o;
+}
+
 /// mm, tanh and sin under one context: two swaps a layer (mm's input; the
 /// tanh result, which sin saves too), the weight kept.
 struct Block {
-  Block(const std::string& tag, int seed, const tswap::SwapOptions& options = {})
+  Block(const std::string& tag, int seed, const tswap::SwapOptions& options = small_tensors())
       : context(tag, options) {
     torch::manual_seed(seed);
     weight = torch::randn({32, 32}, torch::requires_grad());

@@ -72,7 +72,8 @@ TEST(SwapOptions, DisabledContextsLeaveEverythingToAutograd) {
 
 TEST(SwapOptions, WithoutPrefetchEverythingStillComesBackOnDemand) {
   tswap::SwapOptions no_prefetch;
-  no_prefetch.prefetch = false;
+  no_prefetch.min_bytes = 0;
+  no_prefetch.prefetch_depth = 0;
   SwapSetup setup = SwapSetup::with("opt.noprefetch.*");
   setup.options = no_prefetch;
   expect_same_training([](const SwapSetup& s) { return mlp_stack(4, 16, s); }, setup, 3,
@@ -115,7 +116,8 @@ TEST(SwapOptions, DefaultsApplyToContextsWithoutTheirOwn) {
   const auto c = tswap::stats().per_tag.at("opt.defaults.*");
   EXPECT_GT(c.tensors_saved, 0u);
   EXPECT_EQ(c.tensors_kept, c.tensors_saved);
-  EXPECT_EQ(tswap::default_options().min_bytes, 0u);
+  EXPECT_EQ(tswap::default_options().min_bytes, 0u) << "tests/support/models.cpp's default";
+  EXPECT_EQ(tswap::SwapOptions{}.min_bytes, std::size_t{1} << 20) << "tensorswap's own default";
 }
 
 TEST(SwapScope, OnlyTheThreadThatEnteredItSwaps) {

@@ -88,6 +88,8 @@ const char* to_string(KeepReason reason) {
       return "below min_bytes";
     case KeepReason::predicate:
       return "rejected by the predicate";
+    case KeepReason::observed:
+      return "observed: would be swapped";
   }
   return "unknown";
 }

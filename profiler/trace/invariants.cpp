@@ -90,6 +90,9 @@ class Checker {
           lives_[key].unpacks.push_back(&e);
           first_unpack_.try_emplace(layer_key(e.tag, e.step, e.layer), &e);
           break;
+        case EventKind::step_begin:
+          depth_[{e.tag, e.step}] = std::max(decode_schedule(e.value).prefetch_depth, 0);
+          break;
         default:
           break;
       }
@@ -191,8 +194,11 @@ class Checker {
       }
     }
     for (const auto& [tag_step, events] : in_order_) {
+      // With prefetch depth d, layers within d of each other come back
+      // interleaved (each in proportion to the same layer's backward).
+      const int spread = std::max(depth(tag_step), 1);
       for (std::size_t i = 1; i < events.size(); ++i) {
-        if (events[i]->layer > events[i - 1]->layer) {
+        if (events[i]->layer >= events[i - 1]->layer + spread) {
           add("swap-in-descending",
               "layer " + std::to_string(events[i]->layer) + " came back at " +
                   at(events[i]->host_ns) + " after layer " + std::to_string(events[i - 1]->layer) +
@@ -203,22 +209,41 @@ class Checker {
     }
   }
 
+  /// A prefetch of layer L is queued during the backward of one of the d
+  /// layers above it (d: the step's prefetch depth), before L's own.
   void check_prefetch_windows() {
     for (const auto& [tag_step, events] : in_order_) {
+      const int d = depth(tag_step);
       for (const Event* e : events) {
         if (!(e->flags & kFlagPrefetch)) continue;
-        const Event* above = nullptr;  // first unpack of layer L+1
+        const Event* earliest_above = nullptr;  // the first unpack of layers L+1 .. L+d
+        for (int j = 1; j <= d && e->layer + j <= 0xffff; ++j) {
+          const Event* u = first_unpack(tag_step.first, tag_step.second, e->layer + j);
+          if (u != nullptr && (earliest_above == nullptr || u->host_ns < earliest_above->host_ns))
+            earliest_above = u;
+        }
         const Event* own = first_unpack(tag_step.first, tag_step.second, e->layer);  // of layer L
-        if (e->layer < 0xffff) above = first_unpack(tag_step.first, tag_step.second, e->layer + 1);
-        if (above == nullptr || e->host_ns < above->host_ns ||
+        if (earliest_above == nullptr || e->host_ns < earliest_above->host_ns ||
             (own != nullptr && e->host_ns > own->host_ns)) {
+          const std::string window =
+              d == 0 ? "the step prefetches nothing (prefetch depth 0)"
+              : d == 1 ? "is not within the backward of layer " + std::to_string(e->layer + 1)
+                       : "is not within the backward of layers " + std::to_string(e->layer + 1) +
+                             "-" + std::to_string(e->layer + d) + " (prefetch depth " +
+                             std::to_string(d) + ")";
           add("prefetch-window",
-              "prefetch of " + where(t_, *e) + " at " + at(e->host_ns) +
-                  " is not within the backward of layer " + std::to_string(e->layer + 1),
+              "prefetch of " + where(t_, *e) + " at " + at(e->host_ns) + " " +
+                  (d == 0 ? "but " : "") + window,
               e->host_ns);
         }
       }
     }
+  }
+
+  /// The prefetch depth the tag's step was run with (1 in older logs).
+  int depth(const std::pair<std::uint16_t, std::uint32_t>& tag_step) const {
+    const auto it = depth_.find(tag_step);
+    return it == depth_.end() ? 1 : it->second;
   }
 
   /// A layer of one tag's step (SwapKey with index 0).
@@ -237,6 +262,7 @@ class Checker {
   std::unordered_map<SwapKey, SwapLife> lives_;
   std::map<std::pair<std::uint16_t, std::uint32_t>, std::vector<const Event*>> out_order_,
       in_order_;
+  std::map<std::pair<std::uint16_t, std::uint32_t>, int> depth_;  // from step_begin
   // The first unpack of each (tag, step, layer): one entry per layer that
   // backward used, never sized by a layer number from the log.
   std::unordered_map<SwapKey, const Event*> first_unpack_;

@@ -52,14 +52,60 @@ inline double number(const char* program, const char* flag, const char* text, do
   return v;
 }
 
+/// The SwapOptions knobs the samples take on their command line.
+struct Knobs {
+  int prefetch_depth = 1;
+  int keep_last = 1;
+  // The samples' models are small: their tensors are mostly below
+  // tensorswap's default of 1 MiB, which would keep them all.
+  std::size_t min_bytes = 0;
+  int max_copies_in_flight = 0;
+  bool observe = false;
+};
+
+inline const char* kKnobsUsage =
+    "  --prefetch-depth N  layers backward brings back ahead, 0 = on demand (default 1)\n"
+    "  --no-prefetch       the same as --prefetch-depth 0\n"
+    "  --keep-last N       a tag's last layers that stay on the device (default 1)\n"
+    "  --min-bytes N       keep tensors smaller than N bytes (default 0 here: the sample's\n"
+    "                      tensors are small; tensorswap's own default is 1 MiB)\n"
+    "  --max-in-flight N   copies out a tag may have queued, 0 = no limit (default 0)\n"
+    "  --observe           swap nothing, log what would be swapped (for tswap-log advise)\n";
+
+/// Handles one of the knobs' flags; false for another flag.
+template <class Value>
+bool parse_knob(const char* program, const std::string& flag, Value value, Knobs& k) {
+  auto count = [&](const char* name) { return static_cast<int>(number(program, name, value(), 0)); };
+  if (flag == "--prefetch-depth") {
+    k.prefetch_depth = count("--prefetch-depth");
+  } else if (flag == "--no-prefetch") {
+    k.prefetch_depth = 0;
+  } else if (flag == "--keep-last") {
+    k.keep_last = static_cast<int>(number(program, "--keep-last", value(), 1));
+  } else if (flag == "--min-bytes") {
+    k.min_bytes = static_cast<std::size_t>(number(program, "--min-bytes", value(), 0));
+  } else if (flag == "--max-in-flight") {
+    k.max_copies_in_flight = count("--max-in-flight");
+  } else if (flag == "--observe") {
+    k.observe = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /// Makes tensorswap's default options for a model on `device`: on an
 /// accelerator the engine picks its streams; on the CPU tensors go through
 /// a simulated link of `gbps` GB/s (0: unlimited) and `latency_us` per copy.
 /// Returns what moves the bytes, for the sample's banner.
 inline std::string use_default_runtime(const torch::Device& device, double gbps, double latency_us,
-                                       bool prefetch) {
+                                       const Knobs& knobs) {
   tswap::SwapOptions options;
-  options.prefetch = prefetch;
+  options.prefetch_depth = knobs.prefetch_depth;
+  options.keep_last = knobs.keep_last;
+  options.min_bytes = knobs.min_bytes;
+  options.max_copies_in_flight = knobs.max_copies_in_flight;
+  options.observe = knobs.observe;
   std::string link = "accelerator streams";
   if (device.is_cpu()) {
     tswap::SimulatedLink l;

@@ -31,7 +31,7 @@ struct Args {
   std::string device = "auto";
   double bandwidth_gbps = 25;
   double latency_us = 10;
-  bool prefetch = true;
+  sample::Knobs knobs;
 };
 
 void usage(FILE* out) {
@@ -48,11 +48,12 @@ void usage(FILE* out) {
                "  --device D          cpu, cuda or auto (default auto: cuda when available)\n"
                "  --bandwidth-gbps X  simulated link bandwidth on cpu, 0 = unlimited (default 25)\n"
                "  --latency-us X      simulated link latency per copy on cpu (default 10)\n"
-               "  --no-prefetch       bring tensors back only when backward asks\n"
+               "%s"
                "  -h, --help          this text\n"
                "\n"
                "Exit status: 0 when every loss and gradient is bitwise equal, 1 when not,\n"
-               "2 on bad arguments.\n");
+               "2 on bad arguments.\n",
+               sample::kKnobsUsage);
 }
 
 constexpr const char* kProgram = "tswap-sample-mlp";
@@ -85,8 +86,7 @@ Args parse(int argc, char** argv) {
       a.bandwidth_gbps = number("--bandwidth-gbps", value(), 0);
     } else if (flag == "--latency-us") {
       a.latency_us = number("--latency-us", value(), 0);
-    } else if (flag == "--no-prefetch") {
-      a.prefetch = false;
+    } else if (sample::parse_knob(kProgram, flag, value, a.knobs)) {
     } else {
       return false;
     }
@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
   const torch::Device device(cuda ? torch::kCUDA : torch::kCPU);
 
   const std::string link =
-      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.prefetch);
+      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.knobs);
 
   torch::manual_seed(0);
   Model baseline(args, /*swap=*/false, device);

@@ -43,6 +43,15 @@ gpt::Config small_model(std::set<std::string> swap) {
   return c;
 }
 
+// The model is tiny, its tensors far below tensorswap's default min_bytes
+// (1 MiB): swap them all, as a real model's would be.
+const bool g_swap_small_tensors = [] {
+  tswap::SwapOptions options;
+  options.min_bytes = 0;
+  tswap::set_default_options(options);
+  return true;
+}();
+
 void train_one_step(gpt::Gpt& model) {
   torch::manual_seed(1);
   const torch::Tensor ids = gpt::synthetic_batch(small_model({}), /*batch=*/2, torch::kCPU);

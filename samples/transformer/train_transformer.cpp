@@ -42,7 +42,7 @@ struct Args {
   std::string runtime = "auto";
   double bandwidth_gbps = 25;
   double latency_us = 10;
-  bool prefetch = true;
+  sample::Knobs knobs;
   std::string log;
 };
 
@@ -71,14 +71,15 @@ void usage(FILE* out) {
                "                      accelerator when CUDA is available)\n"
                "  --bandwidth-gbps X  simulated link bandwidth, 0 = unlimited (default 25)\n"
                "  --latency-us X      simulated link latency per copy (default 10)\n"
-               "  --no-prefetch       bring tensors back only when backward asks\n"
+               "%s"
                "profiling\n"
                "  --log PATH          record the run into PATH (a .tswap log; TSWAP_LOG=PATH\n"
                "                      does the same without the flag)\n"
                "  -h, --help          this text\n"
                "\n"
                "Exit status: 0 when every loss and gradient is bitwise equal, 1 when not,\n"
-               "2 on bad arguments.\n");
+               "2 on bad arguments.\n",
+               sample::kKnobsUsage);
 }
 
 [[noreturn]] void bad(const std::string& message) {
@@ -132,8 +133,7 @@ Args parse(int argc, char** argv) {
       a.bandwidth_gbps = sample::number(kProgram, "--bandwidth-gbps", value(), 0);
     } else if (flag == "--latency-us") {
       a.latency_us = sample::number(kProgram, "--latency-us", value(), 0);
-    } else if (flag == "--no-prefetch") {
-      a.prefetch = false;
+    } else if (sample::parse_knob(kProgram, flag, value, a.knobs)) {
     } else if (flag == "--log") {
       a.log = value();
     } else {
@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
   const torch::Device device(accelerator ? torch::kCUDA : torch::kCPU);
 
   const std::string link =
-      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.prefetch);
+      sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.knobs);
 
   std::optional<tswap::profiler::ScopedSession> session;
   if (!args.log.empty()) {

@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
   untimed_options.sample_memory = false;
   SwapSetup untimed = SwapSetup::with("gpu.untimed.*");
   untimed.options = tswap::SwapOptions{};
+  untimed.options->min_bytes = 0;
   untimed.options->runtime = std::make_shared<tswap::AcceleratorRuntime>(cuda, untimed_options);
 
   torch::manual_seed(1);

@@ -28,7 +28,9 @@ int main() {
     return h.sum();
   };
   const at::Tensor expected = torch::autograd::grad({loss_of(nullptr, nullptr)}, {w})[0];
-  tswap::SwapContext l0("consumer.layer.*"), l1("consumer.layer.*");
+  tswap::SwapOptions options;
+  options.min_bytes = 0;  // these tensors are 1 KiB, below the default of 1 MiB
+  tswap::SwapContext l0("consumer.layer.*", options), l1("consumer.layer.*", options);
   const at::Tensor got = torch::autograd::grad({loss_of(&l0, &l1)}, {w})[0];
   const auto c = tswap::stats().per_tag.at("consumer.layer.*");
   std::printf("swapped out %llu, back in %llu, gradients %s\n",

@@ -2,6 +2,19 @@
 
 namespace tswap_test {
 
+namespace {
+// The test models' tensors are a few KiB, below tensorswap's default
+// min_bytes (1 MiB), which would keep every one of them: the processes
+// that build them swap every eligible tensor unless a test says otherwise.
+// Here because every such process links this file.
+const bool g_small_tensors_swap = [] {
+  tswap::SwapOptions options = tswap::default_options();
+  options.min_bytes = 0;
+  tswap::set_default_options(options);
+  return true;
+}();
+}  // namespace
+
 LayerSwap::LayerSwap(const std::optional<std::string>& tag,
                      const std::optional<tswap::SwapOptions>& options) {
   if (!tag) return;

@@ -69,6 +69,7 @@ enum class KeepReason : std::uint8_t {
   no_runtime = 6,
   min_bytes = 7,
   predicate = 8,
+  observed = 9,  // observe mode: would have been swapped (SwapOptions::observe)
 };
 
 /// What a release did (Record::reason of `release`).
@@ -76,6 +77,37 @@ enum class ReleaseReason : std::uint8_t {
   freed = 1,          // the engine held the last reference
   deferred_held = 2,  // something else holds the storage: freed when it lets go
 };
+
+/// step_begin's value: the tag's schedule knobs for the step (SwapOptions
+/// of the context that began it), so readers check and compare runs by what
+/// they were told to do. Logs written before the knobs existed have 0 (any
+/// value whose low byte is 0): read as the schedule of then (depth 1, keep
+/// 1, no limit).
+///   bits 0-7   prefetch_depth + 1      bits 8-15   keep_last
+///   bit 16     observe                 bits 24-39  max_copies_in_flight
+struct StepSchedule {
+  int prefetch_depth = 1;
+  int keep_last = 1;
+  int max_copies_in_flight = 0;
+  bool observe = false;
+  bool recorded = false;  // false: a log from before (the defaults above)
+};
+inline std::uint64_t encode_schedule(int prefetch_depth, int keep_last, int max_in_flight,
+                                     bool observe) {
+  auto cap = [](int v, int most) { return static_cast<std::uint64_t>(v < 0 ? 0 : v > most ? most : v); };
+  return cap(prefetch_depth + 1, 255) | cap(keep_last, 255) << 8 |
+         (observe ? std::uint64_t{1} << 16 : 0) | cap(max_in_flight, 0xFFFF) << 24;
+}
+inline StepSchedule decode_schedule(std::uint64_t value) {
+  StepSchedule s;
+  if ((value & 0xFF) == 0) return s;  // never written so: depth is stored + 1
+  s.recorded = true;
+  s.prefetch_depth = static_cast<int>(value & 0xFF) - 1;
+  s.keep_last = static_cast<int>((value >> 8) & 0xFF);
+  s.observe = ((value >> 16) & 1) != 0;
+  s.max_copies_in_flight = static_cast<int>((value >> 24) & 0xFFFF);
+  return s;
+}
 
 /// Record::flags bits.
 inline constexpr std::uint8_t kFlagPrefetch = 1;  // h2d_*: queued ahead by prefetch
