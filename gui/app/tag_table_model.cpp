@@ -33,13 +33,14 @@ void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel&
     rows_.push_back(tag);
   }
   for (const trace::LayerSummary& r : rows_) savings_.push_back(memory.savings(r.tag, r.layer));
-  worst_d2h_ = worst_h2d_ = worst_stall_ = worst_per_saved_ = 0;
+  worst_d2h_ = worst_h2d_ = worst_stall_ = worst_caused_ = worst_per_saved_ = 0;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const trace::LayerSummary& r = rows_[i];
     if (r.layer < 0) continue;
     worst_d2h_ = std::max(worst_d2h_, static_cast<double>(r.d2h_ns));
     worst_h2d_ = std::max(worst_h2d_, static_cast<double>(r.h2d_ns));
     worst_stall_ = std::max(worst_stall_, static_cast<double>(r.stall_ns));
+    worst_caused_ = std::max(worst_caused_, static_cast<double>(r.caused_stall_ns));
     if (std::isfinite(stallPerSaved(i))) worst_per_saved_ = std::max(worst_per_saved_, stallPerSaved(i));
   }
   endResetModel();
@@ -69,7 +70,7 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
   if (orientation != Qt::Horizontal) return {};
   static const char* names[kColumns] = {
       "Tag", "Layer", "Out", "Bytes out", "D2H time", "D2H GB/s", "In", "Prefetched",
-      "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Saved",
+      "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Caused", "Saved",
       "Peak", "Stall/MiB", "Freed", "Deferred", "Kept"};
   static const char* tips[kColumns] = {
       "Module tag", "Layer index within the tag (all: the tag's total)",
@@ -78,7 +79,12 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
       "Deferred storages still alive in backward, held again without a copy",
       "Time the copies back took", "Bandwidth of the copies back",
       "Copy time during which compute did not wait on that copy",
-      "Times compute waited on a copy", "Time compute waited on copies: the cost of swapping",
+      "Times compute waited on a copy",
+      "Waited: the time compute waited on this layer's own copies (its stall records). When tags "
+      "share a copy stream, the wait may be another tag's doing: its copies queued ahead (see Caused)",
+      "Caused: the stall time this layer's copies caused, in its own waits and in waits on copies "
+      "queued behind them (their time on the stream). Sums to the same total as Stall time; "
+      "rank tags by it, as the advisor does: dropping a tag removes the stalls it caused",
       "Device memory its releases gave back (deferred releases give none): what swapping saved",
       "Peak resident: the most device memory its saved activations held at once",
       "Stall time per MiB saved (Stall time over Saved): the price of the memory; drop or narrow the tags that pay most",
@@ -109,6 +115,7 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       case kOverlap: return r.overlap_share().value_or(-1);
       case kStalls: return static_cast<double>(r.stalls);
       case kStallTime: return static_cast<double>(r.stall_ns);
+      case kCausedTime: return static_cast<double>(r.caused_stall_ns);
       case kSaved: return static_cast<double>(savings_[row].bytes_saved);
       case kPeak: return static_cast<double>(savings_[row].peak_resident);
       case kStallPerSaved: return stallPerSaved(row);
@@ -133,7 +140,8 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
         }
         case kD2hTime:
         case kH2dTime:
-        case kStallTime: return QString::fromStdString(format_duration(number(index.column())));
+        case kStallTime:
+        case kCausedTime: return QString::fromStdString(format_duration(number(index.column())));
         case kD2hRate:
         case kH2dRate: {
           const double v = number(index.column());
@@ -163,6 +171,7 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       if (r.layer < 0) return {};
       double heat = 0;
       if (index.column() == kStallTime && worst_stall_ > 0) heat = r.stall_ns / worst_stall_;
+      if (index.column() == kCausedTime && worst_caused_ > 0) heat = r.caused_stall_ns / worst_caused_;
       if (index.column() == kD2hTime && worst_d2h_ > 0) heat = r.d2h_ns / worst_d2h_;
       if (index.column() == kH2dTime && worst_h2d_ > 0) heat = r.h2d_ns / worst_h2d_;
       if (index.column() == kStallPerSaved) {
@@ -177,6 +186,11 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
     case Qt::ToolTipRole:
       if (index.column() == kStallTime && r.stall_ns > 0) {
         return tr("Compute waited %1 on this layer's copies").arg(QString::fromStdString(format_duration(static_cast<double>(r.stall_ns))));
+      }
+      if (index.column() == kCausedTime && r.caused_stall_ns > 0) {
+        return tr("This layer's copies caused %1 of stalls (its own waits and those behind its "
+                  "copies in the stream's queue)")
+            .arg(QString::fromStdString(format_duration(static_cast<double>(r.caused_stall_ns))));
       }
       return {};
     default: return {};

@@ -2,7 +2,8 @@
 
 // The table a user tunes module tags with: one row per tag and layer, and
 // one per tag in total, in `tswap-log summary`'s order (by tag, its layers,
-// then its total). Copy and stall times, and stall per byte saved, are
+// then its total). Copy and stall times (waited and caused: Note [Caused
+// stalls] in tswap/trace/stall_blame.h), and stall per byte saved, are
 // shaded by how they compare with the worst row, so the expensive tags
 // stand out.
 
@@ -19,7 +20,7 @@ class TagTableModel : public QAbstractTableModel {
  public:
   enum Column {
     kTag, kLayer, kOut, kBytesOut, kD2hTime, kD2hRate, kIn, kPrefetched, kReused, kH2dTime,
-    kH2dRate, kOverlap, kStalls, kStallTime, kSaved, kPeak, kStallPerSaved, kFreed, kDeferred,
+    kH2dRate, kOverlap, kStalls, kStallTime, kCausedTime, kSaved, kPeak, kStallPerSaved, kFreed, kDeferred,
     kKept, kColumns
   };
   /// Sort by this role: raw numbers, not their display text. The tag
@@ -46,7 +47,7 @@ class TagTableModel : public QAbstractTableModel {
 
   std::vector<trace::LayerSummary> rows_;
   std::vector<Savings> savings_;  // one per row
-  double worst_d2h_ = 0, worst_h2d_ = 0, worst_stall_ = 0;  // over layer rows
+  double worst_d2h_ = 0, worst_h2d_ = 0, worst_stall_ = 0, worst_caused_ = 0;  // over layer rows
   double worst_per_saved_ = 0;                              // over layer rows, finite
 };
 
