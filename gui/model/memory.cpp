@@ -95,14 +95,18 @@ std::int64_t Curve::max_in(double t0, double t1) const {
   return best;
 }
 
-std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
-  const auto width = static_cast<std::size_t>(m.width());
+std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const { return columns(m, 0, m.width()); }
+
+std::vector<std::int64_t> Curve::columns(const TimeMapping& m, int x0, int x1) const {
+  const auto first = static_cast<std::size_t>(std::max(0, x0));
+  const auto width = static_cast<std::size_t>(std::max(0, x1 - static_cast<int>(first)));
   std::vector<std::int64_t> out(width);
   // The coarsest level whose buckets are no wider than a column.
   const auto* pyramid_level = pyramid_.level_for(m.ns_per_px());
   if (pyramid_level == nullptr) {  // zoomed in past the finest buckets: exact
-    for (std::size_t x = 0; x < width; ++x) {
-      out[x] = max_in(m.ns(static_cast<double>(x)), m.ns(static_cast<double>(x + 1)));
+    for (std::size_t i = 0; i < width; ++i) {
+      const auto x = static_cast<double>(first + i);
+      out[i] = max_in(m.ns(x), m.ns(x + 1));
     }
     return out;
   }
@@ -114,7 +118,7 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
   // if none straddles it). No binary search per column: on arrays of
   // millions of points each one is a string of cache misses.
   const double bucket = static_cast<double>(std::uint64_t{1} << shift);
-  const double begin = std::max(0.0, m.begin());
+  const double begin = std::max(0.0, m.ns(static_cast<double>(first)));
   auto it = std::lower_bound(level->begin(), level->end(), to_ns(begin) >> shift,
                              [](const Bucket& b, std::uint64_t i) { return b.index < i; });
   if (it != level->begin()) --it;  // a bucket begun before the view may reach into it
@@ -122,8 +126,9 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
   std::int64_t before_spill =
       it == level->end() ? at(begin) : at(static_cast<double>(it->index << shift) - 0.5);
   const Bucket* spill = nullptr;  // the last bucket taken
-  for (std::size_t x = 0; x < width; ++x) {
-    const double start = m.ns(static_cast<double>(x)), end = m.ns(static_cast<double>(x + 1));
+  for (std::size_t i = 0; i < width; ++i) {
+    const auto x = static_cast<double>(first + i);
+    const double start = m.ns(x), end = m.ns(x + 1);
     std::int64_t best = before_spill;
     if (spill) {
       const bool straddles = static_cast<double>(spill->index << shift) + bucket > start;
@@ -135,7 +140,7 @@ std::vector<std::int64_t> Curve::columns(const TimeMapping& m) const {
       spill = &*it;
       ++it;
     }
-    out[x] = best;
+    out[i] = best;
   }
   return out;
 }

@@ -36,6 +36,14 @@ class Curve {
   /// to one bucket on either side (less than a pixel). Exact below 64 ns per
   /// pixel.
   std::vector<std::int64_t> columns(const TimeMapping& m) const;
+  /// The same for columns [x0, x1) of the mapping only (x1 - x0 entries, the
+  /// first for column x0): a curve that covers part of the view (one step
+  /// of a compared log, comparison.h) costs its own columns, not the view's.
+  std::vector<std::int64_t> columns(const TimeMapping& m, int x0, int x1) const;
+
+  /// The points, in time order: level levels()[i] from times()[i].
+  const std::vector<std::uint64_t>& times() const { return t_; }
+  const std::vector<std::int64_t>& levels() const { return v_; }
 
   std::size_t points() const { return t_.size(); }
   std::int64_t peak(std::uint64_t* when = nullptr) const;

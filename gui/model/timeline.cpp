@@ -40,6 +40,13 @@ bool Filter::shows(const std::string& tag_name, const Span& s) const {
 
 namespace {
 
+/// Adds where `e` begins a step to `marks`, if it is a step_begin of a step
+/// other than the last mark's: Timeline::step_marks, and step_marks().
+void mark_step(std::vector<StepMark>& marks, const Event& e) {
+  if (e.event_kind() != EventKind::step_begin) return;
+  if (marks.empty() || marks.back().step != e.step) marks.push_back(StepMark{e.host_ns, e.step});
+}
+
 class Builder {
  public:
   Builder(const trace::Trace& t, const Filter& f) : t_(t), f_(f), copies_(t) {}
@@ -108,11 +115,7 @@ class Builder {
   void take(const Event& e, std::uint32_t i) {
     track_turn(e);
     switch (e.event_kind()) {
-      case EventKind::step_begin:
-        if (tl_.step_marks.empty() || tl_.step_marks.back().step != e.step) {
-          tl_.step_marks.push_back(StepMark{e.host_ns, e.step});
-        }
-        break;
+      case EventKind::step_begin: mark_step(tl_.step_marks, e); break;
       case EventKind::stall: {
         const trace::Stall stall = trace::stall_of(e, i);
         add(thread_lane(e.thread), span(e, stall.begin_ns, SpanKind::stall, i));
@@ -252,6 +255,12 @@ class Builder {
 };
 
 }  // namespace
+
+std::vector<StepMark> step_marks(const trace::Trace& trace) {
+  std::vector<StepMark> marks;
+  for (const Event& e : trace.events()) mark_step(marks, e);
+  return marks;
+}
 
 std::optional<Timeline> Timeline::build(const trace::Trace& trace, const Filter& filter,
                                         const BuildProgress& progress) {

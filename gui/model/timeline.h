@@ -101,6 +101,10 @@ struct TurnMark {
   }
 };
 
+/// Timeline::step_marks without the lanes: where each step begins, for a
+/// log that is only compared with the one shown (comparison.h).
+std::vector<StepMark> step_marks(const trace::Trace& trace);
+
 struct Timeline {
   std::vector<Lane> lanes;
   std::vector<StepMark> step_marks;
