@@ -235,6 +235,24 @@ TEST(SwapKnobs, EachStepBeginSaysTheScheduleItRanWith) {
   EXPECT_EQ(tswap::trace::decode_schedule(0).prefetch_depth, 1);
 }
 
+// Run by ctest as knobs.options_from_environment and knobs.bad_environment
+// (the defaults read the environment once per process). models.cpp has
+// set min_bytes 0 on top of them before main, so the environment's
+// TSWAP_MIN_BYTES shows in a fresh SwapOptions-free context only through
+// the other knobs; min_bytes is checked where models.cpp is not linked.
+TEST(SwapKnobs, DISABLED_TheEnvironmentSetsTheDefaultKnobs) {
+  const tswap::SwapOptions d = tswap::default_options();
+  EXPECT_EQ(d.keep_last, 2);
+  EXPECT_EQ(d.prefetch_depth, 0);
+  EXPECT_EQ(d.max_copies_in_flight, 3);
+  EXPECT_EQ(tswap::SwapOptions{}.keep_last, 1) << "SwapOptions{} itself is unchanged";
+}
+
+TEST(SwapKnobs, DISABLED_ABadKnobInTheEnvironmentIsNamed) {
+  EXPECT_THAT(error_of([] { tswap::default_options(); }),
+              HasSubstr("TSWAP_KEEP_LAST=two is not a whole number of 1 or more"));
+}
+
 TEST(SwapKnobs, SettingsOutOfRangeAreRefusedWithWhatIsExpected) {
   tswap::SwapOptions o;
   o.keep_last = 0;

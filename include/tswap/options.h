@@ -75,7 +75,10 @@ struct SwapOptions {
 };
 
 /// Sets the options used by contexts constructed without options of their
-/// own. Takes effect for tensors saved after the call. Thread-safe.
+/// own. Takes effect for tensors saved after the call. Thread-safe. Until it
+/// is called, the defaults are SwapOptions{} with what the environment sets:
+/// TSWAP_KEEP_LAST, TSWAP_PREFETCH_DEPTH, TSWAP_MAX_COPIES_IN_FLIGHT and
+/// TSWAP_MIN_BYTES (whole numbers; another value throws at the first use).
 void set_default_options(SwapOptions options);
 
 /// The options set by set_default_options (initially SwapOptions{}).

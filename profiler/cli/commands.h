@@ -3,6 +3,8 @@
 // The tswap-log commands. Each prints to `out` (errors to `err`) and
 // returns the process exit status (see main.cpp).
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -15,6 +17,7 @@ enum ExitCode : int {
   kUnreadable = 3,   // a log could not be read (not a log, corrupt, newer version, missing)
   kCannotWrite = 4,  // export: the output file could not be written
   kNotJoined = 5,    // nsys: the capture is of another run, or has no tensorswap marks
+  kCannotPlan = 6,   // advise: no complete step to plan from, or no rate for the link
 };
 
 int info(const std::string& file, std::ostream& out, std::ostream& err);
@@ -26,6 +29,15 @@ int diff(const std::string& a, const std::string& b, std::ostream& out, std::ost
 /// compare_command.cpp: two logs' figures per tag and layer; `format` "text" or "json".
 int compare(const std::string& a, const std::string& b, const std::string& format,
             std::ostream& out, std::ostream& err);
+/// advise_command.cpp: tags and knobs under `budget` ("8 MiB", "8000000");
+/// `link_gbps` for logs that time no copy; exit 1 when no plan meets it.
+/// `against`: the run the advice was applied in ("": none), measured against
+/// the prediction.
+int advise(const std::string& file, const std::string& budget, std::optional<double> link_gbps,
+           const std::string& format, std::ostream& out, std::ostream& err,
+           const std::string& against = "");
+/// "8 MiB", "1.5GiB", "500MB", "4096" as bytes; none when not a size.
+std::optional<std::uint64_t> parse_bytes(const std::string& text);
 /// nsys_command.cpp: the log joined to an nsys export; `format` "text" or "json".
 int nsys(const std::string& log, const std::string& capture, const std::string& format,
          std::ostream& out, std::ostream& err);

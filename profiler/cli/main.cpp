@@ -2,7 +2,8 @@
 //
 // Exit status: 0 success; 1 `check` found broken rules or `diff` found the
 // orders differ; 2 bad arguments; 3 a log (or capture) could not be read; 4
-// the export could not be written; 5 `nsys` could not join the capture.
+// the export could not be written; 5 `nsys` could not join the capture; 6
+// `advise` found nothing to plan from (1: no plan meets the budget).
 
 #include <CLI/CLI.hpp>
 
@@ -13,7 +14,7 @@
 
 namespace {
 
-/// "info, summary, export, check, diff, compare, nsys".
+/// "info, summary, export, check, diff, compare, advise, nsys".
 std::string command_names(const CLI::App& app) {
   std::string names;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
       "Record one with TSWAP_LOG=run.tswap ./train.\n\n"
       "Exit status: 0 success, 1 check found broken rules or diff found differences,\n"
       "2 bad arguments, 3 a log could not be read, 4 the output could not be written,\n"
-      "5 nsys: the capture is of another run or has no tensorswap marks."};
+      "5 nsys: the capture is of another run or has no tensorswap marks,\n"
+      "6 advise: no complete step to plan from (1: no plan meets the budget)."};
   app.require_subcommand(0, 1);  // none: said below, with the commands' names
   std::string file, other, format, output;
 
@@ -76,6 +78,26 @@ int main(int argc, char** argv) {
   comparer->add_option("B", other, "another .tswap log (the run to compare with it)")->required();
   comparer->add_option("--format,-f", compare_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
+
+  std::string budget, advise_format = "text";
+  double link_gbps = 0;
+  CLI::App* adviser = app.add_subcommand(
+      "advise", "Which tags to swap, with keep_last and prefetch_depth, so saved activations "
+                "fit a memory budget with the least stall; from an observe run "
+                "(TSWAP_OBSERVE=1) or a swapped one; exit 1 if no plan fits");
+  adviser->add_option("FILE", file, "a .tswap log")->required();
+  adviser->add_option("--budget,-b", budget,
+                      "device memory for saved activations: bytes, or e.g. 8MiB, 1.5GiB, 500MB")
+      ->required();
+  adviser->add_option("--link", link_gbps,
+                      "the link's rate in GB/s, for a log that times no copy (an observe run)")
+      ->check(CLI::PositiveNumber);
+  adviser->add_option("--format,-f", advise_format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  std::string against;
+  adviser->add_option("--against", against,
+                      "the run the advice was applied in: its measured peak and stall beside "
+                      "the prediction");
 
   std::string capture, nsys_format = "text";
   CLI::App* nsys = app.add_subcommand(
@@ -118,6 +140,11 @@ int main(int argc, char** argv) {
     if (checker->parsed()) return check(file, std::cout, std::cerr);
     if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
     if (comparer->parsed()) return compare(file, other, compare_format, std::cout, std::cerr);
+    if (adviser->parsed()) {
+      const std::optional<double> link =
+          adviser->count("--link") > 0 ? std::optional<double>(link_gbps) : std::nullopt;
+      return advise(file, budget, link, advise_format, std::cout, std::cerr, against);
+    }
     if (nsys->parsed()) return tswap::cli::nsys(file, capture, nsys_format, std::cout, std::cerr);
   } catch (const std::bad_alloc&) {
     // Each command names its stage (load, check, ...); this is a fallback.
