@@ -54,6 +54,7 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
     log->attachment = previous->attachment;
     append_capture_lanes(log->timeline, *log->attachment);
   }
+  if (previous) log->compared = previous->compared;
   return log;
 }
 
@@ -158,8 +159,7 @@ void Loader::attach(std::shared_ptr<const LoadedLog> log, const QString& path) {
       emit attachFailed(path, path + ": not enough memory to load it");
     } catch (const std::exception& e) {
       // CaptureError and JoinError say what and why; a JoinError not which file.
-      const QString what = QString::fromStdString(e.what());
-      emit attachFailed(path, what.contains(path) ? what : path + ": " + what);
+      emit attachFailed(path, one_line(e, path));
     }
     emit finished();
   });
@@ -175,6 +175,40 @@ std::shared_ptr<const LoadedLog> Loader::attach_now(const LoadedLog& log, const 
       std::make_shared<const Attachment>(Attachment::build(std::move(capture), std::move(join)));
   append_capture_lanes(attached->timeline, *attached->attachment);
   return attached;
+}
+
+void Loader::compare(std::shared_ptr<const LoadedLog> log, const QString& path) {
+  auto cancelled = next_job();
+  QThreadPool::globalInstance()->start([this, log, path, cancelled] {
+    try {
+      emit progress(0, "reading " + QFileInfo(path).fileName());
+      std::shared_ptr<const LoadedLog> compared = compare_now(*log, path);
+      if (!cancelled->load()) emit loaded(compared, QString::fromStdString(log->trace->path()));
+    } catch (const trace::LoadCancelled&) {
+    } catch (const std::bad_alloc&) {
+      emit compareFailed(path, path + ": not enough memory to load it");
+    } catch (const std::exception& e) {
+      emit compareFailed(path, one_line(e, path));
+    }
+    emit finished();
+  });
+}
+
+std::shared_ptr<const LoadedLog> Loader::compare_now(const LoadedLog& log, const QString& path) {
+  const trace::Trace b = trace::Trace::load(path.toStdString());
+  const QString name = QFileInfo(path).fileName();
+  auto compared = std::make_shared<ComparedLog>(
+      ComparedLog::build(log.timeline.step_marks, *log.summary, b, name.toStdString()));
+  compared->warning = completeness_warning(b, name).toStdString();
+  auto out = std::make_shared<LoadedLog>(log);
+  out->compared = std::move(compared);
+  return out;
+}
+
+QString one_line(const std::exception& e, const QString& path) {
+  // The reader's errors name the file; others (JoinError) do not.
+  const QString what = QString::fromStdString(e.what()).simplified();
+  return what.contains(path) ? what : path + ": " + what;
 }
 
 std::shared_ptr<const LoadedLog> Loader::load_now(const QString& path) {

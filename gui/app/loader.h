@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <atomic>
+#include <exception>
 #include <memory>
 
 #include "view_state.h"
@@ -19,6 +20,11 @@ namespace tswap::viewer {
 /// recording; empty for a whole log. The banner shows it, and --screenshot
 /// prints it as a warning.
 QString completeness_warning(const trace::Trace& trace, const QString& name);
+
+/// What went wrong reading `path` (a capture to attach, a log to compare),
+/// as the one line the message box and --screenshot print: `e`'s message,
+/// after the file's name where it does not name it already.
+QString one_line(const std::exception& e, const QString& path);
 
 class Loader : public QObject {
   Q_OBJECT
@@ -36,6 +42,9 @@ class Loader : public QObject {
   /// Reads the Nsight Systems export at `path`, joins it to `log` and emits
   /// loaded() with the capture's lanes, or attachFailed().
   void attach(std::shared_ptr<const LoadedLog> log, const QString& path);
+  /// Reads the log at `path`, compares it with `log` (ComparedLog) and
+  /// emits loaded() with it, or compareFailed().
+  void compare(std::shared_ptr<const LoadedLog> log, const QString& path);
 
   /// The same as load(), on the calling thread; for headless screenshots.
   /// Throws trace::TraceError.
@@ -46,12 +55,17 @@ class Loader : public QObject {
   /// The same as attach(), on the calling thread. Throws nsys::CaptureError
   /// or nsys::JoinError; nothing is attached then.
   static std::shared_ptr<const LoadedLog> attach_now(const LoadedLog& log, const QString& path);
+  /// The same as compare(), on the calling thread: `log` with the log at
+  /// `path` compared, in place of one compared before. Throws
+  /// trace::TraceError (or another std::exception) and compares nothing then.
+  static std::shared_ptr<const LoadedLog> compare_now(const LoadedLog& log, const QString& path);
 
  signals:
   void progress(int percent, const QString& what);
   void loaded(std::shared_ptr<const tswap::viewer::LoadedLog> log, const QString& path);
   void failed(const QString& path, const QString& message);
   void attachFailed(const QString& path, const QString& message);
+  void compareFailed(const QString& path, const QString& message);
   void highlightReady(std::shared_ptr<const tswap::viewer::Timeline> timeline);
   void finished();  // loaded, failed or cancelled
 

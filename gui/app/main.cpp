@@ -1,6 +1,6 @@
 // tswap-viewer [FILE...]
 // tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
-//              [--stack layer|tag] [--attach CAPTURE.sqlite]
+//              [--stack layer|tag] [--attach CAPTURE.sqlite] [--compare LOG]
 //
 // Exit status (docs/viewer.md): 0 the window was closed, or the screenshot
 // written (a log cut short is drawn and warned about on stderr); 1 no
@@ -71,16 +71,20 @@ int screenshot(const QCommandLineParser& args) {
     std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
     return kUnreadable;
   }
-  if (args.isSet("attach")) {
+  // A capture, and a log to compare with, each as File > Attach and File >
+  // Compare with... would; one that cannot be read is named, in one line.
+  for (const char* option : {"attach", "compare"}) {
+    if (!args.isSet(option)) continue;
+    const QString path = args.value(option);
     try {
-      log = Loader::attach_now(*log, args.value("attach"));
+      log = std::strcmp(option, "attach") == 0 ? Loader::attach_now(*log, path) : Loader::compare_now(*log, path);
     } catch (const std::exception& e) {
-      const QString what = QString::fromStdString(e.what());
-      const QString path = args.value("attach");
-      std::fprintf(stderr, "tswap-viewer: %s\n",
-                   qPrintable(what.contains(path) ? what : path + ": " + what));
+      std::fprintf(stderr, "tswap-viewer: %s\n", qPrintable(one_line(e, path)));
       return kUnreadable;
     }
+  }
+  if (log->compared && !log->compared->warning.empty()) {
+    std::fprintf(stderr, "tswap-viewer: warning: %s\n", log->compared->warning.c_str());
   }
   // Drawn all the same (what survived is worth seeing), but the picture
   // alone would not say that the log is cut short.
@@ -120,6 +124,8 @@ void add_options(QCommandLineParser& args) {
   args.addOption({"light", "The light palette (default: dark)."});
   args.addOption({"attach", "Attach an Nsight Systems export (nsys export --type sqlite) of the run.",
                   "CAPTURE.sqlite"});
+  args.addOption({"compare", "Compare with another log (a run after a change): its memory curves "
+                  "aligned at each step's start, the table's deltas.", "LOG"});
   args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
 }
 
@@ -181,6 +187,7 @@ int main(int argc, char** argv) {
     windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
     windows.back()->open(f);
     if (args.isSet("attach")) windows.back()->attach(args.value("attach"));
+    if (args.isSet("compare")) windows.back()->compare(args.value("compare"));
   }
   for (auto& w : windows) w->show();
   return app.exec();

@@ -65,25 +65,27 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(
   connect(&loader_, &Loader::loaded, this,
           [this](std::shared_ptr<const LoadedLog> log, const QString& path) { show_log(log, path); });
   connect(&loader_, &Loader::failed, this, [this](const QString& path, const QString& message) {
-    auto* box = new QMessageBox(QMessageBox::Critical, tr("Cannot open log"), message,
-                                QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();  // not exec(): the window stays responsive
-    status_->setText(tr("Could not open %1").arg(QFileInfo(path).fileName()));
+    fail(tr("Cannot open log"), message, tr("Could not open %1").arg(QFileInfo(path).fileName()));
     emit loadFailed(path, message);
   });
   connect(&loader_, &Loader::attachFailed, this, [this](const QString& path, const QString& message) {
-    auto* box = new QMessageBox(QMessageBox::Critical, tr("Cannot attach capture"), message,
-                                QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
-    status_->setText(tr("Could not attach %1").arg(QFileInfo(path).fileName()));
+    fail(tr("Cannot attach capture"), message, tr("Could not attach %1").arg(QFileInfo(path).fileName()));
     emit attachFailed(path, message);
+  });
+  connect(&loader_, &Loader::compareFailed, this, [this](const QString& path, const QString& message) {
+    fail(tr("Cannot compare logs"), message, tr("Could not compare with %1").arg(QFileInfo(path).fileName()));
+    emit compareFailed(path, message);
   });
   connect(&loader_, &Loader::finished, this, [this] {
     setLoading(false);
-    // --attach given with a log still loading then: now there is one to join to.
-    if (!pending_attach_.isEmpty() && log_) attach(std::exchange(pending_attach_, QString()));
+    // --attach or --compare given with a log still loading then: now there
+    // is one to join to (one at a time: each is a job of the loader).
+    if (!log_) return;
+    if (!pending_attach_.isEmpty()) {
+      attach(std::exchange(pending_attach_, QString()));
+    } else if (!pending_compare_.isEmpty()) {
+      compare(std::exchange(pending_compare_, QString()));
+    }
   });
   connect(&loader_, &Loader::highlightReady, this, [this](std::shared_ptr<const Timeline> t) {
     view_.highlight = std::move(t);
@@ -93,6 +95,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::fail(const QString& title, const QString& message, const QString& status) {
+  auto* box = new QMessageBox(QMessageBox::Critical, title, message, QMessageBox::Ok, this);
+  box->setAttribute(Qt::WA_DeleteOnClose);
+  box->open();  // not exec(): the window stays responsive
+  status_->setText(status);
+}
 
 void MainWindow::buildLayout() {
   timeline_ = new TimelineView(view_, theme_);
@@ -201,6 +210,17 @@ void MainWindow::buildActions() {
         tr("nsys export --type sqlite (*.sqlite);;All files (*)"));
     if (!path.isEmpty()) attach(path);
   });
+  file->addAction(tr("&Compare with..."), this, [this] {
+    if (!log_) {
+      QMessageBox::information(this, tr("Compare"), tr("Open a log first: the other is drawn against it."));
+      return;
+    }
+    const QString path = QFileDialog::getOpenFileName(this, tr("Compare with another tensorswap log"), {},
+                                                      tr("tensorswap logs (*.tswap);;All files (*)"));
+    if (!path.isEmpty()) compare(path);
+  });
+  close_comparison_ = file->addAction(tr("C&lose Comparison"), this, &MainWindow::closeComparison);
+  close_comparison_->setEnabled(false);
   file->addSeparator();
   file->addAction(tr("Export View as &PNG..."), this, [this] { exportInteractive("png"); })
       ->setShortcut(QKeySequence("Ctrl+E"));
@@ -335,6 +355,40 @@ void MainWindow::attach(const QString& path) {
   loader_.attach(log_, path);
 }
 
+void MainWindow::compare(const QString& path) {
+  if (!log_ || loading_) {
+    pending_compare_ = path;
+    return;
+  }
+  setLoading(true);
+  status_->setText(tr("Comparing with %1").arg(QFileInfo(path).fileName()));
+  loader_.compare(log_, path);
+}
+
+void MainWindow::closeComparison() {
+  if (!log_ || !log_->compared || loading_) return;
+  auto alone = std::make_shared<LoadedLog>(*log_);
+  alone->compared.reset();
+  show_log(alone, path_);
+}
+
+void MainWindow::setTableComparison() {
+  table_model_->setComparison(log_->compared);
+  if (!log_->compared) return;
+  // Each delta beside the figure it changes (the model's columns stay in
+  // their order; the header shows them so).
+  using M = TagTableModel;
+  static constexpr std::pair<int, int> beside[] = {
+      {M::kDeltaBytesOut, M::kBytesOut}, {M::kDeltaD2hTime, M::kD2hTime}, {M::kDeltaD2hRate, M::kD2hRate},
+      {M::kDeltaBytesIn, M::kIn},        {M::kDeltaH2dTime, M::kH2dTime}, {M::kDeltaH2dRate, M::kH2dRate},
+      {M::kDeltaWaited, M::kStallTime},  {M::kDeltaCaused, M::kCausedTime}, {M::kDeltaPeak, M::kPeak}};
+  QHeaderView* header = table_->horizontalHeader();
+  for (const auto& [delta, figure] : beside) {
+    const int from = header->visualIndex(delta), to = header->visualIndex(figure) + 1;
+    header->moveSection(from, from > to ? to : to - 1);
+  }
+}
+
 void MainWindow::setLoading(bool loading) {
   loading_ = loading;
   progress_->setVisible(loading);
@@ -345,35 +399,49 @@ void MainWindow::setLoading(bool loading) {
 void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& path) {
   const bool same_trace = log_ && log_->trace == log->trace;
   const bool new_attachment = log->attachment && (!log_ || log_->attachment != log->attachment);
+  const bool new_comparison = !log_ || log_->compared != log->compared;
   log_ = std::move(log);
   path_ = path;
+  const auto [first, last] = log_->extent();
   if (!same_trace) {
     view_.reset_for_new_log();
     view_.mapping.set_width(Layout::plot_width(timeline_->width()));
-    view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
+    view_.mapping.set_bounds(first, last);
     table_model_->setSummary(*log_->summary, *log_->memory);
+    if (log_->compared) setTableComparison();
     addRecent(path);
     fillFilterChoices();
   } else {
     view_.selected.reset();  // span indices belong to the old timeline
     view_.linked.reset();
-    // The capture's lanes may reach past the log's extent.
-    if (new_attachment) view_.mapping.set_bounds(log_->timeline.first, log_->timeline.last);
+    // The capture's lanes, or the compared log's curves, may reach past the log's extent.
+    if (new_attachment || new_comparison) view_.mapping.set_bounds(first, last);
+    if (new_comparison) setTableComparison();
   }
+  close_comparison_->setEnabled(log_->compared != nullptr);
   timeline_->setLog(log_);
   memory_->setLog(log_);
   timeline_->updateGeometry();
   timeline_->setMinimumHeight(Layout::timeline_height(log_->timeline.lanes.size()) + 4);
   setWindowTitle(QString("tswap-viewer - %1").arg(QFileInfo(path).fileName()));
-  const QString warning = completeness_warning(*log_->trace, QFileInfo(path).fileName());
+  QString warning = completeness_warning(*log_->trace, QFileInfo(path).fileName());
+  if (log_->compared && !log_->compared->warning.empty()) {
+    warning += (warning.isEmpty() ? "" : "\n") + qs(log_->compared->warning);
+  }
   banner_->setText(warning);
   banner_->setVisible(!warning.isEmpty());
-  status_->setText(tr("%1%2: %3 events, %4, %5 lanes")
+  QString status = tr("%1%2: %3 events, %4, %5 lanes")
                        .arg(QFileInfo(path).fileName())
                        .arg(log_->trace->completeness().clean_end ? QString() : tr(" (incomplete)"))
                        .arg(log_->trace->events().size())
                        .arg(qs(format_duration(static_cast<double>(log_->trace->duration_ns()))))
-                       .arg(log_->timeline.lanes.size()));
+                       .arg(log_->timeline.lanes.size());
+  if (const ComparedLog* b = log_->compared.get()) {
+    const std::size_t steps = b->alignment.steps_aligned();
+    status += steps > 0 ? tr("; compared with %1 (%2 steps aligned)").arg(qs(b->name)).arg(steps)
+                        : tr("; compared with %1 (no step in common: on its own clock)").arg(qs(b->name));
+  }
+  status_->setText(status);
   details_->clear();
   range_pane_->clear();
   viewChanged();

@@ -49,6 +49,13 @@ class MainWindow : public QMainWindow {
   /// a capture attached before (its lanes and time extent); a capture that
   /// cannot be read or joined gets a message box, and the log stays.
   void attach(const QString& path);
+  /// Reads another log on a worker thread and compares it with this one
+  /// (ComparedLog: its memory curves on this log's axis, aligned at each
+  /// step's start; the table's deltas), in place of one compared before; a
+  /// log that cannot be read gets a message box, and this one stays as it was.
+  void compare(const QString& path);
+  /// Stops comparing: the compared log's curves and the table's deltas go.
+  void closeComparison();
   /// Shows a log already loaded (headless screenshots, tests).
   void show_log(std::shared_ptr<const LoadedLog> log, const QString& path);
   /// Writes `kind` as PNG or SVG (by the file's suffix) at `size` (the
@@ -73,6 +80,7 @@ class MainWindow : public QMainWindow {
   void logShown(const QString& path);
   void loadFailed(const QString& path, const QString& message);
   void attachFailed(const QString& path, const QString& message);
+  void compareFailed(const QString& path, const QString& message);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -95,12 +103,18 @@ class MainWindow : public QMainWindow {
   void showShortcuts();
   void setLoading(bool loading);
   void fillFilterChoices();
+  /// The table's deltas for log_'s compared log (none without one), each
+  /// shown beside its figure.
+  void setTableComparison();
+  /// A message box titled `title` with `message`, and `status` in the status bar.
+  void fail(const QString& title, const QString& message, const QString& status);
 
   Theme theme_;
   ViewState view_;
   std::shared_ptr<const LoadedLog> log_;
   QString path_;
   QString pending_attach_;  // a capture to attach once the log loading now is shown
+  QString pending_compare_;  // a log to compare with it then
   Loader loader_;
   bool loading_ = false;
 
@@ -125,6 +139,7 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   QAction* dark_action_ = nullptr;
   QAction* by_tag_action_ = nullptr;
+  QAction* close_comparison_ = nullptr;
   ViewKind last_focus_ = ViewKind::timeline;
 };
 

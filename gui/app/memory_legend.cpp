@@ -62,6 +62,15 @@ std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const The
   if (mem.device_reserved.points() > 0) {
     rest.push_back({QObject::tr("reserved (device)"), t.reserved, LegendEntry::Mark::dotted, {}, -1});
   }
+  // A compared log's curves, named by its file (comparison.h).
+  if (const ComparedLog* b = log.compared.get()) {
+    rest.push_back({QObject::tr("B: %1 (steps aligned)").arg(QString::fromStdString(b->name)), t.compared,
+                    LegendEntry::Mark::line, {}, -1});
+    rest.push_back({QObject::tr("B without swapping"), t.compared, LegendEntry::Mark::dashed, {}, -1});
+    if (!b->device_allocated.empty()) {
+      rest.push_back({QObject::tr("B allocated (device)"), t.compared, LegendEntry::Mark::dotted, {}, -1});
+    }
+  }
   out.push_back(std::move(rest));
   return out;
 }

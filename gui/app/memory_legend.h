@@ -3,10 +3,11 @@
 // The memory view's legend, laid out apart from painting so that tests can
 // count what it shows. Per tag: its name, then one swatch per layer ("L0",
 // "L1"...) in the layer's colour; then the total and the curve without
-// swapping, and the device allocator's allocated and reserved bytes where
-// the log sampled them. Rows wrap under the ruler as needed, up to four rows of series:
-// past those, "... and N more" counts the rest. Only the areas drawn are
-// named (kMostAreas); the band of the others is "the other N layers".
+// swapping, the device allocator's allocated and reserved bytes where the
+// log sampled them, and a compared log's curves, named by its file. Rows
+// wrap under the ruler as needed, up to four rows of series: past those,
+// "... and N more" counts the rest. Only the areas drawn are named
+// (kMostAreas); the band of the others is "the other N layers".
 
 #include <QColor>
 #include <QFontMetrics>

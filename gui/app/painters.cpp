@@ -337,8 +337,14 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   std::uint64_t allocated_at = 0, reserved_at = 0;
   const std::int64_t allocated_peak = mem.device_allocated.peak(&allocated_at);
   const std::int64_t reserved_peak = mem.device_reserved.peak(&reserved_at);
-  const double y_max = 1.1 * static_cast<double>(
-                                 std::max<std::int64_t>({peak, without_peak, allocated_peak, reserved_peak, 1}));
+  // A compared log's curves, on this log's axis (comparison.h).
+  const ComparedLog* compared = log.compared.get();
+  std::uint64_t compared_at = 0;
+  const std::int64_t compared_peak = compared ? compared->total.peak(&compared_at) : 0;
+  const std::int64_t compared_high =
+      compared ? std::max({compared_peak, compared->without_swap.peak(), compared->device_allocated.peak()}) : 0;
+  const double y_max = 1.1 * static_cast<double>(std::max<std::int64_t>(
+                                 {peak, without_peak, allocated_peak, reserved_peak, compared_high, 1}));
   auto y_of = [&](double bytes) { return bottom - bytes / y_max * plot_h; };
 
   // Y axis in the header column.
@@ -415,6 +421,28 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (mem.device_reserved.points() > 0) polyline(mem.device_reserved, QPen(t.reserved, 1.5, Qt::DotLine));
   if (mem.device_allocated.points() > 0) polyline(mem.device_allocated, QPen(t.allocated, 1.5));
   polyline(mem.total, QPen(t.text, 1.5));
+  if (compared) {
+    // Each step's segment over the columns it covers; segments of steps
+    // longer than this log's overlap, and both are drawn.
+    auto aligned = [&](const AlignedCurve& curve, const QPen& pen) {
+      for (const AlignedCurve::Segment& s : curve.segments) {
+        const double from = std::clamp(std::floor(m.x(s.begin)), 0.0, static_cast<double>(cols));
+        const double to = std::clamp(std::ceil(m.x(s.end)) + 1, 0.0, static_cast<double>(cols));
+        if (to <= from) continue;
+        const int x0 = static_cast<int>(from), x1 = static_cast<int>(to);
+        const std::vector<std::int64_t> c = s.curve.columns(m, x0, x1);
+        QPainterPath line;
+        for (int x = x0; x < x1; ++x) {
+          const QPointF pt(Layout::kHeader + x, y_of(static_cast<double>(c[static_cast<std::size_t>(x - x0)])));
+          x == x0 ? line.moveTo(pt) : line.lineTo(pt);
+        }
+        p.strokePath(line, pen);
+      }
+    };
+    aligned(compared->without_swap, QPen(t.compared, 1.5, Qt::DashLine));
+    aligned(compared->device_allocated, QPen(t.compared, 1.5, Qt::DotLine));
+    aligned(compared->total, QPen(t.compared, 1.5));
+  }
   // Peaks, marked with their value and time. A label that would cover one
   // placed before it moves down (up to four peaks can meet at one time).
   std::vector<QRectF> plates;
@@ -445,6 +473,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (peak > 0) mark(peak, peak_at, "peak", 14, t.accent);
   if (reserved_peak > 0) mark(reserved_peak, reserved_at, "reserved (device), peak", -6, t.reserved);
   if (allocated_peak > 0) mark(allocated_peak, allocated_at, "allocated (device), peak", 14, t.allocated);
+  if (compared_peak > 0) mark(compared_peak, compared_at, "B peak", 14, t.compared);
 
   paint_turns(p, log.timeline, m, w, top, bottom, top + 10, t);
   p.restore();
@@ -460,6 +489,11 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
       text += QString("; device allocator: %1 allocated, %2 reserved")
                   .arg(qs(format_bytes(static_cast<double>(mem.device_allocated.at(*view.cursor)))),
                        qs(format_bytes(static_cast<double>(mem.device_reserved.at(*view.cursor)))));
+    }
+    if (compared) {
+      if (const std::optional<std::int64_t> b = compared->total.at(*view.cursor)) {
+        text += QString("; B: %1 resident").arg(qs(format_bytes(static_cast<double>(*b))));
+      }
     }
     // In the plot's top left corner, on a plate: the legend may fill its band.
     const QPointF at(Layout::kHeader + 8, top + 24);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <optional>
 
 #include "statistics.h"
 
@@ -15,8 +17,8 @@ TagTableModel::TagTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel& memory) {
   beginResetModel();
-  rows_.clear();
-  savings_.clear();
+  log_rows_.clear();
+  compared_.reset();
   // Each tag's layers in the summary's order, found by name in a sorted
   // index: a scan of every layer per tag was quadratic (65,535 tags of 16
   // layers: 7e10 comparisons).
@@ -25,36 +27,106 @@ void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel&
   for (const trace::LayerSummary& l : summary.layers) by_tag.push_back(&l);
   std::stable_sort(by_tag.begin(), by_tag.end(),
                    [](const trace::LayerSummary* a, const trace::LayerSummary* b) { return a->tag < b->tag; });
-  rows_.reserve(summary.layers.size() + summary.tags.size());
+  log_rows_.reserve(summary.layers.size() + summary.tags.size());
+  auto add = [&](const trace::LayerSummary& r) {
+    log_rows_.push_back(Row{r, memory.savings(r.tag, r.layer), true, nullptr});
+  };
   for (const trace::LayerSummary& tag : summary.tags) {
     const auto first = std::lower_bound(by_tag.begin(), by_tag.end(), tag.tag,
                                         [](const trace::LayerSummary* l, const std::string& t) { return l->tag < t; });
-    for (auto it = first; it != by_tag.end() && (*it)->tag == tag.tag; ++it) rows_.push_back(**it);
-    rows_.push_back(tag);
+    for (auto it = first; it != by_tag.end() && (*it)->tag == tag.tag; ++it) add(**it);
+    add(tag);
   }
-  for (const trace::LayerSummary& r : rows_) savings_.push_back(memory.savings(r.tag, r.layer));
+  rebuild();
+  endResetModel();
+}
+
+void TagTableModel::setComparison(std::shared_ptr<const ComparedLog> compared) {
+  beginResetModel();
+  compared_ = std::move(compared);
+  rebuild();
+  endResetModel();
+}
+
+void TagTableModel::rebuild() {
+  rows_.clear();
+  if (!compared_) {
+    rows_ = log_rows_;
+  } else {
+    // Rows by (tag, layer) for this log's; the other's own, per tag.
+    const trace::Comparison& c = compared_->deltas;
+    std::map<std::pair<std::string, int>, const trace::RowComparison*> change;
+    std::map<std::string, std::vector<const trace::RowComparison*>> only_b;  // layers, by layer
+    for (const auto* list : {&c.tags, &c.layers}) {
+      for (const trace::RowComparison& r : *list) {
+        change[{r.tag, r.layer}] = &r;
+        if (!r.in_a && r.layer >= 0) only_b[r.tag].push_back(&r);
+      }
+    }
+    auto b_row = [](const trace::RowComparison& r) {
+      Row row;
+      row.summary.tag = r.tag;
+      row.summary.layer = r.layer;
+      row.in_log = false;
+      row.change = &r;
+      return row;
+    };
+    // A tag's layers, this log's and the other's own by layer, then its total.
+    auto add_tag = [&](std::vector<Row> layers, const std::string& tag, std::optional<Row> total) {
+      for (const trace::RowComparison* r : only_b[tag]) layers.push_back(b_row(*r));
+      std::stable_sort(layers.begin(), layers.end(),
+                       [](const Row& a, const Row& b) { return a.summary.layer < b.summary.layer; });
+      if (total) layers.push_back(*total);
+      for (Row& r : layers) {
+        if (r.in_log) {
+          const auto it = change.find({r.summary.tag, r.summary.layer});
+          r.change = it == change.end() ? nullptr : it->second;
+        }
+        rows_.push_back(std::move(r));
+      }
+    };
+    for (std::size_t i = 0; i < log_rows_.size();) {
+      const std::string& tag = log_rows_[i].summary.tag;
+      std::vector<Row> layers;
+      while (i < log_rows_.size() && log_rows_[i].summary.layer >= 0 && log_rows_[i].summary.tag == tag) {
+        layers.push_back(log_rows_[i++]);
+      }
+      std::optional<Row> total;
+      if (i < log_rows_.size() && log_rows_[i].summary.layer < 0) total = log_rows_[i++];
+      add_tag(std::move(layers), tag, total);
+    }
+    for (const trace::RowComparison& t : c.tags) {
+      if (!t.in_a) add_tag({}, t.tag, b_row(t));  // a tag only the other log has: last
+    }
+  }
   worst_d2h_ = worst_h2d_ = worst_stall_ = worst_caused_ = worst_per_saved_ = 0;
+  worst_change_.fill(0);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
-    const trace::LayerSummary& r = rows_[i];
+    const trace::LayerSummary& r = rows_[i].summary;
     if (r.layer < 0) continue;
     worst_d2h_ = std::max(worst_d2h_, static_cast<double>(r.d2h_ns));
     worst_h2d_ = std::max(worst_h2d_, static_cast<double>(r.h2d_ns));
     worst_stall_ = std::max(worst_stall_, static_cast<double>(r.stall_ns));
     worst_caused_ = std::max(worst_caused_, static_cast<double>(r.caused_stall_ns));
     if (std::isfinite(stallPerSaved(i))) worst_per_saved_ = std::max(worst_per_saved_, stallPerSaved(i));
+    if (!rows_[i].change) continue;
+    for (int f = 0; f < kFigures; ++f) {
+      if (const auto d = figure_change(*rows_[i].change, static_cast<Figure>(f)).delta) {
+        worst_change_[static_cast<std::size_t>(f)] = std::max(worst_change_[static_cast<std::size_t>(f)], std::abs(*d));
+      }
+    }
   }
-  endResetModel();
 }
 
 double TagTableModel::stallPerSaved(std::size_t row) const {
-  const double stall = static_cast<double>(rows_[row].stall_ns);
-  const double saved = static_cast<double>(savings_[row].bytes_saved);
+  const double stall = static_cast<double>(rows_[row].summary.stall_ns);
+  const double saved = static_cast<double>(rows_[row].savings.bytes_saved);
   if (stall == 0) return 0;
   return saved > 0 ? stall / (saved / (1024.0 * 1024.0)) : std::numeric_limits<double>::infinity();
 }
 
 std::pair<QString, int> TagTableModel::rowKey(int row) const {
-  const trace::LayerSummary& r = rows_.at(static_cast<std::size_t>(row));
+  const trace::LayerSummary& r = rows_.at(static_cast<std::size_t>(row)).summary;
   return {QString::fromStdString(r.tag), r.layer};
 }
 
@@ -63,16 +135,33 @@ int TagTableModel::rowCount(const QModelIndex& parent) const {
 }
 
 int TagTableModel::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : kColumns;
+  if (parent.isValid()) return 0;
+  return compared_ ? kColumns : kFirstDelta;
 }
 
 QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
-  static const char* names[kColumns] = {
+  if (section >= kFirstDelta) {
+    static const char* names[kFigures] = {"Δ Bytes out", "Δ Bytes in", "Δ Peak", "Δ D2H time", "Δ H2D time",
+                                          "Δ Stall time", "Δ Caused", "Δ D2H GB/s", "Δ H2D GB/s"};
+    static const char* what[kFigures] = {
+        "bytes copied to host", "bytes copied back", "peak resident (the engine's, as trace::compare counts it)",
+        "time the copies out took", "time the copies back took", "stall time waited",
+        "stall time caused", "bandwidth of the copies out", "bandwidth of the copies back"};
+    const auto f = static_cast<std::size_t>(section - kFirstDelta);
+    if (role == Qt::DisplayRole) return QString::fromUtf8(names[f]);
+    if (role == Qt::ToolTipRole) {
+      return tr("B - A: %1, in %2 (B) against this log (A); green where B is better, red where "
+                "worse; \"-\" where a log lacks the row or the figure")
+          .arg(what[f], compared_ ? QString::fromStdString(compared_->name) : tr("the compared log"));
+    }
+    return {};
+  }
+  static const char* names[kFirstDelta] = {
       "Tag", "Layer", "Out", "Bytes out", "D2H time", "D2H GB/s", "In", "Prefetched",
       "Held again", "H2D time", "H2D GB/s", "Overlap", "Stalls", "Stall time", "Caused", "Saved",
       "Peak", "Stall/MiB", "Freed", "Deferred", "Kept"};
-  static const char* tips[kColumns] = {
+  static const char* tips[kFirstDelta] = {
       "Module tag", "Layer index within the tag (all: the tag's total)",
       "Storages copied to host", "Bytes copied to host", "Time the copies out took",
       "Bandwidth of the copies out", "Storages copied back", "Of those, queued ahead by prefetch",
@@ -95,10 +184,60 @@ QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int
   return {};
 }
 
+QVariant TagTableModel::deltaData(std::size_t row, int column, int role) const {
+  const Row& r = rows_[row];
+  const auto f = static_cast<Figure>(column - kFirstDelta);
+  const FigureChange c = r.change ? figure_change(*r.change, f) : FigureChange{};
+  const QString b = compared_ ? QString::fromStdString(compared_->name) : QString();
+  switch (role) {
+    case Qt::DisplayRole:
+      if (c.delta) return QString::fromStdString(format_change(*c.delta, f));
+      // Which log lacks the row, once per row; "-" elsewhere.
+      if (column == kFirstDelta && r.change && !r.change->in_b) return tr("(only in A)");
+      if (column == kFirstDelta && !r.in_log) return tr("(only in B)");
+      return QString("-");
+    case SortRole: return c.delta ? *c.delta : std::numeric_limits<double>::lowest();
+    case Qt::TextAlignmentRole: return int(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::FontRole:
+      if (r.summary.layer < 0) {
+        QFont font;
+        font.setBold(true);
+        return font;
+      }
+      return {};
+    case Qt::ToolTipRole: {
+      if (r.change && !r.change->in_b) return tr("Only in A: %1 has no such row").arg(b);
+      if (!r.in_log) return tr("Only in B (%1): this log has no such row").arg(b);
+      auto side = [&](const std::optional<double>& v) {
+        return v ? QString::fromStdString(format_figure(*v, f)) : QString("-");
+      };
+      return tr("A %1, B %2: B - A %3, B / A %4 (B: %5)")
+          .arg(side(c.a), side(c.b), c.delta ? QString::fromStdString(format_change(*c.delta, f)) : QString("-"),
+               c.ratio ? QString::number(*c.ratio, 'f', 3) : QString("-"), b);
+    }
+    case Qt::BackgroundRole: {
+      // Green where B is better, red where worse, deeper for the larger
+      // change among the layers; a tag's total row and bytes moved unshaded.
+      const double worst = worst_change_[static_cast<std::size_t>(f)];
+      if (r.summary.layer < 0 || !c.delta || *c.delta == 0 || better_when(f) == 0 || worst <= 0) return {};
+      const bool better = (*c.delta < 0) == (better_when(f) < 0);
+      QColor colour = better ? QColor(89, 161, 79) : QColor(225, 87, 89);
+      colour.setAlphaF(0.15 + 0.55 * std::abs(*c.delta) / worst);
+      return colour;
+    }
+    default: return {};
+  }
+}
+
 QVariant TagTableModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
   const auto row = static_cast<std::size_t>(index.row());
-  const trace::LayerSummary& r = rows_[row];
+  if (index.column() >= kFirstDelta) return deltaData(row, index.column(), role);
+  const trace::LayerSummary& r = rows_[row].summary;
+  // A row only the compared log has: nothing in this log's columns.
+  if (!rows_[row].in_log && index.column() > kLayer && (role == Qt::DisplayRole || role == SortRole)) {
+    return role == SortRole ? QVariant(-1.0) : QVariant(QString());
+  }
   auto number = [&](int column) -> double {
     switch (column) {
       case kLayer: return r.layer;
@@ -116,8 +255,8 @@ QVariant TagTableModel::data(const QModelIndex& index, int role) const {
       case kStalls: return static_cast<double>(r.stalls);
       case kStallTime: return static_cast<double>(r.stall_ns);
       case kCausedTime: return static_cast<double>(r.caused_stall_ns);
-      case kSaved: return static_cast<double>(savings_[row].bytes_saved);
-      case kPeak: return static_cast<double>(savings_[row].peak_resident);
+      case kSaved: return static_cast<double>(rows_[row].savings.bytes_saved);
+      case kPeak: return static_cast<double>(rows_[row].savings.peak_resident);
       case kStallPerSaved: return stallPerSaved(row);
       case kFreed: return static_cast<double>(r.freed);
       case kDeferred: return static_cast<double>(r.deferred);

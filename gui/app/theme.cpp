@@ -17,6 +17,7 @@ Theme Theme::of(bool dark) {
     t.turn = QColor(120, 205, 255);
     t.allocated = QColor(255, 121, 198);
     t.reserved = QColor(189, 147, 249);
+    t.compared = QColor(80, 250, 123);
   } else {
     t.background = QColor(252, 252, 253);
     t.lane_alt = QColor(242, 243, 246);
@@ -29,6 +30,7 @@ Theme Theme::of(bool dark) {
     t.turn = QColor(0, 105, 190);
     t.allocated = QColor(200, 30, 130);
     t.reserved = QColor(110, 60, 200);
+    t.compared = QColor(0, 140, 70);
   }
   return t;
 }

@@ -15,6 +15,7 @@ struct Theme {
   QColor background, lane_alt, text, grid, header, cursor, selection, accent;
   QColor turn;  // forward turning to backward (TurnMark)
   QColor allocated, reserved;  // the device allocator's curves (memory view)
+  QColor compared;             // a compared log's curves (memory view)
 
   static Theme of(bool dark);
   /// A bar of one kind, or the blend of several merged kinds.

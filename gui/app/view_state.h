@@ -3,6 +3,7 @@
 // What is loaded and how it is looked at: shared, read-only, by the views,
 // the painters and the exports.
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <tswap/trace/trace.h>
 
 #include "capture_lanes.h"
+#include "comparison.h"
 #include "filter_choices.h"
 #include "layer_palette.h"
 #include "memory.h"
@@ -35,6 +37,17 @@ struct LoadedLog {
   /// An attached Nsight Systems export, its lanes appended to `timeline`
   /// (and again to each rebuild); null when none is.
   std::shared_ptr<const Attachment> attachment;
+  /// A second log compared with this one (File > Compare with...): its
+  /// curves on this log's axis and the table's deltas; null when none is.
+  /// Kept by rebuilds, as the attachment is.
+  std::shared_ptr<const ComparedLog> compared;
+
+  /// What the time axis fits: the timeline's extent, and a compared log's
+  /// curves where they reach past it.
+  std::pair<std::uint64_t, std::uint64_t> extent() const {
+    if (!compared || compared->last <= compared->first) return {timeline.first, timeline.last};
+    return {std::min(timeline.first, compared->first), std::max(timeline.last, compared->last)};
+  }
 };
 
 /// The UI's view of it, owned by the main window.

@@ -1,9 +1,13 @@
 #include "comparison.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
+
+#include <tswap/trace/text.h>
 
 #include "time_mapping.h"
 
@@ -103,6 +107,65 @@ std::int64_t AlignedCurve::peak(std::uint64_t* when) const {
   }
   if (when) *when = best_at;
   return best;
+}
+
+namespace {
+template <class T>
+FigureChange numbers(const trace::Change<T>& c) {
+  auto d = [](const std::optional<T>& v) { return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt; };
+  return FigureChange{d(c.a), d(c.b), d(c.delta()), c.ratio()};
+}
+}  // namespace
+
+FigureChange figure_change(const trace::RowComparison& row, Figure f) {
+  switch (f) {
+    case Figure::bytes_out: return numbers(row.bytes_out);
+    case Figure::bytes_in: return numbers(row.bytes_in);
+    case Figure::resident_peak: return numbers(row.resident_peak);
+    case Figure::d2h_ns: return numbers(row.d2h_ns);
+    case Figure::h2d_ns: return numbers(row.h2d_ns);
+    case Figure::stall_waited_ns: return numbers(row.stall_waited_ns);
+    case Figure::stall_caused_ns: return numbers(row.stall_caused_ns);
+    case Figure::d2h_gb_per_s: return numbers(row.d2h_gb_per_s);
+    case Figure::h2d_gb_per_s: return numbers(row.h2d_gb_per_s);
+  }
+  return {};
+}
+
+int better_when(Figure f) {
+  switch (f) {
+    case Figure::bytes_out:
+    case Figure::bytes_in: return 0;
+    case Figure::d2h_gb_per_s:
+    case Figure::h2d_gb_per_s: return 1;
+    default: return -1;
+  }
+}
+
+std::string format_figure(double v, Figure f) {
+  switch (f) {
+    case Figure::bytes_out:
+    case Figure::bytes_in:
+    case Figure::resident_peak: return trace::format_bytes(v);
+    case Figure::d2h_gb_per_s:
+    case Figure::h2d_gb_per_s: {
+      char s[48];
+      std::snprintf(s, sizeof s, "%.2f", v);
+      return s;
+    }
+    default: return trace::format_duration(v);
+  }
+}
+
+std::string format_change(double delta, Figure f) {
+  if (f == Figure::d2h_gb_per_s || f == Figure::h2d_gb_per_s) {
+    char s[48];
+    std::snprintf(s, sizeof s, "%+.2f", delta);
+    // A change that rounds to nothing reads as none, not "-0.00" or "+0.00".
+    return std::string(s + 1) == "0.00" ? "0.00" : s;
+  }
+  const std::string magnitude = format_figure(std::abs(delta), f);
+  return (delta < 0 ? "-" : delta > 0 ? "+" : "") + magnitude;
 }
 
 ComparedLog ComparedLog::build(const std::vector<StepMark>& a_steps, const trace::Summary& a_summary,

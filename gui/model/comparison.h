@@ -77,6 +77,28 @@ struct AlignedCurve {
   bool empty() const { return segments.empty(); }
 };
 
+/// The figures of a trace::RowComparison that the table shows a delta of.
+enum class Figure : std::uint8_t {
+  bytes_out, bytes_in, resident_peak, d2h_ns, h2d_ns, stall_waited_ns, stall_caused_ns,
+  d2h_gb_per_s, h2d_gb_per_s
+};
+inline constexpr int kFigures = 9;
+
+/// One figure in both logs, as numbers (none where a log lacks the row or
+/// the figure), with trace::Change's B - A and B / A.
+struct FigureChange {
+  std::optional<double> a, b, delta, ratio;
+};
+FigureChange figure_change(const trace::RowComparison& row, Figure f);
+/// Which way is better: -1 lower (time, peak, stalls), +1 higher (GB/s), 0
+/// neither (bytes moved: fewer is not better when they buy the memory).
+int better_when(Figure f);
+/// A figure, and a change of it, in the table's words: "1.0 MiB", "2.50 ms",
+/// "0.02" (GB/s); "+1.0 MiB", "-55.50 ms", "+0.01", none without a sign:
+/// "0 B", "0 ns", "0.00". Units are trace::format_bytes' and format_duration's.
+std::string format_figure(double v, Figure f);
+std::string format_change(double delta, Figure f);
+
 /// B against A, for the memory view and the table.
 struct ComparedLog {
   std::string name;  // B's file name, for the legend and the table's headers
