@@ -25,6 +25,12 @@ cmake --build "$build" --target tswap_nsys_make_join_files
 "$build/tests/nsys/tswap_nsys_make_join_files" "$work"
 "$v" "$work/run.tswap" --attach "$work/capture.sqlite" --screenshot "$images/viewer-nsys-attach.png" --view timeline --size 1600x170
 
+# Two runs compared (File > Compare with..., --compare): tests/trace/stall_logs.h's
+# nested tags sharing the copy streams, then the outer tag alone over a link twice as fast.
+cmake --build "$build" --target tswap_make_tuning_logs
+"$build/tests/trace/tswap_make_tuning_logs" "$work"
+"$v" "$work/nested_stalls.tswap" --compare "$work/outer_alone.tswap" --screenshot "$images/viewer-compare.png" --view all --size 1600x640
+
 if grep -q '^TSWAP_WITH_TORCH:BOOL=OFF' "$build/CMakeCache.txt" 2>/dev/null; then
   echo "docs-pictures: $build has no LibTorch (TSWAP_WITH_TORCH=OFF): the sample's pictures are left as they are" >&2
   exit 0
