@@ -31,6 +31,11 @@ struct ContextState {
 /// The process defaults as a shared snapshot (options.cpp).
 std::shared_ptr<const SwapOptions> default_options_snapshot();
 
+/// `options` with the knobs the environment sets (TSWAP_KEEP_LAST,
+/// TSWAP_PREFETCH_DEPTH, TSWAP_MAX_COPIES_IN_FLIGHT, TSWAP_MIN_BYTES) in
+/// place of its own; throws c10::Error naming a variable that is not a number.
+SwapOptions with_environment(SwapOptions options);
+
 /// Throws c10::Error naming the first setting out of range.
 void check_options(const SwapOptions& options);
 

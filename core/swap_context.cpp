@@ -68,7 +68,7 @@ SwapContext::SwapContext(std::string module_tag)
 namespace {
 SwapOptions checked(SwapOptions options) {
   detail::check_options(options);
-  return options;
+  return detail::with_environment(std::move(options));
 }
 }  // namespace
 

@@ -240,17 +240,32 @@ TEST(SwapKnobs, EachStepBeginSaysTheScheduleItRanWith) {
 // set min_bytes 0 on top of them before main, so the environment's
 // TSWAP_MIN_BYTES shows in a fresh SwapOptions-free context only through
 // the other knobs; min_bytes is checked where models.cpp is not linked.
-TEST(SwapKnobs, DISABLED_TheEnvironmentSetsTheDefaultKnobs) {
+TEST(SwapKnobs, DISABLED_TheEnvironmentOverridesTheKnobsTheCodeSets) {
   const tswap::SwapOptions d = tswap::default_options();
   EXPECT_EQ(d.keep_last, 2);
   EXPECT_EQ(d.prefetch_depth, 0);
   EXPECT_EQ(d.max_copies_in_flight, 3);
+  EXPECT_EQ(d.min_bytes, 4096u) << "over models.cpp's 0";
   EXPECT_EQ(tswap::SwapOptions{}.keep_last, 1) << "SwapOptions{} itself is unchanged";
+  // Defaults set in code, and a context's own options, get them too.
+  tswap::SwapOptions mine = small();
+  mine.keep_last = 1;
+  mine.prefetch_depth = 2;
+  tswap::set_default_options(mine);
+  EXPECT_EQ(tswap::default_options().keep_last, 2);
+  EXPECT_EQ(tswap::default_options().prefetch_depth, 0);
+  const auto log = record(5, setup_with("knobs.env.own.*", mine));
+  const auto begins = of(log, EventKind::step_begin);
+  ASSERT_EQ(begins.size(), 1u);
+  EXPECT_EQ(tswap::trace::decode_schedule(begins[0]->value).keep_last, 2);
+  EXPECT_EQ(tswap::trace::decode_schedule(begins[0]->value).prefetch_depth, 0);
 }
 
 TEST(SwapKnobs, DISABLED_ABadKnobInTheEnvironmentIsNamed) {
   EXPECT_THAT(error_of([] { tswap::default_options(); }),
-              HasSubstr("TSWAP_KEEP_LAST=two is not a whole number of 1 or more"));
+              HasSubstr("TSWAP_KEEP_LAST=two is not a whole number from 1 to 2147483647"));
+  EXPECT_THAT(error_of([] { tswap::SwapContext c("knobs.env.bad.*", small()); }),
+              HasSubstr("TSWAP_KEEP_LAST=two is not a whole number"));
 }
 
 TEST(SwapKnobs, SettingsOutOfRangeAreRefusedWithWhatIsExpected) {

@@ -49,7 +49,8 @@ struct SwapOptions {
 
   /// How many of a tag's last layers (in forward order) stay on the device:
   /// backward needs them first, so a copy out and back would only stall.
-  /// 0 swaps every layer, the last one included.
+  /// 1 or more (the last layer's backward comes first: swapping it would
+  /// make backward wait at once).
   int keep_last = 1;
 
   /// The copies out a tag may have queued and not finished; a layer's
@@ -75,10 +76,15 @@ struct SwapOptions {
 };
 
 /// Sets the options used by contexts constructed without options of their
-/// own. Takes effect for tensors saved after the call. Thread-safe. Until it
-/// is called, the defaults are SwapOptions{} with what the environment sets:
-/// TSWAP_KEEP_LAST, TSWAP_PREFETCH_DEPTH, TSWAP_MAX_COPIES_IN_FLIGHT and
-/// TSWAP_MIN_BYTES (whole numbers; another value throws at the first use).
+/// own. Takes effect for tensors saved after the call. Thread-safe.
+///
+/// The environment overrides the code: TSWAP_KEEP_LAST,
+/// TSWAP_PREFETCH_DEPTH, TSWAP_MAX_COPIES_IN_FLIGHT and TSWAP_MIN_BYTES,
+/// where set, replace those knobs in the defaults (initially SwapOptions{})
+/// and in every context's own options, so a run takes tswap-log advise's
+/// advice without a rebuild. A value that is not a whole number in range
+/// throws, naming the variable; TSWAP_OBSERVE takes 1/true/yes/on or
+/// 0/false/no/off.
 void set_default_options(SwapOptions options);
 
 /// The options set by set_default_options (initially SwapOptions{}).

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -39,7 +40,9 @@ std::optional<std::uint64_t> parse_bytes(const std::string& text) {
   if (unit == "kb") scale = 1e3;
   if (unit == "mb") scale = 1e6;
   if (unit == "gb") scale = 1e9;
-  if (scale == 0 || !(v >= 0) || std::isinf(v)) return std::nullopt;
+  // Up to 2^62 bytes (4 EiB): a budget past that is a typo, and doubles
+  // above 2^63 do not convert.
+  if (scale == 0 || !(v >= 0) || !(v * scale <= 4.6e18)) return std::nullopt;
   return static_cast<std::uint64_t>(std::llround(v * scale));
 }
 
@@ -81,13 +84,15 @@ void print_apply(const trace::Profile& profile, const trace::Plan& plan, std::os
       << "            o.keep_last = " << plan.keep_last << ";\n"
       << "            o.prefetch_depth = " << plan.prefetch_depth << ";\n";
   for (const std::string& tag : plan.swapped) {
-    out << "            tswap::SwapContext layer(\"" << tag << "\", o);  // one per layer\n";
+    out << "            // each layer of " << tag << ": tswap::SwapContext layer(\"" << tag
+        << "\", o);\n";
   }
   for (const std::string& tag : profile.tags) {
     if (plan.swapped.count(tag) == 0) out << "          and no context for " << tag << "\n";
   }
-  out << "          or, for contexts without options of their own: TSWAP_KEEP_LAST="
-      << plan.keep_last << " TSWAP_PREFETCH_DEPTH=" << plan.prefetch_depth << "\n";
+  out << "          or without a rebuild (the environment overrides the code):\n"
+      << "            TSWAP_KEEP_LAST=" << plan.keep_last
+      << " TSWAP_PREFETCH_DEPTH=" << plan.prefetch_depth << "\n";
   std::string tags;
   for (const std::string& tag : plan.swapped) tags += (tags.empty() ? "" : ",") + tag;
   out << "          the samples: --swap " << tags << " --keep-last " << plan.keep_last
@@ -104,6 +109,10 @@ void print_text(const trace::Trace& t, const trace::Profile& p, const trace::Adv
       << " tensors, " << ms(static_cast<std::uint64_t>(p.step_ns)) << "\n";
   out << "times     layer times from the " << (p.device_times ? "device" : "host")
       << (p.observed ? ", an observe run" : ", compute's waits on copies taken out") << "\n";
+  if (!p.observed) {
+    out << "note      a swapped run: it knows only what its swapped tags saved; an observe\n"
+           "          run with every tag in scope plans for the rest\n";
+  }
   out << "link      " << gbps(p.d2h_bytes_per_ns) << " out, " << gbps(p.h2d_bytes_per_ns)
       << " back"
       << (p.link_measured ? " (measured from " + std::to_string(p.copies_measured) + " copies)"
@@ -189,16 +198,47 @@ std::string off_by(double predicted, double measured) {
   return s;
 }
 
-/// The schedule the run's steps began with ("keep_last 1, prefetch_depth 1").
-std::string schedule_of(const trace::Trace& t) {
-  for (const trace::Event& e : t.events()) {
-    if (e.event_kind() != trace::EventKind::step_begin) continue;
-    const trace::StepSchedule s = trace::decode_schedule(e.value);
-    if (!s.recorded) return "a schedule the log does not record";
-    return "keep_last " + std::to_string(s.keep_last) + ", prefetch_depth " +
-           std::to_string(s.prefetch_depth) + (s.observe ? ", observe" : "");
+/// What the applied run did: its swapped tags (those that copied) and the
+/// schedule its steps began with.
+struct RanWith {
+  std::set<std::string> swapped;
+  std::optional<trace::StepSchedule> schedule;
+  std::string text() const {
+    std::string out = swapped.empty() ? "swapped nothing" : "swapped ";
+    bool first = true;
+    for (const auto& t : swapped) {
+      out += (first ? "" : " and ") + t;
+      first = false;
+    }
+    if (!schedule || !schedule->recorded) return out + ", a schedule the log does not record";
+    out += ", keep_last " + std::to_string(schedule->keep_last) + ", prefetch_depth " +
+           std::to_string(schedule->prefetch_depth);
+    if (schedule->max_copies_in_flight > 0)
+      out += ", max_copies_in_flight " + std::to_string(schedule->max_copies_in_flight);
+    return out;
   }
-  return "no step";
+  /// Why the run is not the plan ("" when it is).
+  std::string differs_from(const trace::Plan& plan) const {
+    std::string why;
+    if (swapped != plan.swapped) why = "other tags swapped";
+    if (schedule && schedule->recorded) {
+      auto add = [&why](const std::string& w) { why += (why.empty() ? "" : ", ") + w; };
+      if (schedule->keep_last != plan.keep_last) add("another keep_last");
+      if (schedule->prefetch_depth != plan.prefetch_depth) add("another prefetch_depth");
+      if (schedule->max_copies_in_flight > 0) add("a limit on copies in flight the model lacks");
+    }
+    return why;
+  }
+};
+
+RanWith ran_with(const trace::Trace& t) {
+  RanWith r;
+  for (const trace::Event& e : t.events()) {
+    if (e.event_kind() == trace::EventKind::d2h_queued) r.swapped.emplace(t.tag(e.tag));
+    if (e.event_kind() == trace::EventKind::step_begin && !r.schedule)
+      r.schedule = trace::decode_schedule(e.value);
+  }
+  return r;
 }
 
 }  // namespace
@@ -226,7 +266,7 @@ int advise(const std::string& file, const std::string& budget_text,
     const trace::Advice a = trace::advise(p, *budget);
     // The run the advice was applied in, measured against the prediction.
     std::optional<trace::Profile> applied;
-    std::string applied_schedule;
+    RanWith ran;
     if (!against.empty()) {
       std::optional<trace::Trace> b = load(against, err);
       if (!b) return static_cast<int>(kUnreadable);
@@ -242,13 +282,20 @@ int advise(const std::string& file, const std::string& budget_text,
                "applied in\n";
         return static_cast<int>(kCannotPlan);
       }
-      applied_schedule = schedule_of(*b);
+      ran = ran_with(*b);
     }
     if (format == "json") {
       json doc = advice_json(*t, p, a);
       if (applied) {
+        const std::optional<trace::StepSchedule>& sched = ran.schedule;
         doc["against"] = {{"log", against},
-                          {"schedule", applied_schedule},
+                          {"swapped", ran.swapped},
+                          {"keep_last", sched && sched->recorded ? json(sched->keep_last) : json(nullptr)},
+                          {"prefetch_depth",
+                           sched && sched->recorded ? json(sched->prefetch_depth) : json(nullptr)},
+                          {"max_copies_in_flight",
+                           sched && sched->recorded ? json(sched->max_copies_in_flight) : json(nullptr)},
+                          {"differs_from_plan", ran.differs_from(a.plan)},
                           {"measured_stall_ns", *applied->measured_stall_ns},
                           {"measured_resident_peak_bytes", *applied->measured_resident_peak}};
       }
@@ -256,7 +303,13 @@ int advise(const std::string& file, const std::string& budget_text,
     } else {
       print_text(*t, p, a, out);
       if (applied) {
-        out << "against   " << against << " (" << applied_schedule << ")\n"
+        out << "against   " << against << "\n          (" << ran.text() << ")\n";
+        const std::string why = ran.differs_from(a.plan);
+        if (!why.empty()) {
+          out << "  warning this run is not the advice (" << why
+              << "):\n          the figures below compare different plans\n";
+        }
+        out
             << "  peak    the engine held " << bytes(*applied->measured_resident_peak)
             << ", predicted " << bytes(a.prediction.swapped_peak_bytes) << " ("
             << off_by(static_cast<double>(a.prediction.swapped_peak_bytes),

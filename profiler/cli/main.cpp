@@ -90,8 +90,20 @@ int main(int argc, char** argv) {
                       "device memory for saved activations: bytes, or e.g. 8MiB, 1.5GiB, 500MB")
       ->required();
   adviser->add_option("--link", link_gbps,
-                      "the link's rate in GB/s, for a log that times no copy (an observe run)")
-      ->check(CLI::PositiveNumber);
+                      "the link's rate in GB/s (default: measured from the log's copies; an "
+                      "observe run has none)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            double v = 0;
+            try {
+              v = std::stod(text);
+            } catch (...) {
+              return std::string("--link takes a rate in GB/s, such as 25, got '" + text + "'");
+            }
+            return v > 0 && v < 1e6 ? std::string()
+                                    : "--link takes a rate in GB/s above 0, got '" + text + "'";
+          },
+          "GB/s"));
   adviser->add_option("--format,-f", advise_format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   std::string against;

@@ -167,9 +167,16 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
       best_step = key.second;
     }
     if (best == nullptr) {
-      throw AdviseError(trace.path() + ": tag '" + std::string(trace.tag(tag)) +
-                        "' has no complete step (every layer's forward and backward) in the "
-                        "log: record at least one whole training step");
+      const bool spans = std::any_of(trace.events().begin(), trace.events().end(), [](const Event& e) {
+        return e.event_kind() == EventKind::backward_enter;
+      });
+      throw AdviseError(
+          trace.path() + ": tag '" + std::string(trace.tag(tag)) +
+          "' has no complete step (every layer's forward and backward) in the log: " +
+          (spans ? std::string("record at least one whole training step")
+                 : std::string("the log has no backward spans (format version 1, written "
+                               "before them, or a run whose backward never ran): record it "
+                               "again with this version")));
     }
     if (p.step == 0) p.step = best_step;
     chosen.emplace_back(tag, best);
@@ -243,13 +250,13 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
     ns[i] += *d;
     ++p.copies_measured;
   });
-  if (ns[0] > 0 && ns[1] > 0) {
+  if (link_gbps && *link_gbps > 0) {  // given: it wins over what the log measured
+    p.d2h_bytes_per_ns = p.h2d_bytes_per_ns = *link_gbps;
+    p.copies_measured = 0;
+  } else if (ns[0] > 0 && ns[1] > 0) {
     p.d2h_bytes_per_ns = static_cast<double>(bytes[0]) / static_cast<double>(ns[0]);
     p.h2d_bytes_per_ns = static_cast<double>(bytes[1]) / static_cast<double>(ns[1]);
     p.link_measured = true;
-  } else if (link_gbps && *link_gbps > 0) {
-    p.d2h_bytes_per_ns = p.h2d_bytes_per_ns = *link_gbps;
-    p.copies_measured = 0;
   } else {
     throw AdviseError(trace.path() + ": " +
                       (any_observed ? std::string("an observe-mode log copied nothing")

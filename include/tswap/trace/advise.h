@@ -73,9 +73,9 @@ struct Profile {
 };
 
 /// Reads the last complete step of `trace` (every tag's layers entered and
-/// their backward ended). `link_gbps` is used where the log times no copy
-/// (an observe run, an untimed device) and overrides nothing else. Throws
-/// AdviseError when there is no such step or no rate for the link.
+/// their backward ended). `link_gbps`, when given, is the link's rate;
+/// otherwise it is measured from the log's timed copies. Throws AdviseError
+/// when there is no such step or no rate for the link.
 Profile profile(const Trace& trace, std::optional<double> link_gbps = std::nullopt);
 
 /// What the next run does.
