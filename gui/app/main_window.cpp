@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -36,6 +37,7 @@
 #include "tag_table_model.h"
 #include "value_box.h"
 #include "views.h"
+#include "what_if_panel.h"
 
 namespace tswap::viewer {
 
@@ -94,7 +96,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(
   restoreSettings();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The dock hides as the window's children go, after this window's members
+  // have: its signals must not reach them then.
+  what_if_->disconnect(this);
+  if (auto* dock = findChild<QDockWidget*>("what_if")) dock->disconnect(this);
+}
 
 void MainWindow::fail(const QString& title, const QString& message, const QString& status) {
   auto* box = new QMessageBox(QMessageBox::Critical, title, message, QMessageBox::Ok, this);
@@ -160,6 +167,23 @@ void MainWindow::buildLayout() {
   splitter_->setStretchFactor(0, 3);
   splitter_->setStretchFactor(1, 2);
   splitter_->setStretchFactor(2, 2);
+
+  // The what-if panel, beside the views (View > What If...).
+  what_if_ = new WhatIfPanel;
+  auto* dock = new QDockWidget(tr("What if"), this);
+  dock->setObjectName("what_if");
+  dock->setWidget(what_if_);
+  addDockWidget(Qt::RightDockWidgetArea, dock);
+  dock->hide();
+  // Its prediction is drawn while the panel is open.
+  connect(what_if_, &WhatIfPanel::predictionChanged, this, [this, dock](std::shared_ptr<const PredictedCurve> p) {
+    view_.predicted = dock->isVisible() ? std::move(p) : nullptr;
+    viewChanged();
+  });
+  connect(dock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    view_.predicted = visible ? what_if_->predicted() : nullptr;
+    viewChanged();
+  });
 
   auto* central = new QWidget;
   auto* layout = new QVBoxLayout(central);
@@ -240,6 +264,11 @@ void MainWindow::buildActions() {
       ->setShortcut(QKeySequence::Find);
   view->addAction(tr("Find &Next"), this, &MainWindow::findNext)->setShortcut(QKeySequence::FindNext);
   view->addSeparator();
+  QAction* what_if = findChild<QDockWidget*>("what_if")->toggleViewAction();
+  what_if->setText(tr("&What If..."));
+  what_if->setShortcut(QKeySequence("Ctrl+I"));
+  what_if->setToolTip(tr("Try another plan (tags, keep-last, prefetch depth) and see its predicted memory and stalls"));
+  view->addAction(what_if);
   by_tag_action_ = view->addAction(tr("Memory Stacked by &Tag"));
   by_tag_action_->setCheckable(true);
   by_tag_action_->setShortcut(QKeySequence("Ctrl+G"));
@@ -411,6 +440,7 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     if (log_->compared) setTableComparison();
     addRecent(path);
     fillFilterChoices();
+    what_if_->setTrace(log_->trace);
   } else {
     view_.selected.reset();  // span indices belong to the old timeline
     view_.linked.reset();
@@ -633,6 +663,7 @@ void MainWindow::showShortcuts() {
          "<tr><td>Ctrl+F, Enter, F3</td><td>search, next match</td></tr>"
          "<tr><td>Ctrl+O, Ctrl+E, Ctrl+Shift+E</td><td>open, export PNG, export SVG</td></tr>"
          "<tr><td>Ctrl+G</td><td>memory stacked per tag / per layer</td></tr>"
+         "<tr><td>Ctrl+I</td><td>the what-if panel</td></tr>"
          "<tr><td>Ctrl+T</td><td>dark / light theme</td></tr>"
          "</table>"));
 }

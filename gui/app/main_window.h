@@ -2,7 +2,7 @@
 
 // tswap-viewer's window: the timeline above the memory curves on one time
 // axis, and below them the tag/layer table, the selected event's details
-// and the selected range's statistics.
+// and the selected range's statistics; the what-if panel in a dock.
 
 #include <QMainWindow>
 
@@ -30,6 +30,7 @@ class MemoryView;
 class TagTableModel;
 class TimelineView;
 class ValueBox;
+class WhatIfPanel;
 
 /// Which view an export or a screenshot shows.
 enum class ViewKind { timeline, memory, table, all };
@@ -72,6 +73,7 @@ class MainWindow : public QMainWindow {
   QPlainTextEdit* detailsPane() const { return details_; }
   QPlainTextEdit* rangePane() const { return range_pane_; }
   QLineEdit* searchField() const { return search_; }
+  WhatIfPanel* whatIfPanel() const { return what_if_; }
   const ViewState& viewState() const { return view_; }
   std::shared_ptr<const LoadedLog> loadedLog() const { return log_; }
   bool loading() const { return loading_; }
@@ -140,6 +142,7 @@ class MainWindow : public QMainWindow {
   QAction* dark_action_ = nullptr;
   QAction* by_tag_action_ = nullptr;
   QAction* close_comparison_ = nullptr;
+  WhatIfPanel* what_if_ = nullptr;  // in a dock, View > What If...
   ViewKind last_focus_ = ViewKind::timeline;
 };
 

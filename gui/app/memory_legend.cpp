@@ -71,6 +71,10 @@ std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const The
       rest.push_back({QObject::tr("B allocated (device)"), t.compared, LegendEntry::Mark::dotted, {}, -1});
     }
   }
+  if (view.predicted) {
+    rest.push_back({QObject::tr("predicted: %1").arg(QString::fromStdString(trace::describe(view.predicted->plan))),
+                    t.predicted, LegendEntry::Mark::dash_dot, {}, -1});
+  }
   out.push_back(std::move(rest));
   return out;
 }

@@ -4,7 +4,8 @@
 // count what it shows. Per tag: its name, then one swatch per layer ("L0",
 // "L1"...) in the layer's colour; then the total and the curve without
 // swapping, the device allocator's allocated and reserved bytes where the
-// log sampled them, and a compared log's curves, named by its file. Rows
+// log sampled them, a compared log's curves, named by its file, and the
+// what-if panel's prediction, named by its plan. Rows
 // wrap under the ruler as needed, up to four rows of series: past those,
 // "... and N more" counts the rest. Only the areas drawn are named
 // (kMostAreas); the band of the others is "the other N layers".
@@ -22,9 +23,9 @@
 namespace tswap::viewer {
 
 struct LegendEntry {
-  /// swatch: a filled box; line, dashed, dotted: a curve's stroke;
+  /// swatch: a filled box; line, dashed, dotted, dash_dot: a curve's stroke;
   /// hatched: a backward layer bar; thin: a host launch mark (timeline).
-  enum class Mark { none, swatch, line, dashed, dotted, hatched, thin };
+  enum class Mark { none, swatch, line, dashed, dotted, dash_dot, hatched, thin };
   QString text;
   QColor colour;        // of the mark
   Mark mark = Mark::none;

@@ -152,10 +152,12 @@ void paint_legend_entry(QPainter& p, const LegendEntry& e, const Theme& t) {
     case LegendEntry::Mark::line:
     case LegendEntry::Mark::dashed:
     case LegendEntry::Mark::dotted:
+    case LegendEntry::Mark::dash_dot:
       p.setPen(QPen(e.colour, e.mark == LegendEntry::Mark::line ? 2 : 1.5,
                     e.mark == LegendEntry::Mark::line     ? Qt::SolidLine
                     : e.mark == LegendEntry::Mark::dashed ? Qt::DashLine
-                                                          : Qt::DotLine));
+                    : e.mark == LegendEntry::Mark::dotted ? Qt::DotLine
+                                                          : Qt::DashDotLine));
       p.drawLine(r.left(), mid, r.left() + 14, mid);
       break;
     case LegendEntry::Mark::hatched:
@@ -343,8 +345,12 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   const std::int64_t compared_peak = compared ? compared->total.peak(&compared_at) : 0;
   const std::int64_t compared_high =
       compared ? std::max({compared_peak, compared->without_swap.peak(), compared->device_allocated.peak()}) : 0;
+  // The what-if panel's plan, predicted (what_if.h).
+  const PredictedCurve* predicted = view.predicted.get();
+  std::uint64_t predicted_at = 0;
+  const std::int64_t predicted_peak = predicted ? predicted->curve.peak(&predicted_at) : 0;
   const double y_max = 1.1 * static_cast<double>(std::max<std::int64_t>(
-                                 {peak, without_peak, allocated_peak, reserved_peak, compared_high, 1}));
+                                 {peak, without_peak, allocated_peak, reserved_peak, compared_high, predicted_peak, 1}));
   auto y_of = [&](double bytes) { return bottom - bytes / y_max * plot_h; };
 
   // Y axis in the header column.
@@ -421,27 +427,33 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (mem.device_reserved.points() > 0) polyline(mem.device_reserved, QPen(t.reserved, 1.5, Qt::DotLine));
   if (mem.device_allocated.points() > 0) polyline(mem.device_allocated, QPen(t.allocated, 1.5));
   polyline(mem.total, QPen(t.text, 1.5));
+  // A curve that covers [begin, end) of the time axis, over its columns only.
+  auto polyline_part = [&](const Curve& curve, double begin, double end, const QPen& pen) {
+    const double from = std::clamp(std::floor(m.x(begin)), 0.0, static_cast<double>(cols));
+    const double to = std::clamp(std::ceil(m.x(end)) + 1, 0.0, static_cast<double>(cols));
+    if (to <= from) return;
+    const int x0 = static_cast<int>(from), x1 = static_cast<int>(to);
+    const std::vector<std::int64_t> c = curve.columns(m, x0, x1);
+    QPainterPath line;
+    for (int x = x0; x < x1; ++x) {
+      const QPointF pt(Layout::kHeader + x, y_of(static_cast<double>(c[static_cast<std::size_t>(x - x0)])));
+      x == x0 ? line.moveTo(pt) : line.lineTo(pt);
+    }
+    p.strokePath(line, pen);
+  };
   if (compared) {
     // Each step's segment over the columns it covers; segments of steps
     // longer than this log's overlap, and both are drawn.
     auto aligned = [&](const AlignedCurve& curve, const QPen& pen) {
-      for (const AlignedCurve::Segment& s : curve.segments) {
-        const double from = std::clamp(std::floor(m.x(s.begin)), 0.0, static_cast<double>(cols));
-        const double to = std::clamp(std::ceil(m.x(s.end)) + 1, 0.0, static_cast<double>(cols));
-        if (to <= from) continue;
-        const int x0 = static_cast<int>(from), x1 = static_cast<int>(to);
-        const std::vector<std::int64_t> c = s.curve.columns(m, x0, x1);
-        QPainterPath line;
-        for (int x = x0; x < x1; ++x) {
-          const QPointF pt(Layout::kHeader + x, y_of(static_cast<double>(c[static_cast<std::size_t>(x - x0)])));
-          x == x0 ? line.moveTo(pt) : line.lineTo(pt);
-        }
-        p.strokePath(line, pen);
-      }
+      for (const AlignedCurve::Segment& s : curve.segments) polyline_part(s.curve, s.begin, s.end, pen);
     };
     aligned(compared->without_swap, QPen(t.compared, 1.5, Qt::DashLine));
     aligned(compared->device_allocated, QPen(t.compared, 1.5, Qt::DotLine));
     aligned(compared->total, QPen(t.compared, 1.5));
+  }
+  if (predicted) {
+    polyline_part(predicted->curve, static_cast<double>(predicted->begin), static_cast<double>(predicted->end),
+                  QPen(t.predicted, 2, Qt::DashDotLine));
   }
   // Peaks, marked with their value and time. A label that would cover one
   // placed before it moves down (up to four peaks can meet at one time).
@@ -474,6 +486,7 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (reserved_peak > 0) mark(reserved_peak, reserved_at, "reserved (device), peak", -6, t.reserved);
   if (allocated_peak > 0) mark(allocated_peak, allocated_at, "allocated (device), peak", 14, t.allocated);
   if (compared_peak > 0) mark(compared_peak, compared_at, "B peak", 14, t.compared);
+  if (predicted_peak > 0) mark(predicted_peak, predicted_at, "predicted peak", -6, t.predicted);
 
   paint_turns(p, log.timeline, m, w, top, bottom, top + 10, t);
   p.restore();
@@ -494,6 +507,10 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
       if (const std::optional<std::int64_t> b = compared->total.at(*view.cursor)) {
         text += QString("; B: %1 resident").arg(qs(format_bytes(static_cast<double>(*b))));
       }
+    }
+    if (predicted && *view.cursor >= static_cast<double>(predicted->begin) &&
+        *view.cursor < static_cast<double>(predicted->end)) {
+      text += QString("; predicted: %1").arg(qs(format_bytes(static_cast<double>(predicted->curve.at(*view.cursor)))));
     }
     // In the plot's top left corner, on a plate: the legend may fill its band.
     const QPointF at(Layout::kHeader + 8, top + 24);

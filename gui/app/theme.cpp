@@ -18,6 +18,7 @@ Theme Theme::of(bool dark) {
     t.allocated = QColor(255, 121, 198);
     t.reserved = QColor(189, 147, 249);
     t.compared = QColor(80, 250, 123);
+    t.predicted = QColor(255, 160, 60);
   } else {
     t.background = QColor(252, 252, 253);
     t.lane_alt = QColor(242, 243, 246);
@@ -31,6 +32,7 @@ Theme Theme::of(bool dark) {
     t.allocated = QColor(200, 30, 130);
     t.reserved = QColor(110, 60, 200);
     t.compared = QColor(0, 140, 70);
+    t.predicted = QColor(210, 100, 0);
   }
   return t;
 }

@@ -16,6 +16,7 @@ struct Theme {
   QColor turn;  // forward turning to backward (TurnMark)
   QColor allocated, reserved;  // the device allocator's curves (memory view)
   QColor compared;             // a compared log's curves (memory view)
+  QColor predicted;            // the what-if panel's predicted curve (memory view)
 
   static Theme of(bool dark);
   /// A bar of one kind, or the blend of several merged kinds.

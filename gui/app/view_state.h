@@ -20,6 +20,7 @@
 #include "statistics.h"
 #include "time_mapping.h"
 #include "timeline.h"
+#include "what_if.h"
 
 namespace tswap::viewer {
 
@@ -64,6 +65,9 @@ struct ViewState {
   /// The memory view stacks one area per tag instead of one per layer. A
   /// setting: it outlives the log.
   bool memory_by_tag = false;
+  /// The what-if panel's plan, predicted (what_if.h): drawn on the memory
+  /// view beside the measured curves; null while the panel has none.
+  std::shared_ptr<const PredictedCurve> predicted;
 
   /// Forgets what was looked at in the previous log (zoom, selection,
   /// range, cursor, highlight); keeps the settings.
