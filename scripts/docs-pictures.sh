@@ -50,3 +50,8 @@ sample=$build/samples/tswap-sample-transformer
 "$sample" --layers 6 --steps 2 --bandwidth-gbps 0.02 --log "$work/slow.tswap" >/dev/null
 "$v" "$work/slow.tswap" --screenshot "$images/tuning-slow-link.png" --view all --size 1600x800
 "$v" "$work/slow.tswap" --screenshot "$images/tuning-slow-link-table.png" --view table --size 1600x330 --light
+
+# The same slow link with the MLPs' tag only, compared with the run above
+# (File > Compare with..., tuning.md's "Compare").
+"$sample" --layers 6 --steps 2 --bandwidth-gbps 0.02 --swap 'model.layer.*.mlp' --log "$work/slow-mlp.tswap" >/dev/null
+"$v" "$work/slow.tswap" --compare "$work/slow-mlp.tswap" --screenshot "$images/tuning-compare.png" --view all --size 1600x800
