@@ -105,11 +105,15 @@ SwapScope::SwapScope(SwapContext& context)
   if (same == nullptr) {
     // Only the outermost scope of a context marks its layer as entered.
     outermost_ = true;
-    const std::shared_ptr<const SwapOptions> options = state_->options();
-    const detail::TagState::Entry entry = state_->tag->enter_layer(
-        state_->layer,
-        trace::encode_schedule(options->prefetch_depth, options->keep_last,
-                               options->max_copies_in_flight, detail::observing(*options)));
+    // The schedule goes only into a step_begin record: read the options
+    // (a mutex for the defaults) only while a session records.
+    std::uint64_t schedule = 0;
+    if (profiler::recording()) {
+      const std::shared_ptr<const SwapOptions> options = state_->options();
+      schedule = trace::encode_schedule(options->prefetch_depth, options->keep_last,
+                                        options->max_copies_in_flight, detail::observing(*options));
+    }
+    const detail::TagState::Entry entry = state_->tag->enter_layer(state_->layer, schedule);
     link_.layer = entry.layer;
     link_.step = entry.step;
     profiler::emit(trace::EventKind::layer_enter, detail::layer_fields(*state_, link_));

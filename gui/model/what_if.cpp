@@ -1,30 +1,8 @@
 #include "what_if.h"
 
 #include <algorithm>
-#include <limits>
 
 namespace tswap::viewer {
-
-namespace {
-
-/// The step's time 0 on the log's clock, as trace::profile chooses it: the
-/// earliest layer_enter of the profiled step (device-timed where the
-/// profile's windows are). The profile counts its times with the run's
-/// waits taken out, so later points of a stalled run drift from the log's;
-/// the prediction has stalls of its own, and starts where the step does.
-/// (Profile does not say where its step begins; this is the one place the
-/// viewer works it out.)
-std::uint64_t step_origin(const trace::Trace& trace, const trace::Profile& p) {
-  std::uint64_t origin = std::numeric_limits<std::uint64_t>::max();
-  for (const trace::Event& e : trace.events()) {
-    if (e.event_kind() != trace::EventKind::layer_enter || e.step != p.step) continue;
-    if (((e.flags & trace::kFlagDeviceTime) != 0) != p.device_times) continue;
-    origin = std::min(origin, e.host_ns);
-  }
-  return origin == std::numeric_limits<std::uint64_t>::max() ? 0 : origin;
-}
-
-}  // namespace
 
 WhatIf WhatIf::build(const trace::Trace& trace, std::optional<double> link_gbps) {
   WhatIf w;
@@ -37,7 +15,7 @@ WhatIf WhatIf::build(const trace::Trace& trace, std::optional<double> link_gbps)
     w.profile = trace::profile(trace, link_gbps);
     w.link_assumed = true;
   }
-  w.origin_ns = step_origin(trace, w.profile);
+  w.origin_ns = w.profile.origin_ns;
   w.without_swapping = trace::predict(w.profile, trace::Plan{});
   return w;
 }

@@ -209,6 +209,13 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
     }
   }
   p.step_ns = last;
+  std::optional<std::uint64_t> origin;
+  for (const Event& e : trace.events()) {
+    if (e.event_kind() != EventKind::layer_enter || e.step != p.step) continue;
+    if (((e.flags & kFlagDeviceTime) != 0) != device) continue;
+    origin = std::min(origin.value_or(e.host_ns), e.host_ns);
+  }
+  p.origin_ns = origin.value_or(0);
   // What the run did in that step.
   if (!any_observed) {
     std::uint64_t stalled = 0;

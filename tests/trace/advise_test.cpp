@@ -192,6 +192,7 @@ TEST(Profile, ReadsEachLayersWindowsTensorsAndTheLinkFromALog) {
   b.end(18);
   const Profile p = profile(b.parse("profile.tswap"));
   ASSERT_EQ(p.layers.size(), 2u);
+  EXPECT_EQ(p.origin_ns, 100u) << "the step's first layer_enter, on the log's clock";
   EXPECT_EQ(p.layers[0].forward_begin, 0);
   EXPECT_EQ(p.layers[0].forward_end, 100);
   EXPECT_EQ(p.layers[0].backward_begin, 300);

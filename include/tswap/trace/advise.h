@@ -57,6 +57,12 @@ struct Profile {
   std::vector<std::string> tags;      // in the log's order
   std::uint32_t step = 0;             // the profiled step (the first tag's number)
   std::int64_t step_ns = 0;           // its length
+  /// Where the step begins on the log's clock (Record::host_ns): the
+  /// earliest layer_enter of `step` of the windows' time source, for
+  /// drawing a prediction on the log's time axis. The profile's own times
+  /// have a swapped run's waits taken out, so later points of a run that
+  /// stalled drift from the log's.
+  std::uint64_t origin_ns = 0;
   bool device_times = false;          // windows from device-timed records
   bool observed = false;              // an observe-mode log (nothing was copied)
   /// Bytes per ns each way (GB/s), measured from the log's timed copies or
