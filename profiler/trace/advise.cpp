@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <tuple>
@@ -187,6 +188,18 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
       if (zero < 0 || b < zero) zero = b;
     }
   }
+  // Saves are host times; with device-timed windows each is put at the same
+  // share of its layer's device forward as of its host forward (the host
+  // runs ahead of the device, so the two clocks' windows differ).
+  auto on_window_clock = [device](const Window& w, std::int64_t host_ns) {
+    if (!device || !w.complete(false) || !w.complete(true)) return host_ns;
+    const auto hb = static_cast<double>(w.begin(false)), he = static_cast<double>(w.end(false));
+    const auto db = static_cast<double>(w.begin(true)), de = static_cast<double>(w.end(true));
+    const double share = he > hb ? std::clamp((static_cast<double>(host_ns) - hb) / (he - hb), 0.0, 1.0) : 0.0;
+    return static_cast<std::int64_t>(db + share * (de - db));
+  };
+  // The step on the host's clock, where the engine's resident records are.
+  std::int64_t host_first = std::numeric_limits<std::int64_t>::max(), host_last = 0;
   for (const auto& [tag, layers] : chosen) {
     for (const auto& [l, raw] : *layers) {
       ProfiledLayer pl;
@@ -201,7 +214,16 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
         pl.backward_begin = pl.backward_end = pl.forward_end;
       }
       pl.tensors = raw.tensors;
-      for (auto& t : pl.tensors) t.saved_ns -= zero;
+      for (auto& t : pl.tensors) {
+        t.saved_ns = on_window_clock(raw.forward, t.saved_ns) - zero;
+      }
+      if (raw.forward.complete(false)) {
+        host_first = std::min(host_first, static_cast<std::int64_t>(raw.forward.begin(false)));
+        host_last = std::max(host_last, static_cast<std::int64_t>(raw.forward.end(false)));
+      }
+      if (raw.backward.complete(false)) {
+        host_last = std::max(host_last, static_cast<std::int64_t>(raw.backward.end(false)));
+      }
       std::sort(pl.tensors.begin(), pl.tensors.end(),
                 [](const ProfiledTensor& a, const ProfiledTensor& b) { return a.index < b.index; });
       last = std::max({last, pl.forward_end, pl.backward_end});
@@ -223,8 +245,8 @@ Profile profile(const Trace& trace, std::optional<double> link_gbps) {
     bool any_copy = false;
     for (const Event& e : trace.events()) {
       level += resident_delta(e);
-      const auto t = static_cast<std::int64_t>(compute_time(e.host_ns)) - zero;
-      if (t >= 0 && t <= last) peak = std::max(peak, level);
+      const auto t = static_cast<std::int64_t>(compute_time(e.host_ns));
+      if (t >= host_first && t <= host_last) peak = std::max(peak, level);
       any_copy |= e.event_kind() == EventKind::d2h_queued;
       if (e.event_kind() != EventKind::stall) continue;
       for (const auto& [tag, layers] : chosen) {
