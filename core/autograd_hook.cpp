@@ -2,7 +2,10 @@
 
 #include <torch/csrc/autograd/engine.h>
 
+#include <atomic>
 #include <mutex>
+
+#include <tswap/hook_delivery.h>
 
 #include "check.h"
 #include "context_state.h"
@@ -12,6 +15,7 @@ namespace tswap::detail {
 namespace {
 
 thread_local int t_no_swap_depth = 0;
+std::atomic<bool> g_external_delivery{false};
 
 /// LibTorch's engine, plus saved-tensor hooks while a scope is active on the
 /// calling thread. SavedVariable asks the default engine for hooks each time
@@ -21,21 +25,7 @@ class SwapAutogradEngine final : public torch::autograd::Engine {
   ~SwapAutogradEngine() override { stop(); }
 
   std::unique_ptr<torch::autograd::SavedVariableHooks> get_default_saved_variable_hooks() override {
-    if (t_no_swap_depth > 0) return nullptr;
-    ScopeChain& chain = *this_thread_scopes();
-    // Under the chain's lock: a scope destroyed on another thread waits for
-    // it before it unlinks itself and dies (Note [Scope chains]).
-    std::unique_lock<std::mutex> lock(chain.mu);
-    const ScopeLink* scope = chain.top;
-    if (scope == nullptr) return nullptr;
-    const ContextState& context = *scope->context;
-    std::shared_ptr<TagState> tag = context.tag;
-    std::shared_ptr<const SwapOptions> options = context.options();
-    const int layer = scope->layer;
-    const std::uint32_t step = scope->step;
-    lock.unlock();
-    if (!options->enabled) return nullptr;
-    return std::make_unique<SavedTensorSlot>(std::move(tag), layer, step, std::move(options));
+    return hooks::hooks_for_this_thread();
   }
 };
 
@@ -49,6 +39,7 @@ torch::autograd::Engine& swap_engine() {
 }  // namespace
 
 void install_autograd_hook() {
+  if (g_external_delivery.load(std::memory_order_acquire)) return;
   static std::once_flag once;
   std::call_once(once, [] {
     torch::autograd::Engine& current = torch::autograd::Engine::get_default_engine();
@@ -81,3 +72,30 @@ int& no_swap_depth() {
 }
 
 }  // namespace tswap::detail
+
+namespace tswap::hooks {
+
+void deliver_externally() {
+  detail::g_external_delivery.store(true, std::memory_order_release);
+}
+
+std::unique_ptr<torch::autograd::SavedVariableHooks> hooks_for_this_thread() {
+  using namespace detail;
+  if (t_no_swap_depth > 0) return nullptr;
+  ScopeChain& chain = *this_thread_scopes();
+  // Under the chain's lock: a scope destroyed on another thread waits for
+  // it before it unlinks itself and dies (Note [Scope chains]).
+  std::unique_lock<std::mutex> lock(chain.mu);
+  const ScopeLink* scope = chain.top;
+  if (scope == nullptr) return nullptr;
+  const ContextState& context = *scope->context;
+  std::shared_ptr<TagState> tag = context.tag;
+  std::shared_ptr<const SwapOptions> options = context.options();
+  const int layer = scope->layer;
+  const std::uint32_t step = scope->step;
+  lock.unlock();
+  if (!options->enabled) return nullptr;
+  return std::make_unique<SavedTensorSlot>(std::move(tag), layer, step, std::move(options));
+}
+
+}  // namespace tswap::hooks

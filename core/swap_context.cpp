@@ -149,7 +149,9 @@ SwapScope::~SwapScope() {
   }
   // The rest belongs to the entering thread: its exception count, its NVTX
   // range stack.
-  if (own_thread && std::uncaught_exceptions() > uncaught_on_entry_) state_->tag->end_step();
+  if (own_thread && (failed_ || std::uncaught_exceptions() > uncaught_on_entry_)) {
+    state_->tag->end_step();
+  }
   if (outermost_) {
     profiler::emit(trace::EventKind::layer_exit, detail::layer_fields(*state_, link_));
     detail::mark_layer(*state_, link_, trace::EventKind::layer_exit);

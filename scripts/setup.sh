@@ -19,6 +19,9 @@ packages=(
   qt6-base-dev qt6-svg-dev libxkbcommon-dev   # tswap-viewer (Widgets, Test, SVG export)
   fonts-dejavu-core       # text in headless screenshots
   doxygen                 # the API reference (docs/)
+  python3-dev pybind11-dev python3-torch   # the Python package (python/), on the same LibTorch 1.13
+  python3-numpy python3-pandas             # tensorswap.trace's arrays and DataFrames
+  python3-pytest python3-torchvision       # its tests, on models nobody here wrote
 )
 
 missing=()

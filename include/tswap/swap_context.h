@@ -86,6 +86,11 @@ class SwapScope {
   SwapScope(SwapScope&&) = delete;
   SwapScope& operator=(SwapScope&&) = delete;
 
+  /// The forward this scope is in failed in a way C++ cannot see (a Python
+  /// exception leaving a `with` block): on destruction the scope ends its
+  /// tag's step, as it does when a C++ exception unwinds it.
+  void mark_failed() { failed_ = true; }
+
  private:
   std::shared_ptr<detail::ContextState> state_;
   std::shared_ptr<detail::ScopeChain> chain_;  // of the thread that entered it
@@ -93,6 +98,7 @@ class SwapScope {
   int uncaught_on_entry_;
   bool outermost_ = false;    // the outermost scope of its context: marks the layer
   bool nvtx_pushed_ = false;  // an NVTX range for the layer is open
+  bool failed_ = false;       // mark_failed()
 };
 
 /// While alive, tensors saved for backward on this thread stay with

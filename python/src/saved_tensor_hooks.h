@@ -1,0 +1,21 @@
+#pragma once
+
+// The pack/unpack pair tensorswap pushes through autograd's saved-tensor
+// hooks while a Python SwapContext is entered (include/tswap/hook_delivery.h
+// says why Python cannot use the C++ engine's own hook).
+
+#include <Python.h>
+
+namespace tswap::python {
+
+/// Adds the SavedTensor type to `module` and makes the pack/unpack pair.
+/// Returns false with a Python error set on failure.
+bool init_saved_tensor_hooks(PyObject* module);
+
+/// Pushes tensorswap's pair on this thread's saved-tensor hooks stack.
+void push_hooks();
+/// Pops it; false (nothing popped) if the top of the stack is not ours: hooks
+/// pushed inside our scope were not popped before it ended.
+bool pop_hooks();
+
+}  // namespace tswap::python

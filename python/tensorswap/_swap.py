@@ -1,0 +1,248 @@
+"""Scopes, options and recording sessions: the engine's API for Python."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields, replace
+from typing import Callable, Iterable, List, Optional
+
+import torch
+
+from . import _C
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the engine swaps: the fields of C++ ``tswap::SwapOptions``.
+
+    ``min_bytes``: tensors smaller than this stay on the device (default 1 MiB).
+    ``prefetch_depth``: layers brought back ahead of backward (0: on demand).
+    ``keep_last``: a tag's last layers that stay on the device (1 or more).
+    ``max_copies_in_flight``: copies out queued at once per layer (0: no limit).
+    ``observe``: swap nothing, log what would be swapped (for the advisor).
+    ``runtime``: a ``tensorswap.Runtime``; None picks one by the tensor's device.
+    ``predicate``: a callable (tensor -> bool); False keeps the tensor on the
+    device. It runs once per saved tensor, in Python: keep it cheap.
+
+    The environment (``TSWAP_KEEP_LAST``, ``TSWAP_PREFETCH_DEPTH``,
+    ``TSWAP_MAX_COPIES_IN_FLIGHT``, ``TSWAP_MIN_BYTES``, ``TSWAP_OBSERVE``)
+    overrides these, as in C++.
+    """
+
+    enabled: bool = True
+    min_bytes: int = _C.DEFAULT_MIN_BYTES
+    prefetch_depth: int = 1
+    keep_last: int = 1
+    max_copies_in_flight: int = 0
+    observe: bool = False
+    runtime: Optional[_C.Runtime] = None
+    predicate: Optional[Callable[[torch.Tensor], bool]] = None
+
+    def _to_cpp(self) -> _C.SwapOptions:
+        o = _C.SwapOptions()
+        o.enabled = bool(self.enabled)
+        o.min_bytes = _non_negative("min_bytes", self.min_bytes)
+        o.prefetch_depth = _non_negative("prefetch_depth", self.prefetch_depth)
+        o.keep_last = _non_negative("keep_last", self.keep_last)
+        o.max_copies_in_flight = _non_negative("max_copies_in_flight", self.max_copies_in_flight)
+        o.observe = bool(self.observe)
+        if self.runtime is not None and not isinstance(self.runtime, _C.Runtime):
+            raise TypeError(
+                "tensorswap: runtime must be a tensorswap.Runtime "
+                "(tensorswap.simulated_runtime(), tensorswap.accelerator_runtime('cuda:0')), "
+                f"not {type(self.runtime).__name__}")
+        o.runtime = self.runtime
+        if self.predicate is not None:
+            if not callable(self.predicate):
+                raise TypeError("tensorswap: predicate must be callable (tensor -> bool)")
+            o.set_predicate(self.predicate)
+        return o
+
+
+_OPTION_NAMES = tuple(f.name for f in fields(Options))
+# The process-wide defaults as Python set them; C++ holds the real ones.
+_defaults = Options()
+
+
+def _non_negative(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"tensorswap: {name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"tensorswap: {name} must be 0 or more, got {value}")
+    return value
+
+
+def _with_changes(base: Options, changes: dict, caller: str) -> Options:
+    unknown = sorted(set(changes) - set(_OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"tensorswap: {caller}() got unknown option(s) {', '.join(unknown)}; "
+                        f"the options are {', '.join(_OPTION_NAMES)}")
+    return replace(base, **changes)
+
+
+def options(**changes) -> Options:
+    """The process-wide default options; with keywords, changes them first.
+
+    ``tensorswap.options(min_bytes=0, prefetch_depth=2)`` applies to every
+    context made without options of its own, from its next saved tensor on.
+    Values out of range raise ValueError (or RuntimeError from the engine,
+    naming the option), and change nothing.
+    """
+    global _defaults
+    if changes:
+        new = _with_changes(_defaults, changes, "options")
+        _C.set_default_options(new._to_cpp())
+        _defaults = new
+    return _defaults
+
+
+class SwapContext:
+    """One layer instance under a module tag; ``with context:`` scopes its forward.
+
+    Every tensor autograd saves for backward inside the block, on this
+    thread, goes to the engine under the tag and the layer's place in the
+    step (layers are numbered in the order they are entered). ``*`` in the
+    tag stands for the layer index ("model.layer.*"). Keyword options
+    override the defaults for this context (see ``Options``).
+
+    Your own ``torch.autograd.graph.saved_tensors_hooks`` nest with it: the
+    innermost hooks get the tensor. An exception leaving the block ends the
+    tag's step and leaves no scope open.
+    """
+
+    def __init__(self, tag: str, **options):
+        if not isinstance(tag, str):
+            raise TypeError(f"tensorswap: a module tag is a str, not {type(tag).__name__}")
+        self._options = _with_changes(Options(), options, "SwapContext") if options else None
+        self._cpp = _C.SwapContext(tag, self._options._to_cpp() if self._options else None)
+
+    @property
+    def tag(self) -> str:
+        return self._cpp.tag
+
+    @property
+    def layer(self) -> int:
+        """This context's index among the live contexts of its tag (creation order)."""
+        return self._cpp.layer
+
+    @property
+    def options(self) -> Optional[Options]:
+        """This context's own options, or None if it follows the defaults."""
+        return self._options
+
+    def __enter__(self) -> "SwapContext":
+        self._cpp.enter()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._cpp.exit(exc_type is not None)
+
+    def __repr__(self) -> str:
+        return f"tensorswap.SwapContext({self.tag!r}, layer={self.layer})"
+
+
+class no_swap:
+    """``with tensorswap.no_swap():`` tensors saved inside stay with autograd,
+    even inside a SwapContext (C++ ``tswap::NoSwapScope``)."""
+
+    def __init__(self):
+        self._cpp = _C.NoSwap()
+
+    def __enter__(self):
+        self._cpp.enter()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._cpp.exit()
+
+
+class SwapHandle:
+    """What ``swap()`` returns: its contexts, and ``remove()`` to undo it."""
+
+    def __init__(self, modules: List[torch.nn.Module], contexts: List[SwapContext]):
+        self.modules = modules
+        self.contexts = contexts
+
+    def remove(self) -> None:
+        """Gives each module its own forward back; their contexts end."""
+        for m in self.modules:
+            if m.__dict__.get("_tensorswap_context") is not None:
+                del m.__dict__["forward"]
+                del m.__dict__["_tensorswap_context"]
+        self.modules, self.contexts = [], []
+
+    def __enter__(self) -> "SwapHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+    def __len__(self) -> int:
+        return len(self.contexts)
+
+    def __repr__(self) -> str:
+        tags = sorted({c.tag for c in self.contexts})
+        return f"tensorswap.SwapHandle({len(self.contexts)} modules, tags {tags})"
+
+
+def swap(modules, tag: str, **options) -> SwapHandle:
+    """Swaps what each module's forward saves: one SwapContext per module.
+
+    ``modules``: a ``torch.nn.ModuleList`` or ``Sequential`` (its children),
+    or any iterable of modules: each is one layer of ``tag``, numbered in the
+    order forward calls them. Keyword options apply to these contexts (see
+    ``Options``). Returns a handle whose ``remove()`` undoes it.
+    """
+    if isinstance(modules, torch.nn.Module) and not isinstance(
+            modules, (torch.nn.ModuleList, torch.nn.Sequential)):
+        modules = [modules]
+    modules = list(modules)
+    if not modules:
+        raise ValueError("tensorswap: swap() got no modules (an empty ModuleList?)")
+    for i, m in enumerate(modules):
+        if not isinstance(m, torch.nn.Module):
+            raise TypeError(f"tensorswap: swap() item {i} is a {type(m).__name__}, not a torch.nn.Module")
+        existing = m.__dict__.get("_tensorswap_context")
+        if existing is not None:
+            raise ValueError(f"tensorswap: module {i} ({type(m).__name__}) is already swapped under "
+                             f"tag {existing.tag!r}; remove() that handle first")
+    contexts = []
+    for m in modules:
+        context = SwapContext(tag, **options)
+        m.__dict__["_tensorswap_context"] = context
+        m.__dict__["forward"] = _scoped(m.forward, context)
+        contexts.append(context)
+    return SwapHandle(modules, contexts)
+
+
+def _scoped(forward: Callable, context: SwapContext) -> Callable:
+    @functools.wraps(forward)
+    def scoped_forward(*args, **kwargs):
+        with context:
+            return forward(*args, **kwargs)
+
+    return scoped_forward
+
+
+class profile:
+    """``with tensorswap.profile("run.tswap"):`` records the engine into a log.
+
+    One session per process at a time (``TSWAP_LOG`` starts one at import).
+    ``device``: free text for the log's header (e.g. "cuda:0 H100").
+    After the block, ``.stats`` says how many records were written and
+    whether any were dropped.
+    """
+
+    def __init__(self, path, device: str = "", flush_interval_ms: float = 50.0):
+        self.path = str(path)
+        self.device = device
+        self.flush_interval_ms = flush_interval_ms
+        self.stats: Optional[_C.SessionStats] = None
+
+    def __enter__(self) -> "profile":
+        _C.start_session(self.path, self.device, self.flush_interval_ms)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _C.stop_session()
+        self.stats = _C.session_stats()  # the stopped session's, all flushed
