@@ -26,6 +26,9 @@ from ._swap import (
     profile,
     swap,
 )
+# Logs and pytest helpers. trace needs numpy (torch has imported it already)
+# and imports pandas only in to_pandas().
+from . import trace, testing
 
 Counters = _C.Counters
 Stats = _C.Stats
