@@ -235,6 +235,7 @@ void close_backward_span(StepIndex& step, std::uint16_t tag, Runtime& runtime, s
 }  // namespace
 
 void SavedTensorSlot::begin_backward_use(StepIndex& step, Runtime& runtime) {
+  step.backward_began = true;
   if (step.backward_layer == layer_) return;
   if (step.backward_layer >= 0) {
     // Backward moved on before using every key of the open layer.

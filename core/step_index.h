@@ -46,6 +46,9 @@ struct StepIndex {
   int released_below = 0;
   /// The layer whose backward span is open (-1: none).
   int backward_layer = -1;
+  /// Backward used a key of this step: forward is over, and the next layer
+  /// entered starts the next step (Note [Layers in run order]).
+  bool backward_began = false;
 
   LayerKeys& layer(int index) {
     if (static_cast<std::size_t>(index) >= layers.size()) layers.resize(index + 1);

@@ -112,7 +112,11 @@ int TagState::layer_count_locked() const {
 // second instance of a model (an EMA copy, a teacher) holds contexts of the
 // same tag that the trained model's forward never enters. So a layer's
 // number is the order its context is entered in the step, and a context
-// entered again starts the next step. Which layer is last is learned from
+// entered again starts the next step, and so does any context entered once
+// the step's backward has begun: a model built anew after a training step
+// (restored from a checkpoint, a fresh copy) starts at layer 0, instead of
+// numbering its layers on after the old model's, beyond the last layer the
+// step before learned, where nothing is swapped. Which layer is last is learned from
 // the step before (the highest that swapped; a step left by an exception
 // teaches nothing); the first step, with nothing learned yet, takes N-1 of
 // the live contexts.
@@ -125,7 +129,7 @@ TagState::Entry TagState::enter_layer(int context, std::uint64_t schedule) {
     const auto index = static_cast<std::size_t>(context);
     if (entered_in_step.size() <= index) entered_in_step.resize(index + 1, 0);
     const bool again = step && entered_in_step[index] == step->number;
-    if (!step || step_ended || again) {
+    if (!step || step_ended || again || step->backward_began) {
       // A step cut short by an exception says nothing about the schedule.
       if (step && !step_ended) warning = learn_from_locked(*step);
       step = std::make_shared<StepIndex>();

@@ -129,6 +129,24 @@ TEST(LayerOrder, ASecondInstanceOfTheModelDoesNotChangeTheTrainedOnesSchedule) {
   }
 }
 
+TEST(LayerOrder, AModelBuiltAnewAfterBackwardStartsAtLayerZeroAndSwaps) {
+  {
+    auto old_model = blocks("order.rebuilt.*", 4);
+    for (int s = 0; s < 2; ++s) step(old_model, {0, 1, 2, 3});
+  }  // destroyed after its backward: its step never sees a context again
+  auto model = blocks("order.rebuilt.*", 4);
+  tswap::reset_stats();
+  tswap::testing::RecordedRun run;
+  step(model, {0, 1, 2, 3});
+  const tswap::trace::Trace log = run.stop();
+  const tswap::SwapCounters c = tswap::stats().per_tag.at("order.rebuilt.*");
+  EXPECT_EQ(c.steps, 1u) << "the new model's forward is a step of its own";
+  EXPECT_EQ(c.tensors_swapped_out, 3u * 2u) << "layers 0-2 swap, as in the old model's steps";
+  const auto enters = of(log, EventKind::layer_enter, 3);
+  ASSERT_EQ(enters.size(), 4u);
+  for (std::size_t i = 0; i < enters.size(); ++i) EXPECT_EQ(enters[i]->layer, i);
+}
+
 TEST(LayerOrder, ATagWithOneLayerSaysOnceThatItSwapsNothing) {
   auto model = blocks("order.single.*", 1);
   tswap_test::CapturedWarnings warnings;
