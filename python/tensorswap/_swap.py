@@ -102,8 +102,12 @@ class SwapContext:
     Every tensor autograd saves for backward inside the block, on this
     thread, goes to the engine under the tag and the layer's place in the
     step (layers are numbered in the order they are entered). ``*`` in the
-    tag stands for the layer index ("model.layer.*"). Keyword options
-    override the defaults for this context (see ``Options``).
+    tag stands for the layer index ("model.layer.*").
+
+    Without keyword options the context follows the process defaults
+    (``tensorswap.options()``) as they are when tensors are saved. With
+    some, it gets its own options: the defaults of the moment it is made,
+    with those fields changed (see ``Options``).
 
     Your own ``torch.autograd.graph.saved_tensors_hooks`` nest with it: the
     innermost hooks get the tensor. An exception leaving the block ends the
@@ -113,8 +117,20 @@ class SwapContext:
     def __init__(self, tag: str, **options):
         if not isinstance(tag, str):
             raise TypeError(f"tensorswap: a module tag is a str, not {type(tag).__name__}")
-        self._options = _with_changes(Options(), options, "SwapContext") if options else None
+        self._options = _with_changes(_defaults, options, "SwapContext") if options else None
         self._cpp = _C.SwapContext(tag, self._options._to_cpp() if self._options else None)
+
+    def __deepcopy__(self, memo) -> "SwapContext":
+        # copy.deepcopy(model) of a swapped model: the copy's layers are new
+        # layers of the same tag, with the same options.
+        copy = SwapContext.__new__(SwapContext)
+        copy._options = self._options
+        copy._cpp = _C.SwapContext(self.tag, self._options._to_cpp() if self._options else None)
+        return copy
+
+    def __reduce__(self):
+        # Pickling a swapped model (torch.save(model)): the tag and options.
+        return (_restore_context, (self.tag, self._options))
 
     @property
     def tag(self) -> str:
@@ -139,6 +155,13 @@ class SwapContext:
 
     def __repr__(self) -> str:
         return f"tensorswap.SwapContext({self.tag!r}, layer={self.layer})"
+
+
+def _restore_context(tag: str, options: Optional[Options]) -> SwapContext:
+    context = SwapContext.__new__(SwapContext)
+    context._options = options
+    context._cpp = _C.SwapContext(tag, options._to_cpp() if options else None)
+    return context
 
 
 class no_swap:
@@ -208,20 +231,30 @@ def swap(modules, tag: str, **options) -> SwapHandle:
                              f"tag {existing.tag!r}; remove() that handle first")
     contexts = []
     for m in modules:
+        if "forward" in m.__dict__:
+            raise ValueError(f"tensorswap: module {type(m).__name__} has a forward of its own "
+                             "instance (another wrapper?); swap() scopes the class's forward. Use "
+                             "`with tensorswap.SwapContext(tag):` inside it instead")
         context = SwapContext(tag, **options)
         m.__dict__["_tensorswap_context"] = context
-        m.__dict__["forward"] = _scoped(m.forward, context)
+        m.__dict__["forward"] = _ScopedForward(m, context)
         contexts.append(context)
     return SwapHandle(modules, contexts)
 
 
-def _scoped(forward: Callable, context: SwapContext) -> Callable:
-    @functools.wraps(forward)
-    def scoped_forward(*args, **kwargs):
-        with context:
-            return forward(*args, **kwargs)
+class _ScopedForward:
+    """A module's forward inside its context. An object, not a closure, so
+    that copy.deepcopy(model) and pickling give the copy a forward of its
+    own module in a context of its own (a closure would call the original)."""
 
-    return scoped_forward
+    def __init__(self, module: torch.nn.Module, context: SwapContext):
+        self.module = module
+        self.context = context
+        functools.update_wrapper(self, type(module).forward)
+
+    def __call__(self, *args, **kwargs):
+        with self.context:
+            return type(self.module).forward(self.module, *args, **kwargs)
 
 
 class profile:

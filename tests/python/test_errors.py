@@ -1,0 +1,101 @@
+"""tensorswap's errors reach Python as exceptions carrying its message, and
+misuse is refused, saying what and where, with nothing left half done."""
+
+import pytest
+import torch
+
+import tensorswap as ts
+
+from test_autograd import mlp, run, three_layers
+
+
+def test_inplace_change_of_a_saved_tensor_raises_autograds_error_with_ours():
+    layers = three_layers()
+    ts.swap(layers, "err.inplace.*")
+    x = torch.randn(4, 32, requires_grad=True)
+    h0 = layers[0](x)
+    h1 = layers[1](h0)   # layer 1's Linear saved h0 (swapped out)
+    loss = layers[2](h1).pow(2).mean()
+    with torch.no_grad():
+        h0.mul_(2)       # changed after it was saved
+    with pytest.raises(RuntimeError) as error:
+        loss.backward()
+    message = str(error.value)
+    assert "modified by an inplace operation" in message
+    assert "layer 1 of module tag 'err.inplace.*'" in message
+    assert "Exception raised from" not in message, "no C++ backtrace in a Python error"
+
+
+def test_an_exception_inside_forward_leaves_no_scope_open():
+    class Failing(torch.nn.Module):
+        def forward(self, x):
+            torch.tanh(x)
+            raise ValueError("boom")
+
+    layers = torch.nn.ModuleList([mlp(), Failing()])
+    ts.swap(layers, "err.raise.*")
+    x = torch.randn(4, 32, requires_grad=True)
+    with pytest.raises(ValueError, match="boom"):
+        run(layers, x)
+    saved = ts.stats().per_tag["err.raise.*"].tensors_saved
+    # Nothing is scoped any more: a save now goes to autograd alone.
+    torch.tanh(x).sum().backward()
+    assert ts.stats().per_tag["err.raise.*"].tensors_saved == saved
+    assert not layers[0].forward.context._cpp.active
+    # The failed step ended: the next forward starts a step of its own.
+    run(layers[:1], x).backward()
+    assert ts.stats().per_tag["err.raise.*"].steps == 2
+
+
+def test_bad_options_are_refused_naming_the_option():
+    before = ts.options()
+    with pytest.raises(RuntimeError, match="keep_last is 0.*1 or more"):
+        ts.options(keep_last=0)
+    with pytest.raises(ValueError, match="prefetch_depth must be 0 or more, got -1"):
+        ts.options(prefetch_depth=-1)
+    with pytest.raises(TypeError, match="unknown option.*prefetch.*the options are"):
+        ts.options(prefetch=True)
+    with pytest.raises(TypeError, match="min_bytes must be an int"):
+        ts.SwapContext("err.opt.*", min_bytes="1MB")
+    with pytest.raises(TypeError, match="runtime must be a tensorswap.Runtime"):
+        ts.options(runtime="cuda")
+    assert ts.options() == before, "a refused change changes nothing"
+
+
+def test_misuse_of_contexts():
+    with pytest.raises(RuntimeError, match="module tag must not be empty"):
+        ts.SwapContext("")
+    with pytest.raises(TypeError, match="module tag is a str"):
+        ts.SwapContext(3)
+    context = ts.SwapContext("err.misuse.*")
+    with pytest.raises(RuntimeError, match="exited on a thread that has not entered it"):
+        context.__exit__(None, None, None)
+    layers = three_layers()
+    ts.swap(layers, "err.twice.*")
+    with pytest.raises(ValueError, match="already swapped under tag 'err.twice.\\*'"):
+        ts.swap(layers, "err.other.*")
+    with pytest.raises(ValueError, match="got no modules"):
+        ts.swap(torch.nn.ModuleList(), "err.empty.*")
+    with pytest.raises(TypeError, match="item 1 is a int"):
+        ts.swap([mlp(), 3], "err.item.*")
+
+
+def test_hooks_left_open_inside_a_scope_are_reported():
+    context = ts.SwapContext("err.order.*")
+    context.__enter__()
+    user = torch.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)
+    user.__enter__()
+    with pytest.raises(RuntimeError, match="saved-tensor hooks pushed inside it"):
+        context.__exit__(None, None, None)
+    user.__exit__(None, None, None)
+    assert not context._cpp.active
+
+
+def test_remove_gives_the_forward_back():
+    layers = three_layers()
+    handle = ts.swap(layers, "err.remove.*")
+    handle.remove()
+    run(layers, torch.randn(4, 32)).backward()
+    assert "err.remove.*" not in ts.stats().per_tag or \
+        ts.stats().per_tag["err.remove.*"].tensors_saved == 0
+    assert "forward" not in layers[0].__dict__

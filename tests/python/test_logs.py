@@ -1,0 +1,78 @@
+"""Logs recorded from Python: tensorswap.profile and TSWAP_LOG, read by
+tswap-log and drawn by tswap-viewer."""
+
+import os
+import subprocess
+import sys
+
+import torch
+
+import tensorswap as ts
+
+from conftest import run_tool, tool
+from models import GPT, lm_loss, token_batches
+
+
+def train_steps(model, steps=2):
+    for batch in token_batches(n=steps):
+        lm_loss(model, batch).backward()
+
+
+def test_profile_writes_a_log_that_passes_check(tmp_path):
+    model = GPT(layers=3)
+    ts.swap(model.blocks, "log.block.*")
+    path = tmp_path / "run.tswap"
+    with ts.profile(path, device="cpu (test)") as session:
+        assert ts.profiling()
+        train_steps(model)
+    assert not ts.profiling()
+    assert session.stats.records_written > 0 and session.stats.records_dropped == 0
+    check = run_tool("tswap-log", "check", path)
+    assert "all ordering rules hold" in check.stdout
+    # The log's account of the swaps is the engine's.
+    counters = ts.stats().per_tag["log.block.*"]
+    (total,) = [t for t in ts.trace.load(path).summary().tags if t.tag == "log.block.*"]
+    assert (total.tensors_out, total.bytes_out) == (counters.tensors_swapped_out,
+                                                    counters.bytes_swapped_out)
+    assert (total.tensors_in, total.prefetched) == (counters.tensors_swapped_in,
+                                                    counters.prefetches)
+    info = run_tool("tswap-log", "info", path).stdout
+    assert "cpu (test)" in info
+
+
+def test_tswap_log_environment_records_a_python_process(tmp_path):
+    path = tmp_path / "env.tswap"
+    script = (
+        "import torch, tensorswap as ts\n"
+        "from models import GPT, lm_loss, token_batches\n"
+        "ts.options(min_bytes=0)\n"
+        "m = GPT(layers=3); ts.swap(m.blocks, 'env.block.*')\n"
+        "for b in token_batches(): lm_loss(m, b).backward()\n"
+        "print(ts.stats().per_tag['env.block.*'].tensors_swapped_out)\n")
+    package = os.path.dirname(os.path.dirname(ts.__file__))  # the tree tensorswap came from
+    env = dict(os.environ, TSWAP_LOG=str(path),
+               PYTHONPATH=os.pathsep.join([package, os.path.dirname(__file__)]))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          cwd=os.path.dirname(__file__), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"recording to {path} (TSWAP_LOG)" in done.stderr
+    swapped = int(done.stdout.split()[-1])
+    assert swapped > 0
+    check = run_tool("tswap-log", "check", path)
+    assert "all ordering rules hold" in check.stdout
+    (total,) = [t for t in ts.trace.load(path).summary().tags if t.tag == "env.block.*"]
+    assert total.tensors_out == swapped
+
+
+def test_the_viewer_draws_a_python_log(tmp_path):
+    model = GPT(layers=3)
+    ts.swap(model.blocks, "viewer.block.*")
+    path = tmp_path / "viewer.tswap"
+    with ts.profile(path):
+        train_steps(model)
+    png = tmp_path / "all.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([tool("tswap-viewer"), str(path), "--screenshot", str(png), "--view", "all"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert png.stat().st_size > 10_000
