@@ -25,7 +25,7 @@ status=0
 prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix" -DTSWAP_GTEST_SOURCE_DIR="$root/.deps/googletest" \
-  -DTSWAP_BUILD_BENCH=OFF -DTSWAP_BUILD_GUI=OFF 2>&1 | tee "$out/configure.log" || status=1
+  -DTSWAP_BUILD_BENCH=OFF -DTSWAP_BUILD_GUI=OFF -DTSWAP_BUILD_PYTHON=OFF 2>&1 | tee "$out/configure.log" || status=1
 cmake --build "$build" 2>&1 | tail -n 200 > "$out/build.log" || status=1
 tail -n 20 "$out/build.log"
 
