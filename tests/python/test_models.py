@@ -87,3 +87,16 @@ def test_simulated_link_and_depth():
     runtime = ts.simulated_runtime(link_gbps=0.5, latency_us=20)
     compare(GPT(layers=4), lambda m: m.blocks, "gpt.block.*", token_batches(), lm_loss,
             runtime=runtime, prefetch_depth=2)
+
+
+def test_a_pickled_swapped_model_swaps_when_loaded(tmp_path):
+    """torch.save(model) of a swapped model, loaded back: its own contexts."""
+    model = GPT()
+    ts.swap(model.blocks, "gpt.pickled.*", prefetch_depth=2)
+    torch.save(model, tmp_path / "model.pt")
+    loaded = torch.load(tmp_path / "model.pt")
+    assert loaded.blocks[1].forward.module is loaded.blocks[1]
+    assert loaded.blocks[1].forward.context.options.prefetch_depth == 2
+    lm_loss(loaded, token_batches()[0]).backward()
+    assert ts.stats().per_tag["gpt.pickled.*"].tensors_swapped_out > 0
+    assert all(p.grad is None for p in model.parameters())
