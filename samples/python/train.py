@@ -123,8 +123,8 @@ def print_stats(stats: "tensorswap.Stats", steps: int) -> None:
     for r in [columns] + rows:  # the tag left-aligned, the figures right-aligned
         print("  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i])
                         for i in range(len(r))))
-    print("(out/in: tensors copied to host and back; "
-          "peak: device-resident bytes of saved activations)")
+    print("kept: saved tensors left on the device (parameters among them); out, in: tensors\n"
+          "copied to host and back; peak: device-resident bytes of saved activations at their most")
     # Without swapping, every tensor a step saves is resident when its forward ends
     # (the engine counts only what is saved inside its scopes: the swapped tags).
     saved, peak = stats.total.bytes_saved / steps, stats.total.peak_resident_bytes
