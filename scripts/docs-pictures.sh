@@ -55,3 +55,17 @@ sample=$build/samples/tswap-sample-transformer
 # (File > Compare with..., tuning.md's "Compare").
 "$sample" --layers 6 --steps 2 --bandwidth-gbps 0.02 --swap 'model.layer.*.mlp' --log "$work/slow-mlp.tswap" >/dev/null
 "$v" "$work/slow.tswap" --compare "$work/slow-mlp.tswap" --screenshot "$images/tuning-compare.png" --view all --size 1600x800
+
+# The Python sample (samples/python/train.py, docs/python.md) over a slow
+# link, where the tree builds the Python package: both tags' copies in view.
+python=$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt")
+if [[ -z $python || ! -d $build/python/tensorswap ]]; then
+  echo "docs-pictures: $build has no Python package (TSWAP_BUILD_PYTHON): python-sample.png is left as it is" >&2
+  exit 0
+fi
+targets=(tswap_python_engine)  # and the log reader, which the package imports, where it has one
+cmake --build "$build" --target help | grep -q tswap_python_trace && targets+=(tswap_python_trace)
+cmake --build "$build" --target "${targets[@]}"
+PYTHONPATH=$build/python PYTHONDONTWRITEBYTECODE=1 "$python" "$root/samples/python/train.py" \
+  --steps 2 --swap blocks,mlp --link-gbps 0.05 --log "$work/python.tswap" >/dev/null
+"$v" "$work/python.tswap" --screenshot "$images/python-sample.png" --view all --size 1600x800

@@ -10,7 +10,10 @@
 #   ./train    a training program: the transformer sample, small
 #   run.tswap  a recorded log of ./train
 #
-# and PATH has tswap-log and tswap-viewer. Rules:
+# and PATH has tswap-log and tswap-viewer. Where the tree builds the Python
+# package (TSWAP_PYTHON names the interpreter CMake chose, the one that
+# imports torch), `python3` is that interpreter and PYTHONPATH has the
+# build tree's package, as docs/python.md tells a reader to set up. Rules:
 #   - a block whose first line is "# not run by tests: WHY" is skipped, and
 #     reported as skipped with its reason (a GPU, Nsight Systems);
 #   - a `scripts/test.sh` line is skipped: it is the test command itself;
@@ -32,6 +35,12 @@ EOF
 chmod +x "$work/train"
 export PATH="$build_dir/profiler/cli:$build_dir/gui:$PATH"
 export TSWAP_BUILD_DIR=$build_dir CI=true
+if [[ -n ${TSWAP_PYTHON:-} ]]; then
+  mkdir -p "$work/bin"
+  printf '#!/bin/sh\nexec "%s" "$@"\n' "$TSWAP_PYTHON" >"$work/bin/python3"
+  chmod +x "$work/bin/python3"
+  export PATH="$work/bin:$PATH" PYTHONPATH="$build_dir/python${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1
+fi
 unset DISPLAY WAYLAND_DISPLAY
 if ! (cd "$work" && TSWAP_LOG=run.tswap ./train >train.out 2>&1); then
   echo "docs: the fixture run of ./train failed:" >&2
