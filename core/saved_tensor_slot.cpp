@@ -62,14 +62,14 @@ void SavedTensorSlot::call_pack_hook(const at::Tensor& tensor) {
                 meta_.describe(),
                 "] for backward: a leaf that requires grad through no gradient accumulator of "
                 "the graph, such as a view a custom autograd function made in forward "
-                "(ctx->save_for_backward({a.t()})) or a fresh tensor made with "
+                "(ctx->save_for_backward({a.t()}), ctx.save_for_backward(a.t()) in Python) or a fresh tensor made with "
                 "requires_grad. LibTorch ",
                 TORCH_VERSION,
                 " cannot hand such a tensor through saved-tensor hooks (its backward would fail "
                 "with \"No grad accumulator for a saved leaf\"; fixed in LibTorch 2.1). Save "
                 "the input itself and make the view in backward, save it detached "
                 "(a.t().detach()) when no gradient flows through it, or call the function "
-                "inside a tswap::NoSwapScope.");
+                "inside a tswap::NoSwapScope (Python: with tensorswap.no_swap()).");
   }
   version_ = tensor.unsafeGetTensorImpl()->version_counter();
   if (version_.enabled()) saved_version_ = version_.current_version();

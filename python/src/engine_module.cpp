@@ -18,6 +18,7 @@
 #include <tswap/accelerator_runtime.h>
 #include <tswap/hook_delivery.h>
 #include <tswap/profiler.h>
+#include <tswap/profiler/emit.h>
 #include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
@@ -38,14 +39,38 @@ class PySwapContext {
       : context_(options ? std::make_unique<SwapContext>(std::move(tag), *options)
                          : std::make_unique<SwapContext>(std::move(tag))) {}
 
+  // Entering and leaving may warn (a tag that swaps nothing): through
+  // torch's handler, as Python warnings, not LibTorch's logger on stderr.
   void enter() {
+    HANDLE_TH_ERRORS
+    enter_scope();
+    END_HANDLE_TH_ERRORS_PYBIND
+  }
+  void exit(bool failed) {
+    HANDLE_TH_ERRORS
+    exit_scope(failed);
+    END_HANDLE_TH_ERRORS_PYBIND
+  }
+
+  const std::string& tag() const { return context_->module_tag(); }
+  int layer() const { return context_->layer(); }
+  bool active() const {
+    const std::thread::id me = std::this_thread::get_id();
+    for (const Entry& e : entered_) {
+      if (e.thread == me) return true;
+    }
+    return false;
+  }
+
+ private:
+  void enter_scope() {
     auto scope = std::make_unique<SwapScope>(*context_);
     push_hooks();
     entered_.push_back({std::this_thread::get_id(), std::move(scope)});
   }
 
   /// Leaves this thread's innermost entry; `failed`: an exception left the block.
-  void exit(bool failed) {
+  void exit_scope(bool failed) {
     const std::thread::id me = std::this_thread::get_id();
     for (auto it = entered_.rbegin(); it != entered_.rend(); ++it) {
       if (it->thread != me) continue;
@@ -67,17 +92,6 @@ class PySwapContext {
                              "') exited on a thread that has not entered it");
   }
 
-  const std::string& tag() const { return context_->module_tag(); }
-  int layer() const { return context_->layer(); }
-  bool active() const {
-    const std::thread::id me = std::this_thread::get_id();
-    for (const Entry& e : entered_) {
-      if (e.thread == me) return true;
-    }
-    return false;
-  }
-
- private:
   struct Entry {
     std::thread::id thread;
     std::unique_ptr<SwapScope> scope;
@@ -86,17 +100,28 @@ class PySwapContext {
   std::vector<Entry> entered_;
 };
 
-/// NoSwapScope for `with tensorswap.no_swap():`, one per entry on its thread.
+/// `with tensorswap.no_swap():` a NoSwapScope (C++ scopes and contexts
+/// entered inside see it), and our hooks off the stack meanwhile, so that
+/// autograd keeps what is saved with no hook at all, as in C++ (a tensor
+/// through any saved-tensor hook is not quite the same in LibTorch 1.13:
+/// a saved leaf view fails in backward).
 class PyNoSwap {
  public:
-  void enter() { scopes_.push_back(std::make_unique<NoSwapScope>()); }
+  void enter() {
+    entries_.push_back({std::make_unique<NoSwapScope>(), hide_our_hooks()});
+  }
   void exit() {
-    if (scopes_.empty()) throw std::runtime_error("tensorswap: no_swap() exited without enter");
-    scopes_.pop_back();
+    if (entries_.empty()) throw std::runtime_error("tensorswap: no_swap() exited without enter");
+    restore_hooks(std::move(entries_.back().hooks));
+    entries_.pop_back();
   }
 
  private:
-  std::vector<std::unique_ptr<NoSwapScope>> scopes_;
+  struct Entry {
+    std::unique_ptr<NoSwapScope> scope;
+    HookStack hooks;
+  };
+  std::vector<Entry> entries_;
 };
 
 /// A Python predicate for SwapOptions: called on the forward thread with
@@ -244,6 +269,7 @@ void bind_profiler(py::module_& m) {
   m.def("stop_session", &profiler::stop_session, py::call_guard<py::gil_scoped_release>());
   m.def("session_active", &profiler::session_active);
   m.def("session_stats", &profiler::session_stats);
+  m.def("name_thread", [](const std::string& name) { profiler::name_this_thread(name); });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <new>
+#include <vector>
 
 #include <tswap/hook_delivery.h>
 
@@ -140,6 +141,25 @@ bool pop_hooks() {
   Py_DECREF(g_pack);
   Py_DECREF(g_unpack);
   return true;
+}
+
+// The pairs on the stack are borrowed while hidden: the saved stack, put
+// back by restore_hooks, still holds them.
+HookStack hide_our_hooks() {
+  at::SavedTensorDefaultHooks::lazy_initialize();
+  HookStack saved = at::SavedTensorDefaultHooks::get_stack();
+  HookStack others;
+  std::vector<std::pair<PyObject*, PyObject*>> bottom_up;
+  for (HookStack copy = saved; !copy.empty(); copy.pop()) bottom_up.push_back(copy.top());
+  for (auto it = bottom_up.rbegin(); it != bottom_up.rend(); ++it) {
+    if (it->first != g_pack) others.push(*it);
+  }
+  at::SavedTensorDefaultHooks::set_stack(std::move(others));
+  return saved;
+}
+
+void restore_hooks(HookStack saved) {
+  at::SavedTensorDefaultHooks::set_stack(std::move(saved));
 }
 
 }  // namespace tswap::python

@@ -6,6 +6,9 @@
 
 #include <Python.h>
 
+#include <stack>
+#include <utility>
+
 namespace tswap::python {
 
 /// Adds the SavedTensor type to `module` and makes the pack/unpack pair.
@@ -17,5 +20,15 @@ void push_hooks();
 /// Pops it; false (nothing popped) if the top of the stack is not ours: hooks
 /// pushed inside our scope were not popped before it ended.
 bool pop_hooks();
+
+/// This thread's saved-tensor hooks stack, as autograd keeps it.
+using HookStack = std::stack<std::pair<PyObject*, PyObject*>>;
+
+/// Takes tensorswap's pairs off this thread's stack, the user's stay, and
+/// returns the stack as it was, for restore_hooks(): under no_swap()
+/// autograd keeps what is saved itself, as under C++'s NoSwapScope, where
+/// no hook is involved at all.
+HookStack hide_our_hooks();
+void restore_hooks(HookStack saved);
 
 }  // namespace tswap::python

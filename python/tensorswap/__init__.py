@@ -12,66 +12,34 @@ The same C++ engine as in LibTorch programs, for PyTorch training scripts::
 See docs/python.md.
 """
 
-# torch first: the extension links PyTorch's own libtorch_python and shares
-# its autograd engine.
-import torch as _torch  # noqa: F401
+import importlib as _importlib
 
-from . import _C
-from ._swap import (
-    Options,
-    SwapContext,
-    SwapHandle,
-    no_swap,
-    options,
-    profile,
-    swap,
-)
-# Logs and pytest helpers. trace needs numpy (torch has imported it already)
-# and imports pandas only in to_pandas().
-from . import trace, testing
+# Names are loaded on first use (PEP 562): the engine's pull in torch (first:
+# the extension links PyTorch's own libtorch_python and shares its autograd
+# engine), while ``tensorswap.trace`` needs only NumPy, so logs can be read
+# where PyTorch is not installed. A TSWAP_LOG session starts when the engine
+# loads, before it records anything.
+_ENGINE = {
+    "Counters", "DEFAULT_MIN_BYTES", "Options", "Runtime", "SessionStats", "Stats",
+    "SwapContext", "SwapHandle", "accelerator_runtime", "layer_count", "name_thread",
+    "no_swap", "options", "profile", "profiling", "reset_stats", "simulated_runtime",
+    "stats", "swap",
+}
+_MODULES = {"trace", "testing"}
 
-Counters = _C.Counters
-Stats = _C.Stats
-SessionStats = _C.SessionStats
-Runtime = _C.Runtime
-simulated_runtime = _C.simulated_runtime
-accelerator_runtime = _C.accelerator_runtime
-layer_count = _C.layer_count
-DEFAULT_MIN_BYTES = _C.DEFAULT_MIN_BYTES
+__all__ = sorted(_ENGINE | _MODULES)
 
 
-def stats() -> "Stats":
-    """A snapshot of the engine's counters: ``.total`` and ``.per_tag[tag]``."""
-    return _C.stats()
+def __getattr__(name):
+    if name in _ENGINE:
+        value = getattr(_importlib.import_module("._swap", __name__), name)
+    elif name in _MODULES:
+        value = _importlib.import_module("." + name, __name__)
+    else:
+        raise AttributeError(f"module 'tensorswap' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
-def reset_stats() -> None:
-    """Sets every counter to zero (the bytes resident now stay counted)."""
-    _C.reset_stats()
-
-
-def profiling() -> bool:
-    """True while a recording session is active (``profile`` or ``TSWAP_LOG``)."""
-    return _C.session_active()
-
-
-__all__ = [
-    "Counters",
-    "DEFAULT_MIN_BYTES",
-    "Options",
-    "Runtime",
-    "SessionStats",
-    "Stats",
-    "SwapContext",
-    "SwapHandle",
-    "accelerator_runtime",
-    "layer_count",
-    "no_swap",
-    "options",
-    "profile",
-    "profiling",
-    "reset_stats",
-    "simulated_runtime",
-    "stats",
-    "swap",
-]
+def __dir__():
+    return __all__

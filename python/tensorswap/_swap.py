@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import functools
+import weakref
 from dataclasses import dataclass, fields, replace
 from typing import Callable, Iterable, List, Optional
 
@@ -44,6 +46,9 @@ class Options:
         o.min_bytes = _non_negative("min_bytes", self.min_bytes)
         o.prefetch_depth = _non_negative("prefetch_depth", self.prefetch_depth)
         o.keep_last = _non_negative("keep_last", self.keep_last)
+        if o.keep_last < 1:
+            raise ValueError("tensorswap: keep_last must be 1 or more, got 0: a tag's last layer "
+                             "runs backward first, so swapping it would only make backward wait")
         o.max_copies_in_flight = _non_negative("max_copies_in_flight", self.max_copies_in_flight)
         o.observe = bool(self.observe)
         if self.runtime is not None and not isinstance(self.runtime, _C.Runtime):
@@ -80,17 +85,22 @@ def _with_changes(base: Options, changes: dict, caller: str) -> Options:
     return replace(base, **changes)
 
 
-def options(**changes) -> Options:
-    """The process-wide default options; with keywords, changes them first.
+def options(replacement: Optional[Options] = None, /, **changes) -> Options:
+    """The process-wide default options; with arguments, changes them first.
 
     ``tensorswap.options(min_bytes=0, prefetch_depth=2)`` applies to every
     context made without options of its own, from its next saved tensor on.
-    Values out of range raise ValueError (or RuntimeError from the engine,
-    naming the option), and change nothing.
+    ``tensorswap.options(saved)`` puts back an ``Options`` returned earlier
+    (``saved = tensorswap.options()``), keywords then change that. Values out
+    of range raise ValueError or TypeError naming the option, and change
+    nothing.
     """
     global _defaults
-    if changes:
-        new = _with_changes(_defaults, changes, "options")
+    if replacement is not None and not isinstance(replacement, Options):
+        raise TypeError("tensorswap: options() takes an Options (from tensorswap.options()) "
+                        f"and keywords, not {type(replacement).__name__}")
+    if replacement is not None or changes:
+        new = _with_changes(replacement or _defaults, changes, "options")
         _C.set_default_options(new._to_cpp())
         _defaults = new
     return _defaults
@@ -243,18 +253,65 @@ def swap(modules, tag: str, **options) -> SwapHandle:
 
 
 class _ScopedForward:
-    """A module's forward inside its context. An object, not a closure, so
-    that copy.deepcopy(model) and pickling give the copy a forward of its
-    own module in a context of its own (a closure would call the original)."""
+    """A module's forward inside its context.
+
+    An object, not a closure, so that copy.deepcopy(model) and pickling give
+    the copy a forward of its own module in a context of its own (a closure
+    would call the original). It holds its module weakly: the module holds
+    it, and a cycle would keep a deleted model's contexts alive until the
+    garbage collector ran, counted among the tag's live layers."""
 
     def __init__(self, module: torch.nn.Module, context: SwapContext):
-        self.module = module
+        self._module = weakref.ref(module)
         self.context = context
         functools.update_wrapper(self, type(module).forward)
 
+    @property
+    def module(self) -> torch.nn.Module:
+        return self._module()
+
     def __call__(self, *args, **kwargs):
+        module = self._module()
         with self.context:
-            return type(self.module).forward(self.module, *args, **kwargs)
+            return type(module).forward(module, *args, **kwargs)
+
+    def __deepcopy__(self, memo) -> "_ScopedForward":
+        # The module is being copied (deepcopy reached this through its
+        # __dict__): memo has its copy.
+        return _ScopedForward(copy.deepcopy(self.module, memo), copy.deepcopy(self.context, memo))
+
+    def __reduce__(self):
+        return (_ScopedForward, (self.module, self.context))
+
+
+Counters = _C.Counters
+Stats = _C.Stats
+SessionStats = _C.SessionStats
+Runtime = _C.Runtime
+simulated_runtime = _C.simulated_runtime
+accelerator_runtime = _C.accelerator_runtime
+layer_count = _C.layer_count
+DEFAULT_MIN_BYTES = _C.DEFAULT_MIN_BYTES
+
+
+def stats() -> Stats:
+    """A snapshot of the engine's counters: ``.total`` and ``.per_tag[tag]``."""
+    return _C.stats()
+
+
+def reset_stats() -> None:
+    """Sets every counter to zero (the bytes resident now stay counted)."""
+    _C.reset_stats()
+
+
+def profiling() -> bool:
+    """True while a recording session is active (``profile`` or ``TSWAP_LOG``)."""
+    return _C.session_active()
+
+
+def name_thread(name: str) -> None:
+    """Names the calling thread in logs (and for NVTX): "trainer", "loader 2"."""
+    _C.name_thread(str(name))
 
 
 class profile:

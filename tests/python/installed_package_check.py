@@ -10,9 +10,6 @@ import torch  # noqa: E402
 import tensorswap as ts  # noqa: E402
 
 assert ts.__file__.startswith(prefix), f"imported {ts.__file__}, not the installed package"
-with open("/proc/self/maps") as maps:
-    libraries = {line.split()[-1] for line in maps if "libtswap_" in line}
-assert libraries and all(lib.startswith(prefix) for lib in libraries), libraries
 
 torch.manual_seed(0)
 ts.options(min_bytes=0)
@@ -26,6 +23,9 @@ with ts.profile(log):
         for layer in layers:
             x = layer(x)
         x.pow(2).mean().backward()
+with open("/proc/self/maps") as maps:
+    libraries = {line.split()[-1] for line in maps if "libtswap_" in line}
+assert libraries and all(lib.startswith(prefix) for lib in libraries), libraries
 counters = ts.stats().per_tag["installed.layer.*"]
 assert counters.tensors_swapped_out > 0, counters
 trace = ts.trace.load(log)

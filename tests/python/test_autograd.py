@@ -237,3 +237,26 @@ def test_unpack_releases_the_gil_while_it_waits():
     assert counters.stall_ns > 200e6, f"backward did not wait on copies: {counters}"
     # Held through the stalls, the GIL would stop this loop for all of them.
     assert blocked < counters.stall_ns / 1e9 / 2, (blocked, counters.stall_ns)
+
+
+@pytest.mark.parametrize("reentrant", [True, False], ids=["reentrant", "non_reentrant"])
+def test_checkpointing_a_swapped_layer_recomputes_it_unswapped(reentrant):
+    """checkpoint(layer, x) around a swapped layer enters its scope again in
+    backward: that scope is inert (Note [Scopes inside backward]), so the
+    recomputation's tensors stay with autograd and no step starts."""
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = torch.nn.Linear(32, 32)
+            self.blocks = torch.nn.ModuleList(mlp() for _ in range(3))
+
+        def forward(self, x):
+            x = self.stem(x)
+            for i, block in enumerate(self.blocks):
+                x = checkpoint.checkpoint(block, x, use_reentrant=reentrant) if i == 1 else block(x)
+            return x
+
+    run = compare(Model(), lambda m: m.blocks, f"ckpt.outer.{reentrant}.*", batches(),
+                  mean_square)
+    counters = run.stats.per_tag[f"ckpt.outer.{reentrant}.*"]
+    assert counters.steps == 3, counters  # one per training step, none from recomputation

@@ -49,8 +49,10 @@ def test_an_exception_inside_forward_leaves_no_scope_open():
 
 def test_bad_options_are_refused_naming_the_option():
     before = ts.options()
-    with pytest.raises(RuntimeError, match="keep_last is 0.*1 or more"):
+    with pytest.raises(ValueError, match="keep_last must be 1 or more, got 0"):
         ts.options(keep_last=0)
+    with pytest.raises(TypeError, match="takes an Options"):
+        ts.options({"keep_last": 2})
     with pytest.raises(ValueError, match="prefetch_depth must be 0 or more, got -1"):
         ts.options(prefetch_depth=-1)
     with pytest.raises(TypeError, match="unknown option.*prefetch.*the options are"):
@@ -60,6 +62,13 @@ def test_bad_options_are_refused_naming_the_option():
     with pytest.raises(TypeError, match="runtime must be a tensorswap.Runtime"):
         ts.options(runtime="cuda")
     assert ts.options() == before, "a refused change changes nothing"
+
+
+def test_options_put_back():
+    saved = ts.options()
+    ts.options(prefetch_depth=3, keep_last=2)
+    assert ts.options(saved) == saved
+    assert ts.options(saved, observe=True).observe and ts.options().prefetch_depth == saved.prefetch_depth
 
 
 def test_misuse_of_contexts():
@@ -99,3 +108,33 @@ def test_remove_gives_the_forward_back():
     assert "err.remove.*" not in ts.stats().per_tag or \
         ts.stats().per_tag["err.remove.*"].tensors_saved == 0
     assert "forward" not in layers[0].__dict__
+
+
+class SavesAView(torch.autograd.Function):
+    """Saves a view of its weight made in forward: LibTorch 1.13 cannot hand
+    such a leaf view through saved-tensor hooks."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(w.t())
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, grad):
+        (wt,) = ctx.saved_tensors
+        return grad @ wt, None
+
+
+def test_a_saved_leaf_view_is_refused_with_python_advice_and_no_swap_works_around_it():
+    w = torch.randn(4, 4, requires_grad=True)
+    x = torch.randn(2, 4, requires_grad=True)
+    if torch.__version__ < "2.1":
+        with pytest.raises(RuntimeError) as error:
+            with ts.SwapContext("err.leafview.*"):
+                SavesAView.apply(x, w)
+        assert "layer 0 of module tag 'err.leafview.*'" in str(error.value)
+        assert "with tensorswap.no_swap()" in str(error.value)
+    with ts.SwapContext("err.leafview.*"), ts.no_swap():
+        y = SavesAView.apply(x, w)
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.ones(2, 4) @ w.detach().t())

@@ -76,3 +76,21 @@ def test_the_viewer_draws_a_python_log(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert png.stat().st_size > 10_000
+
+
+def test_reading_logs_needs_no_torch(tmp_path):
+    """tensorswap.trace loads without PyTorch (a notebook that only reads logs)."""
+    model = GPT(layers=3)
+    ts.swap(model.blocks, "notorch.block.*")
+    path = tmp_path / "notorch.tswap"
+    with ts.profile(path):
+        train_steps(model, steps=1)
+    script = ("import sys, tensorswap.trace as t\n"
+              f"log = t.load({str(path)!r})\n"
+              "assert 'torch' not in sys.modules, 'reading a log imported torch'\n"
+              "print(log.count('d2h_queued'))\n")
+    package = os.path.dirname(os.path.dirname(ts.__file__))
+    done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, PYTHONPATH=package),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == ts.stats().per_tag["notorch.block.*"].tensors_swapped_out
