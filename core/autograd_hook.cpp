@@ -1,6 +1,7 @@
 #include "autograd_hook.h"
 
 #include <torch/csrc/autograd/engine.h>
+#include <torch/csrc/autograd/graph_task.h>
 
 #include <atomic>
 #include <mutex>
@@ -71,6 +72,23 @@ int& no_swap_depth() {
   return t_no_swap_depth;
 }
 
+// Note [Scopes inside backward]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// Checkpointing a swapped layer (torch.utils.checkpoint around the layer,
+// or C++ code that recomputes forward in a backward node) enters the
+// layer's scope again while autograd runs backward on this thread. What
+// the recomputation saves is used right away by the same backward: copying
+// it out would only make that backward wait for it to come back, and the
+// entry would start a new step of the tag in the middle of the old one's
+// backward. So a scope entered while this thread runs a graph task is
+// inert: its tensors stay with autograd, and it marks no layer or step.
+// The engine's current graph task is what tells (thread-local, set on the
+// thread that runs backward nodes; inline task_should_compute_output in
+// function.h uses it in every LibTorch since 1.x).
+bool in_backward() {
+  return torch::autograd::get_current_graph_task_exec_info() != nullptr;
+}
+
 }  // namespace tswap::detail
 
 namespace tswap::hooks {
@@ -87,7 +105,7 @@ std::unique_ptr<torch::autograd::SavedVariableHooks> hooks_for_this_thread() {
   // it before it unlinks itself and dies (Note [Scope chains]).
   std::unique_lock<std::mutex> lock(chain.mu);
   const ScopeLink* scope = chain.top;
-  if (scope == nullptr) return nullptr;
+  if (scope == nullptr || scope->context == nullptr) return nullptr;  // none, or inert
   const ContextState& context = *scope->context;
   std::shared_ptr<TagState> tag = context.tag;
   std::shared_ptr<const SwapOptions> options = context.options();

@@ -41,4 +41,7 @@ const std::shared_ptr<ScopeChain>& this_thread_scopes();
 /// NoSwapScope objects alive on this thread.
 int& no_swap_depth();
 
+/// This thread runs autograd's backward now (Note [Scopes inside backward]).
+bool in_backward();
+
 }  // namespace tswap::detail

@@ -89,6 +89,14 @@ SwapScope::SwapScope(SwapContext& context)
     : state_(context.state_),
       chain_(detail::this_thread_scopes()),
       uncaught_on_entry_(std::uncaught_exceptions()) {
+  if (detail::in_backward()) {
+    // Note [Scopes inside backward]: an inert link, so that what is saved
+    // in here stays with autograd, and no step or layer moves.
+    std::lock_guard<std::mutex> lock(chain_->mu);
+    link_.outer = chain_->top;
+    chain_->top = &link_;
+    return;
+  }
   link_.context = state_.get();
   const detail::ScopeLink* same = nullptr;  // an outer scope of this context
   {
@@ -147,6 +155,7 @@ SwapScope::~SwapScope() {
                "of the chain, and the inner scope keeps what is saved. Scopes must end in the "
                "reverse order they were entered.");
   }
+  if (link_.context == nullptr) return;  // entered inside backward: inert
   // The rest belongs to the entering thread: its exception count, its NVTX
   // range stack.
   if (own_thread && (failed_ || std::uncaught_exceptions() > uncaught_on_entry_)) {
