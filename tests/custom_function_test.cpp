@@ -272,3 +272,79 @@ TEST(NoSwapScope, HidesSavedTensorsFromTheEngineAndNests) {
 }
 
 }  // namespace
+
+namespace {
+
+// Checkpointing the reentrant way (torch.utils.checkpoint(use_reentrant=True)):
+// forward runs the layer without grad and saves only its inputs; backward
+// runs the layer again, inside its scope, under grad, and differentiates
+// through that. The scope entered in backward is inert (Note [Scopes
+// inside backward]).
+tswap::SwapContext* g_recomputed = nullptr;
+
+torch::Tensor checkpointed_layer(const torch::Tensor& x, const torch::Tensor& w) {
+  return x.mm(w).tanh().sin();
+}
+
+struct Recompute : torch::autograd::Function<Recompute> {
+  static torch::Tensor forward(AutogradContext* ctx, torch::Tensor x, torch::Tensor w) {
+    ctx->save_for_backward({x, w});
+    return checkpointed_layer(x, w);  // autograd runs forward without grad
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list g) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor x = saved[0].detach().requires_grad_(true);
+    const torch::Tensor w = saved[1].detach().requires_grad_(true);
+    torch::AutoGradMode grad(true);
+    torch::Tensor y;
+    {
+      std::optional<tswap::SwapScope> again;
+      if (g_recomputed != nullptr) again.emplace(*g_recomputed);
+      y = checkpointed_layer(x, w);
+    }
+    return torch::autograd::grad({y}, {x, w}, {g[0]});
+  }
+};
+
+}  // namespace
+
+TEST(Checkpointing, ALayerRecomputedInBackwardSwapsNothingThereAndStartsNoStep) {
+  const auto train = [](bool swap, int steps, bool scope_in_backward = true) {
+    torch::manual_seed(3);
+    const torch::Tensor w0 = torch::randn({16, 16}, torch::requires_grad());
+    const torch::Tensor w1 = torch::randn({16, 16}, torch::requires_grad());
+    const torch::Tensor w2 = torch::randn({16, 16}, torch::requires_grad());
+    tswap::SwapOptions o;
+    o.min_bytes = 0;
+    o.enabled = swap;
+    tswap::SwapContext c0("ckpt.cpp.*", o), c1("ckpt.cpp.*", o), c2("ckpt.cpp.*", o);
+    std::vector<torch::Tensor> grads;
+    for (int s = 0; s < steps; ++s) {
+      torch::Tensor h = torch::ones({8, 16}) * 0.1;
+      { tswap::SwapScope scope(c0); h = h.mm(w0).tanh(); }
+      g_recomputed = scope_in_backward ? &c1 : nullptr;
+      { tswap::SwapScope scope(c1); h = Recompute::apply(h, w1); }
+      { tswap::SwapScope scope(c2); h = h.mm(w2).tanh(); }
+      h.pow(2).mean().backward();
+    }
+    for (const auto& w : {w0, w1, w2}) grads.push_back(w.grad().clone());
+    return grads;
+  };
+  const auto plain = train(false, 2);
+  tswap::reset_stats();
+  train(true, 2, /*scope_in_backward=*/false);
+  const tswap::SwapCounters unscoped = tswap::stats().per_tag.at("ckpt.cpp.*");
+  tswap::reset_stats();
+  const auto swapped = train(true, 2);
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_TRUE(bitwise_equal(plain[i], swapped[i])) << "weight " << i;
+  }
+  const tswap::SwapCounters c = tswap::stats().per_tag.at("ckpt.cpp.*");
+  EXPECT_EQ(c.steps, 2u) << "the recomputation in backward started no step of its own";
+  EXPECT_GT(c.tensors_swapped_out, 0u);
+  // What the recomputation saves stays with autograd: the engine sees what
+  // it sees when backward recomputes outside every scope.
+  EXPECT_EQ(c.tensors_saved, unscoped.tensors_saved);
+  EXPECT_EQ(c.tensors_swapped_out, unscoped.tensors_swapped_out);
+  g_recomputed = nullptr;
+}
