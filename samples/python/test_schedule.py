@@ -32,21 +32,15 @@ def one_step(tags):
     """One recorded forward and backward of a fresh model swapping `tags`."""
     model = gpt.Gpt(CONFIG, seed=0)
     ids = gpt.synthetic_batch(CONFIG, 2, torch.Generator().manual_seed(1))
-    handles = []
     # min_bytes=0: the model's tensors are far below the default 1 MiB; swap them all, as a
     # real model's would be. The options are these contexts' own: nothing else changes.
     if "blocks" in tags:
-        handles.append(tensorswap.swap(model.blocks, "gpt.block.*", min_bytes=0))
+        tensorswap.swap(model.blocks, "gpt.block.*", min_bytes=0)
     if "mlp" in tags:
-        mlps = [b.mlp for b in model.blocks]
-        handles.append(tensorswap.swap(mlps, "gpt.block.*.mlp", min_bytes=0))
-    try:
-        with recorded_run() as run:
-            model.loss(ids).backward()
-    finally:
-        for h in handles:
-            h.remove()  # this model's contexts end now, not when the garbage collector runs
-    return run.trace
+        tensorswap.swap([b.mlp for b in model.blocks], "gpt.block.*.mlp", min_bytes=0)
+    with recorded_run() as run:
+        model.loss(ids).backward()
+    return run.trace  # the model and its contexts end here
 
 
 @pytest.mark.parametrize("tags, golden", [
