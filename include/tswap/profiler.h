@@ -29,6 +29,7 @@ struct SessionOptions {
 
 /// Starts recording. Throws std::runtime_error if a session is already
 /// active or the file cannot be created.
+/// Starts recording into options.path, expanded by expand_log_path().
 void start_session(const SessionOptions& options);
 void start_session(const std::string& path);
 
@@ -76,6 +77,50 @@ class ScopedSession {
 };
 
 /// NVTX ranges on or off at run time (initially: TSWAP_NVTX, default on).
+// Note [Ranks]
+// ~~~~~~~~~~~~
+// In a distributed run each process records its own log, and its header
+// says which rank wrote it (docs/distributed.md). The rank comes from the
+// environment torchrun and cluster launchers set (RANK, WORLD_SIZE,
+// LOCAL_RANK; the run id from TORCHELASTIC_RUN_ID or TSWAP_RUN_ID), read when
+// a session starts, or from a process group the program passes
+// (tswap::distributed::align_clocks, tensorswap.distributed.align_clocks),
+// which also measures the clock offset to rank 0.
+
+/// Where this process stands in a distributed run.
+struct RunInfo {
+  int rank = -1;        // -1: not one of several ranks
+  int world_size = 0;
+  int local_rank = -1;  // its rank on its host, -1 if not known
+  std::string run_id;   // the same for every rank of one run; may be empty
+};
+
+/// RANK, WORLD_SIZE and LOCAL_RANK as torchrun sets them, and a run id
+/// (TSWAP_RUN_ID, else TORCHELASTIC_RUN_ID, else MASTER_ADDR:MASTER_PORT).
+/// Rank -1 when RANK or WORLD_SIZE is unset. Throws, naming the variable,
+/// on a value that is not a number or out of range.
+RunInfo run_info_from_environment();
+
+/// This process's place from now on: written into the active session's
+/// header at once and into every later session's. Throws if out of range.
+void set_run_info(const RunInfo& info);
+
+/// What set_run_info() or the environment at the last session start said.
+RunInfo run_info();
+
+/// Rank 0's steady clock minus this process's (ns), right within
+/// +- uncertainty_ns, estimated from `rounds` round trips: into the active
+/// session's header (it belongs to that session: a later one measures again).
+void set_clock_offset(std::int64_t offset_ns, std::uint64_t uncertainty_ns, std::uint32_t rounds);
+
+/// A log path with {rank}, {local_rank}, {world_size}, {pid} and {host}
+/// replaced. A path of one of several ranks (the environment's, or
+/// set_run_info()'s, world size > 1) without {rank} gets ".{rank}" before
+/// its extension ("run.tswap" -> "run.3.tswap"), so that ranks sharing a
+/// directory never overwrite each other's log. Throws on an unknown
+/// placeholder, or {rank} in a process that has no rank.
+std::string expand_log_path(const std::string& path);
+
 void set_nvtx_enabled(bool enabled);
 bool nvtx_enabled();
 /// Whether this build has NVTX at all (the CUDA toolkit's headers were found).

@@ -152,6 +152,21 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
     }
     out << "\n";
   }
+  // Version 3: one rank of a distributed run (docs/distributed.md).
+  const trace::RunHeader& run = t->run();
+  if ((run.flags & trace::kRunHasRank) != 0) {
+    out << "  rank       " << run.rank << " of " << run.world_size;
+    if (run.local_rank >= 0) out << " (local rank " << run.local_rank << ")";
+    if (run.run_id[0] != '\0') out << ", run " << text(run.run_id, sizeof run.run_id);
+    out << "\n";
+  }
+  if ((run.flags & trace::kRunClockAligned) != 0) {
+    char offset[96];
+    std::snprintf(offset, sizeof offset, "%+.3f us +- %.3f us", run.clock_offset_ns / 1e3,
+                  static_cast<double>(run.clock_uncertainty_ns) / 1e3);
+    out << "  offset     " << offset << " to rank 0's clock (best of " << run.clock_rounds
+        << " round trip" << (run.clock_rounds == 1 ? "" : "s") << ")\n";
+  }
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
       << "  clock      " << text(h.clock, sizeof h.clock) << " " << std::fixed
       << std::setprecision(9) << static_cast<double>(h.monotonic_start_ns) / 1e9

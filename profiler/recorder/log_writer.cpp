@@ -13,13 +13,15 @@
 
 namespace tswap::profiler::detail {
 
-LogWriter::LogWriter(const std::string& path, const trace::FileHeader& header) : path_(path) {
+LogWriter::LogWriter(const std::string& path, const trace::FileHeader& header,
+                     const trace::RunHeader& run)
+    : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw std::runtime_error("tensorswap profiler: cannot create " + path + ": " +
                              std::strerror(errno));
   }
-  if (!write_all(&header, sizeof header)) {
+  if (!write_all(&header, sizeof header) || !write_all(&run, sizeof run)) {
     // Not even the header fits (a full disk): leave no empty or cut file
     // behind. Only a regular file is removed (never /dev/full and the like).
     std::string why = error_;
@@ -120,6 +122,11 @@ bool LogWriter::rewrite_device(const char (&device)[sizeof(trace::FileHeader::de
 bool LogWriter::rewrite_copy_timing(std::uint8_t copy_timing) {
   const auto at = static_cast<off_t>(offsetof(trace::FileHeader, copy_timing));
   return ::pwrite(fd_, &copy_timing, 1, at) == 1;
+}
+
+bool LogWriter::rewrite_run(const trace::RunHeader& run) {
+  const auto at = static_cast<off_t>(sizeof(trace::FileHeader));
+  return ::pwrite(fd_, &run, sizeof run, at) == static_cast<ssize_t>(sizeof run);
 }
 
 bool LogWriter::write_end(const trace::EndPayload& end) {

@@ -17,7 +17,9 @@ class LogWriter {
  public:
   /// Creates (truncates) `path` and writes the header. Throws std::runtime_error
   /// (and removes the file if it is a regular file whose header failed).
-  LogWriter(const std::string& path, const trace::FileHeader& header);
+  /// Creates `path` and writes both headers (the run header from version 3).
+  LogWriter(const std::string& path, const trace::FileHeader& header,
+            const trace::RunHeader& run);
   ~LogWriter();
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
@@ -33,6 +35,8 @@ class LogWriter {
   bool rewrite_device(const char (&device)[sizeof(trace::FileHeader::device)]);
   /// Rewrites the header's copy_timing byte, as rewrite_device does.
   bool rewrite_copy_timing(std::uint8_t copy_timing);
+  /// Rewrites the run header in place, as rewrite_device does.
+  bool rewrite_run(const trace::RunHeader& run);
 
   std::uint64_t bytes_written() const { return bytes_; }
   const std::string& error() const { return error_; }

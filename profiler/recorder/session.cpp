@@ -21,6 +21,7 @@
 
 #include "log_writer.h"
 #include "nvtx_internal.h"
+#include "run_info.h"
 #include "string_registry.h"
 #include "thread_buffer.h"
 
@@ -45,6 +46,7 @@ std::int64_t steady_ns() {
 /// The active session: its file and its writer thread.
 struct Session {
   SessionOptions options;
+  trace::RunHeader run{};  // guarded by Recorder::control: the header's, as last written
   bool own_device = false;  // options.device was given: set_device() leaves the header alone
   std::unique_ptr<LogWriter> log;
   std::thread writer;
@@ -69,6 +71,8 @@ struct Recorder {
   SessionStats last;                 // guarded by control
   std::string device;                // guarded by control: set_device(), for sessions without one
   std::uint8_t copy_timing = 0;      // guarded by control: set_copy_timing()
+  RunInfo run;                       // guarded by control: set_run_info()
+  bool run_set = false;              // guarded by control: run comes from set_run_info()
 };
 
 /// The flush hooks (add_flush_hook). Their own mutex, held while they run,
@@ -215,7 +219,7 @@ void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64
                  std::uint8_t copy_timing) {
   std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
   h.version = trace::kFormatVersion;
-  h.header_bytes = sizeof(trace::FileHeader);
+  h.header_bytes = trace::header_bytes_of(trace::kFormatVersion);
   h.record_bytes = sizeof(trace::Record);
   h.pid = static_cast<std::uint32_t>(::getpid());
   h.monotonic_start_ns = static_cast<std::uint64_t>(start_ns);
@@ -270,10 +274,15 @@ void start_session(const SessionOptions& options) {
   s->options = options;
   s->own_device = !options.device.empty();
   if (!s->own_device) s->options.device = r.device;
+  // The rank as the program set it, else as the launcher did (throws on a
+  // bad RANK); it names the file and goes into the header.
+  if (!r.run_set) r.run = run_info_from_environment();
+  s->options.path = detail::expand_log_path(options.path, r.run);
+  detail::fill_run_header(s->run, r.run);
   const std::int64_t start = detail::steady_ns();
   trace::FileHeader header{};
   detail::fill_header(header, s->options, start, r.copy_timing);
-  s->log = std::make_unique<detail::LogWriter>(options.path, header);  // throws
+  s->log = std::make_unique<detail::LogWriter>(s->options.path, header, s->run);  // throws
   r.buffer_records.store(options.thread_buffer_records);
   for (auto& b : detail::snapshot_buffers()) {
     b->discard();  // left over from before: not this session's
@@ -352,6 +361,48 @@ void suggest_device(std::string_view device) {
   name_device(device, /*unless_named=*/true);
 }
 
+void set_run_info(const RunInfo& info) {
+  detail::check_run_info(info);
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  r.run = info;
+  r.run_set = true;
+  if (!r.session) return;
+  detail::fill_run_header(r.session->run, info);
+  if (!r.session->log->rewrite_run(r.session->run)) {
+    std::fprintf(stderr, "tensorswap profiler: cannot write the rank into %s\n",
+                 r.session->options.path.c_str());
+  }
+}
+
+RunInfo run_info() {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  return r.run;
+}
+
+void set_clock_offset(std::int64_t offset_ns, std::uint64_t uncertainty_ns,
+                      std::uint32_t rounds) {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  if (!r.session) return;
+  trace::RunHeader& h = r.session->run;
+  h.flags |= trace::kRunClockAligned;
+  h.clock_offset_ns = offset_ns;
+  h.clock_uncertainty_ns = uncertainty_ns;
+  h.clock_rounds = rounds;
+  if (!r.session->log->rewrite_run(h)) {
+    std::fprintf(stderr, "tensorswap profiler: cannot write the clock offset into %s\n",
+                 r.session->options.path.c_str());
+  }
+}
+
+std::string expand_log_path(const std::string& path) {
+  detail::Recorder& r = recorder();
+  std::lock_guard<std::mutex> control(r.control);
+  return detail::expand_log_path(path, r.run_set ? r.run : run_info_from_environment());
+}
+
 void set_copy_timing(std::uint8_t copy_timing) {
   detail::Recorder& r = recorder();
   std::lock_guard<std::mutex> control(r.control);
@@ -417,7 +468,8 @@ struct EnvironmentSession {
     if (path == nullptr || *path == '\0') return;
     try {
       start_session(path);
-      std::fprintf(stderr, "tensorswap: recording to %s (TSWAP_LOG)\n", path);
+      std::fprintf(stderr, "tensorswap: recording to %s (TSWAP_LOG)\n",
+                   recorder().session->options.path.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "tensorswap: TSWAP_LOG: %s\n", e.what());
     }

@@ -210,7 +210,7 @@ class Parser {
     if (size_ == 0) fail(TraceError::Kind::empty, 0, "");
     read_header(t);
     t.events_.reserve(count_records());
-    std::uint64_t offset = sizeof(FileHeader);
+    std::uint64_t offset = data_start_;
     std::uint64_t expected_sequence = 0;
     while (offset < size_) {
       if (size_ - offset < sizeof(ChunkHeader)) {
@@ -264,7 +264,7 @@ class Parser {
       t.completeness_.bytes_read = offset;
       if (progress_ && expected_sequence % 64 == 0 && !progress_(offset, size_)) throw LoadCancelled();
     }
-    if (t.completeness_.bytes_read == 0) t.completeness_.bytes_read = sizeof(FileHeader);
+    if (t.completeness_.bytes_read == 0) t.completeness_.bytes_read = data_start_;
     sort_by_time(t.events_, chunks_);
     return t;
   }
@@ -278,7 +278,7 @@ class Parser {
   /// headers only; stops quietly at anything odd (run() reports it).
   std::size_t count_records() const {
     std::size_t n = 0;
-    for (std::uint64_t offset = sizeof(FileHeader); size_ - offset >= sizeof(ChunkHeader);) {
+    for (std::uint64_t offset = data_start_; size_ - offset >= sizeof(ChunkHeader);) {
       ChunkHeader chunk;
       std::memcpy(&chunk, data_ + offset, sizeof chunk);
       if (chunk.magic != kChunkMagic || chunk.payload_bytes > size_ - offset - sizeof chunk) break;
@@ -307,11 +307,31 @@ class Parser {
            "format version " + std::to_string(h.version) + "; this reader knows versions 1 to " +
                std::to_string(kFormatVersion) + " (update tensorswap)");
     }
-    if (h.header_bytes != sizeof(FileHeader) || h.record_bytes != sizeof(Record)) {
+    if (h.header_bytes != header_bytes_of(h.version) || h.record_bytes != sizeof(Record)) {
       fail(TraceError::Kind::corrupt, 12,
            "header of " + std::to_string(h.header_bytes) + " bytes with records of " +
-               std::to_string(h.record_bytes) + " bytes; versions 1 and 2 have 256 and 32");
+               std::to_string(h.record_bytes) + " bytes; version " + std::to_string(h.version) +
+               " has " + std::to_string(header_bytes_of(h.version)) + " and 32");
     }
+    if (size_ < h.header_bytes) {
+      fail(TraceError::Kind::corrupt, size_,
+           "the header is cut short (" + std::to_string(size_) + " of " +
+               std::to_string(h.header_bytes) + " bytes)");
+    }
+    if (h.version >= 3) {
+      std::memcpy(&t.run_, data_ + sizeof(FileHeader), sizeof(RunHeader));
+      const RunHeader& run = t.run_;
+      if ((run.flags & kRunHasRank) != 0 &&
+          (run.world_size < 1 || run.rank < 0 || run.rank >= run.world_size ||
+           run.local_rank < -1 || run.local_rank >= run.world_size)) {
+        fail(TraceError::Kind::corrupt, sizeof(FileHeader) + 4,
+             "rank " + std::to_string(run.rank) + " of a world of " +
+                 std::to_string(run.world_size) + " (local rank " +
+                 std::to_string(run.local_rank) + ")");
+      }
+      t.run_.run_id[sizeof(run.run_id) - 1] = '\0';
+    }
+    data_start_ = h.header_bytes;
     version_ = h.version;
     last_kind_ = h.version == 1 ? kLastEventKindV1 : kLastEventKind;
     // Version 1 wrote zeros where version 2 keeps the copy timing.
@@ -414,6 +434,7 @@ class Parser {
   const std::uint8_t* data_;
   std::size_t size_;
   std::uint32_t version_ = kFormatVersion;     // the header's
+  std::uint64_t data_start_ = sizeof(FileHeader);  // where chunks begin: header_bytes
   std::uint8_t last_kind_ = kLastEventKind;   // the highest kind that version has
   std::string name_;
   const LoadProgress& progress_;

@@ -270,6 +270,35 @@ void bind_profiler(py::module_& m) {
   m.def("session_active", &profiler::session_active);
   m.def("session_stats", &profiler::session_stats);
   m.def("name_thread", [](const std::string& name) { profiler::name_this_thread(name); });
+
+  py::class_<profiler::RunInfo>(m, "RunInfo", "Where this process stands in a distributed run.")
+      .def(py::init([](int rank, int world_size, int local_rank, std::string run_id) {
+             profiler::RunInfo i;
+             i.rank = rank;
+             i.world_size = world_size;
+             i.local_rank = local_rank;
+             i.run_id = std::move(run_id);
+             return i;
+           }),
+           py::arg("rank") = -1, py::arg("world_size") = 0, py::arg("local_rank") = -1,
+           py::arg("run_id") = "")
+      .def_readonly("rank", &profiler::RunInfo::rank)
+      .def_readonly("world_size", &profiler::RunInfo::world_size)
+      .def_readonly("local_rank", &profiler::RunInfo::local_rank)
+      .def_readonly("run_id", &profiler::RunInfo::run_id)
+      .def("__repr__", [](const profiler::RunInfo& i) {
+        return "RunInfo(rank=" + std::to_string(i.rank) + ", world_size=" +
+               std::to_string(i.world_size) + ", local_rank=" + std::to_string(i.local_rank) +
+               ", run_id='" + i.run_id + "')";
+      });
+  // std::invalid_argument from these is a ValueError (pybind11's own translation).
+  m.def("run_info_from_environment", &profiler::run_info_from_environment);
+  m.def("set_run_info", &profiler::set_run_info);
+  m.def("run_info", &profiler::run_info);
+  m.def("set_clock_offset", &profiler::set_clock_offset, py::arg("offset_ns"),
+        py::arg("uncertainty_ns"), py::arg("rounds"));
+  m.def("clock_ns", &profiler::clock_ns, "The recorder's clock (steady, ns).");
+  m.def("expand_log_path", py::overload_cast<const std::string&>(&profiler::expand_log_path));
 }
 
 }  // namespace

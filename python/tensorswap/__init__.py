@@ -25,7 +25,7 @@ _ENGINE = {
     "no_swap", "options", "profile", "profiling", "reset_stats", "simulated_runtime",
     "stats", "swap",
 }
-_MODULES = {"trace", "testing"}
+_MODULES = {"distributed", "trace", "testing"}
 
 __all__ = sorted(_ENGINE | _MODULES)
 

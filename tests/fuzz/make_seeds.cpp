@@ -615,7 +615,12 @@ std::vector<std::uint8_t> as_version1(std::vector<std::uint8_t> bytes) {
   }
   tswap::trace::FileHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
+  // Version 1 has no run header: the chunks follow the 256 bytes.
+  if (h.header_bytes > sizeof h) {
+    bytes.erase(bytes.begin() + sizeof h, bytes.begin() + h.header_bytes);
+  }
   h.version = 1;
+  h.header_bytes = sizeof h;
   h.copy_timing = 0;
   std::memcpy(bytes.data(), &h, sizeof h);
   return bytes;

@@ -61,14 +61,27 @@ inline void repair(std::vector<std::uint8_t>& bytes) {
   FileHeader h;
   std::memcpy(&h, bytes.data(), sizeof h);
   std::memcpy(h.magic, kMagic, sizeof h.magic);
-  h.version = h.version == 1 ? 1 : kFormatVersion;
+  h.version = h.version == 1 || h.version == 2 ? h.version : kFormatVersion;
+  if (bytes.size() < header_bytes_of(h.version)) h.version = 2;  // no room for a run header
   const std::uint8_t last_kind = h.version == 1 ? kLastEventKindV1 : kLastEventKind;
-  h.header_bytes = sizeof(FileHeader);
+  h.header_bytes = header_bytes_of(h.version);
   h.record_bytes = sizeof(Record);
   const bool keep_torn = (h.reserved[0] & 1) != 0;
   std::memcpy(bytes.data(), &h, sizeof h);
+  if (h.version >= 3) {
+    // A rank the reader would refuse says only "corrupt": keep the fuzzer
+    // past it.
+    RunHeader run;
+    std::memcpy(&run, bytes.data() + sizeof h, sizeof run);
+    if ((run.flags & kRunHasRank) != 0 &&
+        (run.world_size < 1 || run.rank < 0 || run.rank >= run.world_size ||
+         run.local_rank < -1 || run.local_rank >= run.world_size)) {
+      run.flags &= ~kRunHasRank;
+    }
+    std::memcpy(bytes.data() + sizeof h, &run, sizeof run);
+  }
 
-  std::size_t offset = sizeof(FileHeader);
+  std::size_t offset = h.header_bytes;
   std::uint64_t sequence = 0;
   while (bytes.size() - offset >= sizeof(ChunkHeader)) {
     ChunkHeader c;

@@ -134,7 +134,9 @@ TEST(FuzzRepair, KeepsAVersion1LogVersion1AndItsKindsInRange) {
   ASSERT_EQ(Trace::parse(bytes.data(), bytes.size(), "v1.tswap").header().version, 1u);
   // The first record's kind, made one that only version 2 has.
   using tswap::trace::ChunkHeader;
-  for (std::size_t at = sizeof(tswap::trace::FileHeader); at + sizeof(ChunkHeader) <= bytes.size();) {
+  tswap::trace::FileHeader header;
+  std::memcpy(&header, bytes.data(), sizeof header);
+  for (std::size_t at = header.header_bytes; at + sizeof(ChunkHeader) <= bytes.size();) {
     ChunkHeader c;
     std::memcpy(&c, bytes.data() + at, sizeof c);
     if (c.type == static_cast<std::uint16_t>(tswap::trace::ChunkType::records) && c.count > 0) {
@@ -164,7 +166,9 @@ TEST(FuzzRepair, KeepsATornLastChunkWhenTheHeaderAsks) {
 TEST(OlderLogs, ByteWiseChecksumIsReportedAsWrittenByAnOlderTensorswap) {
   std::vector<std::uint8_t> bytes = read(fs::path(TSWAP_FUZZ_CORPUS) / "run.tswap");
   using tswap::trace::ChunkHeader;
-  for (std::size_t at = sizeof(tswap::trace::FileHeader); at + sizeof(ChunkHeader) <= bytes.size();) {
+  tswap::trace::FileHeader header;
+  std::memcpy(&header, bytes.data(), sizeof header);
+  for (std::size_t at = header.header_bytes; at + sizeof(ChunkHeader) <= bytes.size();) {
     ChunkHeader c;
     std::memcpy(&c, bytes.data() + at, sizeof c);
     std::uint64_t h = 0xcbf29ce484222325ull;
@@ -179,7 +183,7 @@ TEST(OlderLogs, ByteWiseChecksumIsReportedAsWrittenByAnOlderTensorswap) {
   } catch (const TraceError& e) {
     EXPECT_EQ(e.kind(), TraceError::Kind::unsupported_version);
     EXPECT_EQ(std::string(e.what()),
-              "old.tswap: unsupported format version at byte offset 256: written by an older "
+              "old.tswap: unsupported format version at byte offset 512: written by an older "
               "tensorswap (byte-wise checksum); this reader checks word-wise checksums only: "
               "record the log again");
   }

@@ -19,7 +19,7 @@ class LogBuilder {
   LogBuilder() {
     tswap::trace::FileHeader h{};
     std::memcpy(h.magic, tswap::trace::kMagic, sizeof h.magic);
-    h.version = tswap::trace::kFormatVersion;
+    h.version = 2;  // crafted with the 256-byte header of version 2 (3 adds a RunHeader): byte offsets stay put
     h.header_bytes = sizeof h;
     h.record_bytes = sizeof(tswap::trace::Record);
     h.pid = 42;
@@ -30,6 +30,19 @@ class LogBuilder {
     std::strcpy(h.host, "test-host");
     bytes_.resize(sizeof h);
     std::memcpy(bytes_.data(), &h, sizeof h);
+  }
+
+  /// A version 3 log of one rank: the run header after the file header.
+  /// Call before adding any chunk.
+  LogBuilder& ranked(const tswap::trace::RunHeader& run) {
+    tswap::trace::FileHeader h;
+    std::memcpy(&h, bytes_.data(), sizeof h);
+    h.version = 3;
+    h.header_bytes = tswap::trace::header_bytes_of(3);
+    bytes_.resize(sizeof h + sizeof run);
+    std::memcpy(bytes_.data(), &h, sizeof h);
+    std::memcpy(bytes_.data() + sizeof h, &run, sizeof run);
+    return *this;
   }
 
   LogBuilder& strings(const std::vector<tswap::trace::NamedString>& s) {

@@ -189,7 +189,7 @@ class CraftedLog {
       : out_(path, std::ios::binary | std::ios::trunc) {
     tswap::trace::FileHeader h{};
     std::memcpy(h.magic, tswap::trace::kMagic, sizeof h.magic);
-    h.version = tswap::trace::kFormatVersion;
+    h.version = 2;  // crafted with the 256-byte header of version 2 (3 adds a RunHeader): byte offsets stay put
     h.header_bytes = sizeof h;
     h.record_bytes = sizeof(Record);
     h.pid = 4242;

@@ -1,12 +1,16 @@
 #pragma once
 
-// The .tswap log format, version 2: what the recorder writes and the reader
+// The .tswap log format, version 3: what the recorder writes and the reader
 // reads, byte for byte. docs/log-format.md describes it for other tools.
 // Version 2 adds what the device did (device-timed copies and layers, clock
 // anchors, allocator samples), backward layer spans and the header's timing
 // byte; a version 1 log reads as one of version 2 that has none of them.
+// Version 3 adds the RunHeader: the process's rank in a distributed run and
+// its clock against rank 0's; a version 1 or 2 log reads as one of a single
+// process.
 //
 //   FileHeader                      256 bytes, once
+//   RunHeader                       256 bytes, once (version 3)
 //   Chunk*                          ChunkHeader (32 bytes) + payload
 //     strings chunk                 StringEntry records: tags, streams, threads
 //     records chunk                 `count` Records of 32 bytes, one thread's
@@ -21,7 +25,7 @@
 namespace tswap::trace {
 
 inline constexpr char kMagic[8] = {'T', 'S', 'W', 'A', 'P', 'L', 'O', 'G'};
-inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
 
 /// What happened. Values are part of the format: append, never renumber.
@@ -211,6 +215,37 @@ struct FileHeader {
   std::uint8_t reserved[7];
 };
 static_assert(sizeof(FileHeader) == 256);
+
+/// RunHeader::flags bits.
+inline constexpr std::uint32_t kRunHasRank = 1;       // rank, world_size, local_rank, run_id
+inline constexpr std::uint32_t kRunClockAligned = 2;  // clock_offset_ns and its uncertainty
+
+/// Version 3, right after the FileHeader: where the process stands in a
+/// distributed run (all zero for a process on its own). Rewritten in place
+/// while the session records, as the device field is: the rank may be
+/// learned from a process group, and the clock offset is measured, after
+/// the session started.
+struct RunHeader {
+  std::uint32_t flags;       // kRun*
+  std::int32_t rank;         // this process's rank (kRunHasRank)
+  std::int32_t world_size;   // ranks in the run
+  std::int32_t local_rank;   // its rank on its host; -1 where not known
+  // Rank 0's steady clock minus this process's, in ns: a time of this log
+  // (monotonic_start_ns + host_ns) plus the offset is the same moment on
+  // rank 0's clock, within +- clock_uncertainty_ns (kRunClockAligned).
+  std::int64_t clock_offset_ns;
+  std::uint64_t clock_uncertainty_ns;
+  std::uint32_t clock_rounds;  // round trips the offset was estimated from
+  std::uint32_t reserved0;
+  char run_id[64];  // the same in every rank's log of one run
+  std::uint8_t reserved[152];
+};
+static_assert(sizeof(RunHeader) == 256);
+
+/// Bytes before the first chunk in a log of `version`.
+inline constexpr std::uint32_t header_bytes_of(std::uint32_t version) {
+  return version >= 3 ? sizeof(FileHeader) + sizeof(RunHeader) : sizeof(FileHeader);
+}
 
 /// FNV-1a, 64 bits, over the payload's 8-byte little-endian words (then any
 /// trailing bytes one by one): cheap, and enough to tell a torn or

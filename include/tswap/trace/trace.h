@@ -111,6 +111,9 @@ class Trace {
 
   const std::string& path() const { return path_; }
   const FileHeader& header() const { return header_; }
+  /// Where the process stood in a distributed run (version 3; zero for
+  /// older logs and a process on its own).
+  const RunHeader& run() const { return run_; }
   const Completeness& completeness() const { return completeness_; }
   std::uint64_t file_bytes() const { return file_bytes_; }
 
@@ -135,6 +138,7 @@ class Trace {
 
   std::string path_;
   FileHeader header_{};
+  RunHeader run_{};
   Completeness completeness_;
   std::uint64_t file_bytes_ = 0;
   std::vector<Event> events_;
