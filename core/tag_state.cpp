@@ -1,5 +1,7 @@
 #include "tag_state.h"
 
+#include <algorithm>
+
 #include <c10/util/Exception.h>
 
 #include <map>
@@ -151,6 +153,16 @@ TagState::Entry TagState::enter_layer(int context, std::uint64_t schedule) {
       f.value = schedule;
       profiler::emit(trace::EventKind::step_begin, f);
     }
+    if (next_layer == 0) {
+      step_thread = std::this_thread::get_id();
+    } else if (step_thread != std::this_thread::get_id() && !warned_two_threads) {
+      warned_two_threads = true;
+      warning = "tensorswap: module tag '" + tag + "' has layers entered from two threads in " +
+                "step " + std::to_string(step->number) +
+                " (two models training at once under one tag?): their layers are numbered as " +
+                "one step, which breaks its schedule (releases and prefetch follow the "
+                "numbering). Give each thread's model a tag of its own. (Warned once per tag.)";
+    }
     entered_in_step[index] = step->number;
     entry.step = step->number;
     entry.layer = next_layer++;
@@ -188,7 +200,13 @@ std::string TagState::learn_from_locked(const StepIndex& finished) {
 }
 
 int TagState::last_layer_locked() const {
-  return learned_last_layer >= 0 ? learned_last_layer : layer_count_locked() - 1;
+  const int entered = next_layer - 1;  // the highest layer of this step so far
+  if (learned_last_layer >= 0 && entered <= learned_last_layer) return learned_last_layer;
+  // Nothing learned yet, or this step already went past what the step
+  // before taught (that one was shorter: an early exit, dropped layers):
+  // as in a first step, the live contexts say. Otherwise every layer past
+  // the learned last would stay on the device, as if each were the last.
+  return std::max(layer_count_locked() - 1, entered);
 }
 
 void TagState::end_step() {

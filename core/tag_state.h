@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,8 @@ class TagState {
   // -1 until one did.
   int learned_last_layer = -1;
   bool warned_single_layer = false;
+  bool warned_two_threads = false;
+  std::thread::id step_thread;  // the thread that began the current step
   bool step_ended = true;
   std::uint32_t steps = 0;          // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <tswap/testing.h>
@@ -145,6 +146,39 @@ TEST(LayerOrder, AModelBuiltAnewAfterBackwardStartsAtLayerZeroAndSwaps) {
   const auto enters = of(log, EventKind::layer_enter, 3);
   ASSERT_EQ(enters.size(), 4u);
   for (std::size_t i = 0; i < enters.size(); ++i) EXPECT_EQ(enters[i]->layer, i);
+}
+
+TEST(LayerOrder, AStepLongerThanTheOneBeforeSwapsTheLayersPastWhatThatOneTaught) {
+  auto model = blocks("order.depth.*", 8);
+  const auto depth = [&](int d) {
+    std::vector<int> order;
+    for (int i = 0; i < d; ++i) order.push_back(i);
+    tswap::reset_stats();
+    step(model, order);
+    return tswap::stats().per_tag.at("order.depth.*").tensors_swapped_out;
+  };
+  EXPECT_EQ(depth(8), 7u * 2u) << "layers 0-6 swap, 7 is the last";
+  EXPECT_EQ(depth(3), 3u * 2u) << "an early exit: nothing says layer 2 is last, so it swaps too";
+  // The step after the short one learned last = 2; once layer 3 runs it is
+  // plain that it was wrong: layers 3-6 swap, as in a first step (only
+  // layer 2, kept before anyone knew, stays).
+  EXPECT_EQ(depth(8), 6u * 2u);
+  EXPECT_EQ(depth(8), 7u * 2u) << "learned again";
+}
+
+TEST(LayerOrder, OneTagEnteredFromTwoThreadsInOneStepSaysSoOnce) {
+  auto a = blocks("order.threads.*", 2);
+  auto b = blocks("order.threads.*", 2);
+  const torch::Tensor x = torch::ones({16, 32}) * 0.1;
+  torch::Tensor hb;
+  std::thread other([&] { hb = b[0]->forward(x); });  // begins the step on another thread
+  other.join();
+  tswap_test::CapturedWarnings warnings;  // the warning comes on the thread that enters
+  torch::Tensor ha = a[1]->forward(a[0]->forward(x));
+  (ha.sum() + hb.sum()).backward();
+  ASSERT_EQ(warnings.messages.size(), 1u) << "once per tag, not per layer";
+  EXPECT_THAT(warnings.messages[0],
+              HasSubstr("module tag 'order.threads.*' has layers entered from two threads in step"));
 }
 
 TEST(LayerOrder, ATagWithOneLayerSaysOnceThatItSwapsNothing) {
