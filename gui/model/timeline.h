@@ -58,6 +58,9 @@ struct Lane {
   /// when the host launched each layer, not when its kernels ran. Set from
   /// the whole log, whatever the filter, so that a lane keeps its name.
   bool launches = false;
+  /// A row without spans that heads a rank's lanes when several ranks'
+  /// logs are shown (ranks.h): its name is the rank's ("rank 0").
+  bool group_header = false;
   std::vector<Span> spans;     // by begin
   std::uint64_t longest = 0;   // the longest span: how far back a visible span can begin
   Lod lod;
