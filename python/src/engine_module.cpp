@@ -222,7 +222,14 @@ void bind_options(py::module_& m) {
       "take bytes / link_gbps plus latency_us; without one, the process-wide instance.");
   m.def(
       "accelerator_runtime",
-      [](const std::string& device) { return tswap::accelerator_runtime(c10::Device(device)); },
+      [](const std::string& device) {
+        try {
+          return tswap::accelerator_runtime(c10::Device(device));
+        } catch (const c10::Error& e) {
+          throw py::value_error("tensorswap: accelerator_runtime('" + device +
+                                "'): " + e.what_without_backtrace());
+        }
+      },
       py::arg("device"), "The accelerator runtime of a device such as 'cuda:0'.");
 
   py::class_<SwapOptions>(m, "SwapOptions")

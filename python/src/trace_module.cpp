@@ -190,6 +190,24 @@ void bind_header(py::module_& m) {
       });
 }
 
+void bind_run(py::module_& m) {
+  using trace::RunHeader;
+  py::class_<RunHeader>(m, "Run", "Where the process stood in a distributed run (format version 3).")
+      .def_property_readonly("has_rank", [](const RunHeader& r) { return (r.flags & trace::kRunHasRank) != 0; })
+      .def_property_readonly("rank", [](const RunHeader& r) -> py::object {
+        if ((r.flags & trace::kRunHasRank) == 0) return py::none();
+        return py::int_(r.rank);
+      }, "this process's rank, or None for a process on its own")
+      .def_readonly("world_size", &RunHeader::world_size)
+      .def_readonly("local_rank", &RunHeader::local_rank)
+      .def_property_readonly("run_id", [](const RunHeader& r) { return field(r.run_id, sizeof r.run_id); })
+      .def_property_readonly("clock_aligned", [](const RunHeader& r) { return (r.flags & trace::kRunClockAligned) != 0; })
+      .def_readonly("clock_offset_ns", &RunHeader::clock_offset_ns,
+                    "rank 0's steady clock minus this log's")
+      .def_readonly("clock_uncertainty_ns", &RunHeader::clock_uncertainty_ns)
+      .def_readonly("clock_rounds", &RunHeader::clock_rounds);
+}
+
 void bind_completeness(py::module_& m) {
   using trace::Completeness;
   py::class_<Completeness>(m, "Completeness", "How much of the log survived (trace.h).")
@@ -309,6 +327,7 @@ void bind_trace(py::module_& m) {
   py::class_<Trace, std::shared_ptr<Trace>>(m, "Trace", "A loaded log: immutable, events by host time.")
       .def_property_readonly("path", &Trace::path)
       .def_property_readonly("header", &Trace::header, py::return_value_policy::reference_internal)
+      .def_property_readonly("run", &Trace::run, py::return_value_policy::reference_internal)
       .def_property_readonly("completeness", &Trace::completeness, py::return_value_policy::reference_internal)
       .def_property_readonly("file_bytes", &Trace::file_bytes)
       .def_property_readonly("duration_ns", &Trace::duration_ns)
@@ -358,6 +377,7 @@ PYBIND11_MODULE(_trace, m) {
   });
 
   ts::bind_header(m);
+  ts::bind_run(m);
   ts::bind_completeness(m);
   ts::bind_summary(m);
   ts::bind_checks(m);

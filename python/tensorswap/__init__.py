@@ -23,7 +23,7 @@ _ENGINE = {
     "Counters", "DEFAULT_MIN_BYTES", "Options", "Runtime", "SessionStats", "Stats",
     "SwapContext", "SwapHandle", "accelerator_runtime", "layer_count", "name_thread",
     "no_swap", "options", "profile", "profiling", "reset_stats", "simulated_runtime",
-    "stats", "swap",
+    "stats", "swap", "unswap",
 }
 _MODULES = {"distributed", "trace", "testing"}
 

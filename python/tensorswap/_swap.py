@@ -42,15 +42,15 @@ class Options:
 
     def _to_cpp(self) -> _C.SwapOptions:
         o = _C.SwapOptions()
-        o.enabled = bool(self.enabled)
-        o.min_bytes = _non_negative("min_bytes", self.min_bytes)
+        o.enabled = _boolean("enabled", self.enabled)
+        o.min_bytes = _non_negative("min_bytes", self.min_bytes, _SIZE_MAX)
         o.prefetch_depth = _non_negative("prefetch_depth", self.prefetch_depth)
         o.keep_last = _non_negative("keep_last", self.keep_last)
         if o.keep_last < 1:
             raise ValueError("tensorswap: keep_last must be 1 or more, got 0: a tag's last layer "
                              "runs backward first, so swapping it would only make backward wait")
         o.max_copies_in_flight = _non_negative("max_copies_in_flight", self.max_copies_in_flight)
-        o.observe = bool(self.observe)
+        o.observe = _boolean("observe", self.observe)
         if self.runtime is not None and not isinstance(self.runtime, _C.Runtime):
             raise TypeError(
                 "tensorswap: runtime must be a tensorswap.Runtime "
@@ -69,11 +69,24 @@ _OPTION_NAMES = tuple(f.name for f in fields(Options))
 _defaults = Options()
 
 
-def _non_negative(name: str, value) -> int:
+_INT_MAX = 2**31 - 1   # the C++ fields are int ...
+_SIZE_MAX = 2**64 - 1  # ... and min_bytes a size_t
+
+
+def _non_negative(name: str, value, most: int = _INT_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"tensorswap: {name} must be an int, not {type(value).__name__}")
     if value < 0:
         raise ValueError(f"tensorswap: {name} must be 0 or more, got {value}")
+    if value > most:
+        raise ValueError(f"tensorswap: {name} must be at most {most}, got {value}")
+    return value
+
+
+def _boolean(name: str, value) -> bool:
+    # "no" or 2 would read as True: ask for what is meant.
+    if not isinstance(value, bool):
+        raise TypeError(f"tensorswap: {name} must be True or False, not {value!r}")
     return value
 
 
@@ -190,19 +203,29 @@ class no_swap:
 
 
 class SwapHandle:
-    """What ``swap()`` returns: its contexts, and ``remove()`` to undo it."""
+    """What ``swap()`` returns: ``remove()`` undoes it.
 
-    def __init__(self, modules: List[torch.nn.Module], contexts: List[SwapContext]):
-        self.modules = modules
-        self.contexts = contexts
+    It holds its modules weakly, as their forwards do: a model is freed, and
+    its contexts end, when its last reference goes, handle or not."""
+
+    def __init__(self, modules: List[torch.nn.Module]):
+        self._modules = [weakref.ref(m) for m in modules]
+
+    @property
+    def modules(self) -> List[torch.nn.Module]:
+        """The swapped modules still alive."""
+        return [m for m in (r() for r in self._modules) if m is not None]
+
+    @property
+    def contexts(self) -> List[SwapContext]:
+        """Their contexts, one per module, in the order swap() was given them."""
+        return [m.__dict__["_tensorswap_context"] for m in self.modules
+                if m.__dict__.get("_tensorswap_context") is not None]
 
     def remove(self) -> None:
         """Gives each module its own forward back; their contexts end."""
-        for m in self.modules:
-            if m.__dict__.get("_tensorswap_context") is not None:
-                del m.__dict__["forward"]
-                del m.__dict__["_tensorswap_context"]
-        self.modules, self.contexts = [], []
+        unswap(self.modules)
+        self._modules = []
 
     def __enter__(self) -> "SwapHandle":
         return self
@@ -216,6 +239,22 @@ class SwapHandle:
     def __repr__(self) -> str:
         tags = sorted({c.tag for c in self.contexts})
         return f"tensorswap.SwapHandle({len(self.contexts)} modules, tags {tags})"
+
+
+def unswap(modules) -> int:
+    """Gives swapped modules their own forward back, however they came to be
+    swapped (``swap()``, a deep copy or a pickle of a swapped model); others
+    are left alone. ``modules`` as for ``swap()``, or a whole model: every
+    swapped submodule. Returns how many were unswapped."""
+    if isinstance(modules, torch.nn.Module):
+        modules = list(modules.modules())
+    count = 0
+    for m in modules:
+        if isinstance(m, torch.nn.Module) and m.__dict__.get("_tensorswap_context") is not None:
+            del m.__dict__["forward"]
+            del m.__dict__["_tensorswap_context"]
+            count += 1
+    return count
 
 
 def swap(modules, tag: str, **options) -> SwapHandle:
@@ -232,24 +271,30 @@ def swap(modules, tag: str, **options) -> SwapHandle:
     modules = list(modules)
     if not modules:
         raise ValueError("tensorswap: swap() got no modules (an empty ModuleList?)")
+    # Everything is checked before anything changes: a refused swap() leaves
+    # no module half swapped.
+    seen = {}
     for i, m in enumerate(modules):
         if not isinstance(m, torch.nn.Module):
             raise TypeError(f"tensorswap: swap() item {i} is a {type(m).__name__}, not a torch.nn.Module")
+        if id(m) in seen:
+            raise ValueError(f"tensorswap: swap() got module {seen[id(m)]} ({type(m).__name__}) "
+                             f"again as item {i}; each module is one layer")
+        seen[id(m)] = i
         existing = m.__dict__.get("_tensorswap_context")
         if existing is not None:
             raise ValueError(f"tensorswap: module {i} ({type(m).__name__}) is already swapped under "
-                             f"tag {existing.tag!r}; remove() that handle first")
-    contexts = []
-    for m in modules:
+                             f"tag {existing.tag!r}; remove() that handle first, or "
+                             "tensorswap.unswap(module)")
         if "forward" in m.__dict__:
-            raise ValueError(f"tensorswap: module {type(m).__name__} has a forward of its own "
+            raise ValueError(f"tensorswap: module {i} ({type(m).__name__}) has a forward of its own "
                              "instance (another wrapper?); swap() scopes the class's forward. Use "
                              "`with tensorswap.SwapContext(tag):` inside it instead")
-        context = SwapContext(tag, **options)
+    contexts = [SwapContext(tag, **options) for _ in modules]  # may refuse the options
+    for m, context in zip(modules, contexts):
         m.__dict__["_tensorswap_context"] = context
         m.__dict__["forward"] = _ScopedForward(m, context)
-        contexts.append(context)
-    return SwapHandle(modules, contexts)
+    return SwapHandle(modules)
 
 
 class _ScopedForward:
@@ -317,20 +362,30 @@ def name_thread(name: str) -> None:
 class profile:
     """``with tensorswap.profile("run.tswap"):`` records the engine into a log.
 
-    One session per process at a time (``TSWAP_LOG`` starts one at import).
+    One session per process at a time (``TSWAP_LOG`` starts one when the
+    engine loads). ``path`` may hold {rank}, {local_rank}, {world_size},
+    {pid} and {host}; one rank of several gets its rank before the extension
+    when the path names none (``.path`` is then the file written).
     ``device``: free text for the log's header (e.g. "cuda:0 H100").
     After the block, ``.stats`` says how many records were written and
     whether any were dropped.
     """
 
     def __init__(self, path, device: str = "", flush_interval_ms: float = 50.0):
+        if not (isinstance(flush_interval_ms, (int, float)) and 1 <= flush_interval_ms <= 60_000):
+            raise ValueError("tensorswap: flush_interval_ms must be 1 to 60000 (how often the "
+                             f"writer drains the buffers), got {flush_interval_ms!r}")
         self.path = str(path)
         self.device = device
         self.flush_interval_ms = flush_interval_ms
         self.stats: Optional[_C.SessionStats] = None
 
     def __enter__(self) -> "profile":
-        _C.start_session(self.path, self.device, self.flush_interval_ms)
+        requested = self.path
+        _C.start_session(requested, self.device, self.flush_interval_ms)
+        # The file written: placeholders ({rank}, {pid}, ...) filled in, and a
+        # rank's number added where several ranks would share the name.
+        self.path = _C.expand_log_path(requested)
         return self
 
     def __exit__(self, *exc) -> None:

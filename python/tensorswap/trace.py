@@ -104,6 +104,13 @@ class Trace:
         return self._cpp.header
 
     @property
+    def run(self):
+        """Where the process stood in a distributed run: ``.rank`` (None for
+        a process on its own), ``.world_size``, ``.local_rank``, ``.run_id``,
+        ``.clock_offset_ns`` and ``.clock_uncertainty_ns`` (``.clock_aligned``)."""
+        return self._cpp.run
+
+    @property
     def completeness(self) -> Completeness:
         return self._cpp.completeness
 

@@ -138,3 +138,56 @@ def test_a_saved_leaf_view_is_refused_with_python_advice_and_no_swap_works_aroun
         y = SavesAView.apply(x, w)
     y.sum().backward()
     assert torch.equal(x.grad, torch.ones(2, 4) @ w.detach().t())
+
+
+def test_a_refused_swap_leaves_no_module_swapped():
+    a, b = mlp(), mlp()
+    with pytest.raises(ValueError, match="got module 0 \\(Sequential\\) again as item 2"):
+        ts.swap([a, b, a], "err.atomic.*")
+    assert "forward" not in a.__dict__ and "forward" not in b.__dict__
+    c = mlp()
+    c.forward = lambda x: x
+    with pytest.raises(ValueError, match="module 1 \\(Sequential\\) has a forward of its own"):
+        ts.swap([a, c], "err.atomic.*")
+    assert "forward" not in a.__dict__
+    with pytest.raises(TypeError, match="min_bytes must be an int"):
+        ts.swap([a, b], "err.atomic.*", min_bytes="1")
+    assert "forward" not in a.__dict__ and ts.layer_count("err.atomic.*") == 0
+
+
+def test_unswap_a_deep_copy_and_a_whole_model():
+    import copy
+    layers = three_layers()
+    ts.swap(layers, "err.unswap.*")
+    clone = copy.deepcopy(layers)
+    assert ts.unswap(clone) == 3, "every swapped submodule of the copy"
+    assert all("forward" not in m.__dict__ for m in clone)
+    assert ts.layer_count("err.unswap.*") == 3, "the original's contexts stay"
+    ts.swap(clone, "err.unswap.*")  # can be swapped again
+    assert ts.unswap(list(clone)) == 3 and ts.unswap(clone) == 0
+
+
+def test_a_handle_does_not_keep_its_model_alive():
+    layers = three_layers()
+    handle = ts.swap(layers, "err.weak.*")
+    assert ts.layer_count("err.weak.*") == 3 and len(handle.contexts) == 3
+    del layers
+    assert ts.layer_count("err.weak.*") == 0, "freed at once: no cycle, the handle is weak"
+    assert handle.modules == [] and handle.contexts == []
+    handle.remove()  # nothing left to do: fine
+
+
+def test_option_values_that_would_be_misread_are_refused():
+    with pytest.raises(ValueError, match="min_bytes must be at most 18446744073709551615"):
+        ts.options(min_bytes=2**70)
+    with pytest.raises(ValueError, match="prefetch_depth must be at most 2147483647"):
+        ts.options(prefetch_depth=2**31)
+    with pytest.raises(TypeError, match="enabled must be True or False, not 'no'"):
+        ts.options(enabled="no")
+    with pytest.raises(TypeError, match="observe must be True or False, not 2"):
+        ts.SwapContext("err.bool.*", observe=2)
+    for bad in (-1, 0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="flush_interval_ms must be 1 to 60000"):
+            ts.profile("never.tswap", flush_interval_ms=bad)
+    with pytest.raises(ValueError, match="tensorswap: accelerator_runtime\\('bogus'\\)"):
+        ts.accelerator_runtime("bogus")

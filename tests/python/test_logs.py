@@ -94,3 +94,26 @@ def test_reading_logs_needs_no_torch(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) == ts.stats().per_tag["notorch.block.*"].tensors_swapped_out
+
+
+def test_a_rank_of_several_names_its_own_file(tmp_path):
+    """RANK/WORLD_SIZE as torchrun sets them: profile("run.tswap") writes
+    run.1.tswap, whose header says rank 1 of 2; {rank} and {pid} expand."""
+    script = (
+        "import os, torch, tensorswap as ts\n"
+        "with ts.profile('run.tswap') as p: pass\n"
+        "with ts.profile('r{rank}-{pid}.tswap') as q: pass\n"
+        "print(p.path); print(q.path)\n")
+    package = os.path.dirname(os.path.dirname(ts.__file__))
+    env = dict(os.environ, PYTHONPATH=package, RANK="1", WORLD_SIZE="2", LOCAL_RANK="1",
+               TSWAP_RUN_ID="test-run")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split()
+    assert first == "run.1.tswap" and second.startswith("r1-") and second.endswith(".tswap")
+    info = run_tool("tswap-log", "info", tmp_path / first).stdout
+    assert "rank       1 of 2 (local rank 1), run test-run" in info
+    ranked = ts.trace.load(tmp_path / first).run
+    assert (ranked.rank, ranked.world_size, ranked.local_rank, ranked.run_id) == (1, 2, 1, "test-run")
+    assert ts.trace.load(tmp_path / first).header.version == 3
