@@ -17,6 +17,7 @@
 #include <tswap/trace/analysis.h>
 #include <tswap/trace/device_overlap.h>
 #include <tswap/trace/export.h>
+#include <tswap/trace/ranks.h>
 #include <tswap/trace/summary.h>
 #include <tswap/trace/text.h>
 #include <tswap/trace/trace.h>
@@ -366,22 +367,23 @@ int export_log(const std::string& file, const std::string& format, const std::st
 
 namespace {
 
-int print_check(const Trace& t, std::ostream& out) {
-  const std::string& file = t.path();
+/// Each line starts with `prefix`: "FILE: " for one log, "rank N (FILE): "
+/// among several.
+int print_check(const Trace& t, const std::string& prefix, std::ostream& out) {
   const trace::CheckResult r = trace::check_schedule(t);
   if (!t.completeness().clean_end) {
-    out << file << ": note: the log is incomplete; rules are checked on what it holds\n";
+    out << prefix << "note: the log is incomplete; rules are checked on what it holds\n";
   }
-  for (const std::string& w : warnings(t)) out << file << ": warning: " << w << "\n";
+  for (const std::string& w : warnings(t)) out << prefix << "warning: " << w << "\n";
   // Unfinished swaps are information, not broken rules: the log ends first.
-  for (const trace::Unfinished& u : r.unfinished) out << file << ": incomplete: " << u.message << "\n";
+  for (const trace::Unfinished& u : r.unfinished) out << prefix << "incomplete: " << u.message << "\n";
   if (r.violations.empty()) {
-    out << file << ": all ordering rules hold over " << t.events().size() << " events\n";
+    out << prefix << "all ordering rules hold over " << t.events().size() << " events\n";
     return kOk;
   }
   for (const trace::Violation& v : r.violations)
-    out << file << ": " << v.rule << ": " << v.message << "\n";
-  out << file << ": " << r.violations.size() << " rule violation"
+    out << prefix << v.rule << ": " << v.message << "\n";
+  out << prefix << r.violations.size() << " rule violation"
       << (r.violations.size() == 1 ? "" : "s") << "\n";
   return kFound;
 }
@@ -391,7 +393,32 @@ int print_check(const Trace& t, std::ostream& out) {
 int check(const std::string& file, std::ostream& out, std::ostream& err) {
   const std::optional<Trace> t = load(file, err);
   if (!t) return kUnreadable;
-  return stage("check", *t, err, [&] { return print_check(*t, out); });
+  return stage("check", *t, err, [&] { return print_check(*t, t->path() + ": ", out); });
+}
+
+int check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::error_code ec;
+  if (args.size() == 1 && !std::filesystem::is_directory(args[0], ec)) return check(args[0], out, err);
+  std::vector<std::string> files;
+  if (const int status = log_files(args, files, err); status != kOk) return status;
+  // One log in memory at a time; an unreadable one does not stop the others.
+  std::size_t broke = 0, unreadable = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const std::optional<Trace> t = load(files[i], err);
+    if (!t) {
+      ++unreadable;
+      continue;
+    }
+    const std::string prefix =
+        "rank " + std::to_string(trace::rank_of(t->run(), i)) + " (" + files[i] + "): ";
+    const int status = stage("check", *t, err, [&] { return print_check(*t, prefix, out); });
+    if (status == kFound) ++broke;
+    if (status == kUnreadable) ++unreadable;
+  }
+  out << files.size() << " logs checked: " << broke << " broke rules";
+  if (unreadable > 0) out << ", " << unreadable << " could not be read";
+  out << "\n";
+  return unreadable > 0 ? kUnreadable : broke > 0 ? kFound : kOk;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace tswap::cli {
 
@@ -25,6 +26,20 @@ int summary(const std::string& file, std::ostream& out, std::ostream& err);
 int export_log(const std::string& file, const std::string& format, const std::string& output,
                std::ostream& out, std::ostream& err);
 int check(const std::string& file, std::ostream& out, std::ostream& err);
+/// check over several logs (or directories of them): each checked, its lines
+/// prefixed "rank N (FILE): "; one log reads as check(file). kFound if any
+/// broke a rule, kUnreadable if any could not be read (the rest still checked).
+int check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err);
+/// ranks_command.cpp: summary of one log as summary(file), of several (or a
+/// directory's *.tswap) as the ranks of one run (tswap::trace::rank_logs);
+/// `format` "text" or "json". kUsage for mixed runs (unless `allow_mixed`)
+/// or two logs of one rank.
+int summary(const std::vector<std::string>& files, const std::string& format, bool allow_mixed,
+            std::ostream& out, std::ostream& err);
+/// Each argument as given, or a directory's *.tswap files sorted by name;
+/// kUnreadable (said on `err`) for a directory without any.
+int log_files(const std::vector<std::string>& args, std::vector<std::string>& files,
+              std::ostream& err);
 int diff(const std::string& a, const std::string& b, std::ostream& out, std::ostream& err);
 /// compare_command.cpp: two logs' figures per tag and layer; `format` "text" or "json".
 int compare(const std::string& a, const std::string& b, const std::string& format,

@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 
@@ -46,11 +47,21 @@ int main(int argc, char** argv) {
       app.add_subcommand("info", "Header, counts, duration, and what was lost if cut short");
   info->add_option("FILE", file, "a .tswap log")->required();
 
-  CLI::App* summary =
-      app.add_subcommand("summary",
-                         "Per tag and layer: bytes swapped, copy time and bandwidth, "
-                         "overlap with compute, stalls, deferred releases");
-  summary->add_option("FILE", file, "a .tswap log")->required();
+  std::vector<std::string> files;
+  std::string summary_format = "text";
+  bool allow_mixed = false;
+  CLI::App* summary = app.add_subcommand(
+      "summary", "Per tag and layer: bytes swapped, copy time and bandwidth, overlap with "
+                 "compute, stalls, deferred releases. Several logs (run.*.tswap) or a directory "
+                 "of them: the ranks of one distributed run, each rank's totals and per tag and "
+                 "layer the spread across ranks (min / median / max, the worst rank)");
+  summary->add_option("FILE", files, "a .tswap log; several, or a directory: one per rank")
+      ->required();
+  summary->add_option("--format,-f", summary_format,
+                      "text (default) or json (the ranks' table, also for one log)")
+      ->check(CLI::IsMember({"text", "json"}));
+  summary->add_flag("--allow-mixed", allow_mixed,
+                    "read logs of different runs (run ids) together instead of refusing");
 
   CLI::App* exporter = app.add_subcommand(
       "export", "Write the events as JSON lines, CSV, or Chrome/Perfetto trace JSON");
@@ -61,8 +72,9 @@ int main(int argc, char** argv) {
   exporter->add_option("--output,-o", output, "output file (default: standard output)");
 
   CLI::App* checker = app.add_subcommand(
-      "check", "Check the ordering rules of the swap schedule; exit 1 if any is broken");
-  checker->add_option("FILE", file, "a .tswap log")->required();
+      "check", "Check the ordering rules of the swap schedule; exit 1 if any is broken. "
+               "Several logs or a directory: each checked, its lines prefixed \"rank N (FILE): \"");
+  checker->add_option("FILE", files, "a .tswap log; several, or a directory of them")->required();
 
   CLI::App* differ = app.add_subcommand(
       "diff", "Compare two logs' event orders (times ignored); exit 1 if they differ");
@@ -147,9 +159,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (info->parsed()) return tswap::cli::info(file, std::cout, std::cerr);
-    if (summary->parsed()) return tswap::cli::summary(file, std::cout, std::cerr);
+    if (!files.empty()) file = files.front();  // for the message below
+    if (summary->parsed())
+      return tswap::cli::summary(files, summary_format, allow_mixed, std::cout, std::cerr);
     if (exporter->parsed()) return export_log(file, format, output, std::cout, std::cerr);
-    if (checker->parsed()) return check(file, std::cout, std::cerr);
+    if (checker->parsed()) return check(files, std::cout, std::cerr);
     if (differ->parsed()) return diff(file, other, std::cout, std::cerr);
     if (comparer->parsed()) return compare(file, other, compare_format, std::cout, std::cerr);
     if (adviser->parsed()) {
