@@ -11,6 +11,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU): the engine and its tests
+  libgloo-dev             # Gloo's headers, which LibTorch's ProcessGroupGloo.hpp includes: samples/distributed
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libcli11-dev            # tswap-log's arguments

@@ -9,7 +9,8 @@
 // with no tags to swap is plain LibTorch: the baseline a swapped run is
 // compared with is the same model without tensorswap.
 //
-// Used by the transformer sample and the regression-test sample.
+// Used by the transformer sample, the regression-test sample and the
+// distributed samples (which rename the tags: block_tag, mlp_tag).
 
 #include <torch/torch.h>
 
@@ -33,7 +34,10 @@ struct Config {
   int64_t dim = 128;
   int64_t heads = 4;
   int64_t layers = 6;
-  std::set<std::string> swap;  // which of kBlockTag, kMlpTag swap
+  std::set<std::string> swap;  // which of block_tag, mlp_tag swap
+  // The blocks' tags; a pipeline stage gives its blocks a tag of its own.
+  std::string block_tag = kBlockTag;
+  std::string mlp_tag = kMlpTag;
 };
 
 /// A context for `tag` when it swaps, nothing otherwise.
@@ -45,7 +49,7 @@ struct MlpImpl : torch::nn::Module {
   explicit MlpImpl(const Config& c)
       : fc1(register_module("fc1", torch::nn::Linear(c.dim, 4 * c.dim))),
         fc2(register_module("fc2", torch::nn::Linear(4 * c.dim, c.dim))),
-        swap(context_if(c, kMlpTag)) {}
+        swap(context_if(c, c.mlp_tag)) {}
   torch::Tensor forward(const torch::Tensor& x) {
     std::optional<tswap::SwapScope> scope;
     if (swap) scope.emplace(*swap);  // nested in the block's scope: this one owns what it saves
@@ -64,7 +68,7 @@ struct BlockImpl : torch::nn::Module {
         qkv(register_module("qkv", torch::nn::Linear(c.dim, 3 * c.dim))),
         proj(register_module("proj", torch::nn::Linear(c.dim, c.dim))),
         mlp(register_module("mlp", Mlp(c))),
-        swap(context_if(c, kBlockTag)) {}
+        swap(context_if(c, c.block_tag)) {}
 
   torch::Tensor forward(torch::Tensor x) {
     std::optional<tswap::SwapScope> scope;
@@ -93,6 +97,20 @@ struct BlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(Block);
 
+/// The input of the first block: token plus position embeddings of `input`
+/// (batch x t token ids).
+inline torch::Tensor embed(torch::nn::Embedding& tokens, torch::nn::Embedding& positions,
+                           const torch::Tensor& input) {
+  return tokens(input) + positions(torch::arange(input.size(1), input.options()));
+}
+
+/// Next-token cross-entropy of the last block's output `x` against `target`.
+inline torch::Tensor lm_loss(torch::nn::LayerNorm& ln, torch::nn::Linear& head, const torch::Tensor& x,
+                             const torch::Tensor& target) {
+  const torch::Tensor logits = head(ln(x));
+  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
+}
+
 struct GptImpl : torch::nn::Module {
   explicit GptImpl(const Config& c)
       : tokens(register_module("tokens", torch::nn::Embedding(c.vocab, c.dim))),
@@ -107,10 +125,9 @@ struct GptImpl : torch::nn::Module {
   torch::Tensor loss(const torch::Tensor& ids) {
     const int64_t t = ids.size(1) - 1;
     const torch::Tensor input = ids.narrow(1, 0, t), target = ids.narrow(1, 1, t);
-    torch::Tensor x = tokens(input) + positions(torch::arange(t, ids.options()));
+    torch::Tensor x = embed(tokens, positions, input);
     for (const auto& block : *blocks) x = block->as<Block>()->forward(x);
-    const torch::Tensor logits = head(ln(x));
-    return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), target.reshape({-1}));
+    return lm_loss(ln, head, x, target);
   }
 
   torch::nn::Embedding tokens, positions;
