@@ -1,5 +1,6 @@
 #include "loader.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QThreadPool>
 
@@ -55,6 +56,41 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
     append_capture_lanes(log->timeline, *log->attachment);
   }
   if (previous) log->compared = previous->compared;
+  if (previous && previous->ranks) {
+    // Every rank's lanes with the new filter, merged again (ranks.h).
+    std::optional<MergedTimeline> merged = previous->ranks->timeline(filter);
+    if (!merged) return nullptr;
+    log->timeline = std::move(merged->timeline);
+    log->rank_groups = std::move(merged->groups);
+    log->ranks = previous->ranks;
+  }
+  return log;
+}
+
+/// Reads every log of `paths` and builds them as one: the first rank's
+/// models (build()) with every rank's timeline merged. Throws TraceError.
+std::shared_ptr<LoadedLog> build_ranks(const QStringList& paths,
+                                       const std::function<bool(int, const QString&)>& report) {
+  std::vector<std::shared_ptr<const trace::Trace>> traces;
+  std::vector<std::string> names;
+  for (int i = 0; i < paths.size(); ++i) {
+    const QString name = QFileInfo(paths[i]).fileName();
+    if (!report(60 * i / static_cast<int>(paths.size()), "reading " + name)) return nullptr;
+    traces.push_back(std::make_shared<const trace::Trace>(trace::Trace::load(paths[i].toStdString())));
+    names.push_back(name.toStdString());
+  }
+  if (!report(60, "building the ranks' curves and tables")) return nullptr;
+  auto ranks = std::make_shared<const RankedRun>(RankedRun::build(std::move(traces), std::move(names)));
+  std::shared_ptr<LoadedLog> log = build(ranks->traces.at(ranks->set.ranks.front().input), Filter{}, nullptr,
+                                         report, 70, 85);
+  if (!log) return nullptr;
+  std::optional<MergedTimeline> merged = ranks->timeline(Filter{}, [&](double f) {
+    return report(85 + static_cast<int>(15 * f), "merging the ranks' timelines");
+  });
+  if (!merged) return nullptr;
+  log->timeline = std::move(merged->timeline);
+  log->rank_groups = std::move(merged->groups);
+  log->ranks = std::move(ranks);
   return log;
 }
 
@@ -72,6 +108,20 @@ QString completeness_warning(const trace::Trace& trace, const QString& name) {
         .arg(c.records_dropped);
   }
   return {};
+}
+
+QStringList expand_log_paths(const QStringList& args) {
+  QStringList out;
+  for (const QString& a : args) {
+    const QFileInfo info(a);
+    if (!info.isDir()) {
+      out << a;
+      continue;
+    }
+    const QDir dir(a);
+    for (const QString& f : dir.entryList({"*.tswap"}, QDir::Files, QDir::Name)) out << dir.filePath(f);
+  }
+  return out;
 }
 
 Loader::Loader(QObject* parent) : QObject(parent) {
@@ -213,6 +263,36 @@ QString one_line(const std::exception& e, const QString& path) {
 
 std::shared_ptr<const LoadedLog> Loader::load_now(const QString& path) {
   return build_now(std::make_shared<const trace::Trace>(trace::Trace::load(path.toStdString())));
+}
+
+std::shared_ptr<const LoadedLog> Loader::load_ranks_now(const QStringList& paths) {
+  return build_ranks(paths, [](int, const QString&) { return true; });
+}
+
+void Loader::loadRanks(const QStringList& paths) {
+  if (paths.size() == 1) return load(paths.first());
+  auto cancelled = next_job();
+  QThreadPool::globalInstance()->start([this, paths, cancelled] {
+    auto report = [&](int percent, const QString& what) {
+      if (cancelled->load()) return false;
+      emit progress(percent, what);
+      return true;
+    };
+    // The first file names the window and the recent entry.
+    const QString path = paths.value(0);
+    try {
+      std::shared_ptr<LoadedLog> log = build_ranks(paths, report);
+      if (log) emit loaded(log, path);
+    } catch (const trace::LoadCancelled&) {
+    } catch (const trace::TraceError& e) {
+      emit failed(path, QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+      emit failed(path, tr("not enough memory to load %1 logs").arg(paths.size()));
+    } catch (const std::exception& e) {
+      emit failed(path, QString::fromStdString(e.what()));
+    }
+    emit finished();
+  });
 }
 
 std::shared_ptr<const LoadedLog> Loader::build_now(std::shared_ptr<const trace::Trace> trace) {

@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <exception>
@@ -26,6 +27,10 @@ QString completeness_warning(const trace::Trace& trace, const QString& name);
 /// after the file's name where it does not name it already.
 QString one_line(const std::exception& e, const QString& path);
 
+/// The logs named by `args` (files, and directories: every *.tswap in one,
+/// by name), in that order. A directory without logs adds nothing.
+QStringList expand_log_paths(const QStringList& args);
+
 class Loader : public QObject {
   Q_OBJECT
  public:
@@ -34,6 +39,9 @@ class Loader : public QObject {
 
   /// Loads `path` and builds everything; a newer request cancels an older one.
   void load(const QString& path);
+  /// Loads several ranks' logs and builds them as one (RankedRun); a newer
+  /// request cancels an older one. One path is load(path).
+  void loadRanks(const QStringList& paths);
   /// Rebuilds the timeline of `log` with another filter (the trace is shared).
   void refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter);
   /// Builds the timeline of one tag and layer, for highlighting.
@@ -49,6 +57,9 @@ class Loader : public QObject {
   /// The same as load(), on the calling thread; for headless screenshots.
   /// Throws trace::TraceError.
   static std::shared_ptr<const LoadedLog> load_now(const QString& path);
+  /// The same as loadRanks(), on the calling thread. Throws trace::TraceError
+  /// naming the file that could not be read.
+  static std::shared_ptr<const LoadedLog> load_ranks_now(const QStringList& paths);
   /// Builds what the views need from a loaded trace, on the calling thread
   /// (and two helpers); as load() does after reading.
   static std::shared_ptr<const LoadedLog> build_now(std::shared_ptr<const trace::Trace> trace);

@@ -1,6 +1,6 @@
-// tswap-viewer [FILE...]
-// tswap-viewer FILE --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
-//              [--stack layer|tag] [--attach CAPTURE.sqlite] [--compare LOG]
+// tswap-viewer [FILE|DIR...]            several logs (a directory: its *.tswap): one run's ranks
+// tswap-viewer FILE|DIR... --screenshot OUT.png [--view timeline|memory|table|all] [--size WxH] [--light]
+//              [--stack layer|tag] [--memory-per-rank] [--attach CAPTURE.sqlite] [--compare LOG]
 //
 // Exit status (docs/viewer.md): 0 the window was closed, or the screenshot
 // written (a log cut short is drawn and warned about on stderr); 1 no
@@ -40,9 +40,14 @@ bool has_display() {
 
 int screenshot(const QCommandLineParser& args) {
   using namespace tswap::viewer;
-  const QStringList files = args.positionalArguments();
-  if (files.size() != 1) {
-    std::fprintf(stderr, "tswap-viewer: --screenshot takes exactly one log\n");
+  const QStringList files = expand_log_paths(args.positionalArguments());
+  if (files.isEmpty()) {
+    std::fprintf(stderr, "tswap-viewer: --screenshot takes a log (or several: one run's ranks)\n");
+    return kUsage;
+  }
+  if (files.size() > 1 && (args.isSet("attach") || args.isSet("compare"))) {
+    std::fprintf(stderr, "tswap-viewer: --attach and --compare take one log, got %d\n",
+                 static_cast<int>(files.size()));
     return kUsage;
   }
   ViewKind kind = ViewKind::timeline;
@@ -66,7 +71,7 @@ int screenshot(const QCommandLineParser& args) {
   }
   std::shared_ptr<const LoadedLog> log;
   try {
-    log = Loader::load_now(files.first());
+    log = files.size() == 1 ? Loader::load_now(files.first()) : Loader::load_ranks_now(files);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tswap-viewer: %s\n", e.what());
     return kUnreadable;
@@ -88,8 +93,20 @@ int screenshot(const QCommandLineParser& args) {
   }
   // Drawn all the same (what survived is worth seeing), but the picture
   // alone would not say that the log is cut short.
-  const QString warning = completeness_warning(*log->trace, files.first());
-  if (!warning.isEmpty()) std::fprintf(stderr, "tswap-viewer: warning: %s\n", qPrintable(warning));
+  if (!log->ranks) {
+    const QString warning = completeness_warning(*log->trace, files.first());
+    if (!warning.isEmpty()) std::fprintf(stderr, "tswap-viewer: warning: %s\n", qPrintable(warning));
+  } else {
+    for (std::size_t i = 0; i < log->ranks->traces.size(); ++i) {
+      const QString warning = completeness_warning(*log->ranks->traces[i], QString::fromStdString(log->ranks->names[i]));
+      if (!warning.isEmpty()) std::fprintf(stderr, "tswap-viewer: warning: %s\n", qPrintable(warning));
+    }
+    // Mixed runs are drawn all the same; unaligned clocks are a note.
+    if (!log->ranks->set.warning.empty())
+      std::fprintf(stderr, "tswap-viewer: warning: %s\n", log->ranks->set.warning.c_str());
+    if (!log->ranks->set.note.empty())
+      std::fprintf(stderr, "tswap-viewer: note: %s\n", log->ranks->set.note.c_str());
+  }
   // Shown on the offscreen platform, so that layouts and palettes apply.
   qInstallMessageHandler([](QtMsgType type, const QMessageLogContext& context, const QString& msg) {
     if (msg.contains("does not support propagateSizeHints")) return;  // offscreen plugin noise
@@ -98,6 +115,7 @@ int screenshot(const QCommandLineParser& args) {
   MainWindow window;
   window.setDarkTheme(!args.isSet("light"));
   window.setMemoryByTag(stack == "tag");
+  window.setMemorySmallMultiples(args.isSet("memory-per-rank"));
   window.resize(size);
   window.show();
   window.show_log(log, files.first());
@@ -117,8 +135,11 @@ void add_options(QCommandLineParser& args) {
       "Record a log with TSWAP_LOG=run.tswap ./train.");
   args.addHelpOption();
   args.addVersionOption();
-  args.addPositionalArgument("files", "Logs to open, one window each.", "[FILE...]");
-  args.addOption({"screenshot", "Render a view of FILE to OUT (.png or .svg) and exit.", "OUT"});
+  args.addPositionalArgument("files",
+                              "Logs to open: one, or several ranks of one run (a directory: every *.tswap in it), "
+                              "in one window on one time axis.",
+                              "[FILE|DIR...]");
+  args.addOption({"screenshot", "Render a view of the log(s) to OUT (.png or .svg) and exit.", "OUT"});
   args.addOption({"view", "The view to render: timeline, memory, table or all.", "VIEW", "all"});
   args.addOption({"size", "The size to render at.", "WxH", "1600x900"});
   args.addOption({"light", "The light palette (default: dark)."});
@@ -127,6 +148,7 @@ void add_options(QCommandLineParser& args) {
   args.addOption({"compare", "Compare with another log (a run after a change): its memory curves "
                   "aligned at each step's start, the table's deltas.", "LOG"});
   args.addOption({"stack", "Stack the memory view per layer or per tag.", "layer|tag", "layer"});
+  args.addOption({"memory-per-rank", "With several ranks: one memory plot per rank, not one overlay."});
 }
 
 /// Parses `list` into `args`; says what is wrong and returns false for an
@@ -180,15 +202,22 @@ int main(int argc, char** argv) {
 
   if (args.isSet("screenshot")) return screenshot(args);
 
-  std::vector<std::unique_ptr<tswap::viewer::MainWindow>> windows;
-  const QStringList files = args.positionalArguments();
-  if (files.isEmpty()) windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
-  for (const QString& f : files) {
-    windows.push_back(std::make_unique<tswap::viewer::MainWindow>());
-    windows.back()->open(f);
-    if (args.isSet("attach")) windows.back()->attach(args.value("attach"));
-    if (args.isSet("compare")) windows.back()->compare(args.value("compare"));
+  // Several logs are one run's ranks, in one window (docs/viewer.md,
+  // "Several ranks"); --attach and --compare join one log.
+  const QStringList files = tswap::viewer::expand_log_paths(args.positionalArguments());
+  if (files.size() > 1 && (args.isSet("attach") || args.isSet("compare"))) {
+    std::fprintf(stderr, "tswap-viewer: --attach and --compare take one log, got %d\n",
+                 static_cast<int>(files.size()));
+    return kUsage;
   }
-  for (auto& w : windows) w->show();
+  tswap::viewer::MainWindow window;
+  if (files.size() == 1) {
+    window.open(files.first());
+    if (args.isSet("attach")) window.attach(args.value("attach"));
+    if (args.isSet("compare")) window.compare(args.value("compare"));
+  } else if (files.size() > 1) {
+    window.openRanks(files);
+  }
+  window.show();
   return app.exec();
 }

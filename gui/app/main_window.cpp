@@ -223,6 +223,11 @@ void MainWindow::buildActions() {
     if (!path.isEmpty()) this->open(path);
   });
   open->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open &Ranks..."), this, [this] {
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Open the ranks' logs of one run"), {}, tr("tensorswap logs (*.tswap);;All files (*)"));
+    if (!paths.isEmpty()) openRanks(paths);
+  })->setShortcut(QKeySequence("Ctrl+Shift+O"));
   recent_menu_ = file->addMenu(tr("Open &Recent"));
   file->addAction(tr("&Attach Nsight Systems export..."), this, [this] {
     if (!log_) {
@@ -273,6 +278,11 @@ void MainWindow::buildActions() {
   by_tag_action_->setCheckable(true);
   by_tag_action_->setShortcut(QKeySequence("Ctrl+G"));
   connect(by_tag_action_, &QAction::toggled, this, &MainWindow::setMemoryByTag);
+  small_multiples_action_ = view->addAction(tr("Memory per &Rank"));
+  small_multiples_action_->setCheckable(true);
+  small_multiples_action_->setShortcut(QKeySequence("Ctrl+R"));
+  small_multiples_action_->setToolTip(tr("With several ranks: one memory plot per rank instead of one overlay"));
+  connect(small_multiples_action_, &QAction::toggled, this, &MainWindow::setMemorySmallMultiples);
   dark_action_ = view->addAction(tr("&Dark Theme"));
   dark_action_->setCheckable(true);
   dark_action_->setChecked(true);
@@ -374,7 +384,20 @@ void MainWindow::open(const QString& path) {
   loader_.load(path);
 }
 
+void MainWindow::openRanks(const QStringList& paths) {
+  if (paths.size() == 1) return open(paths.first());
+  path_ = paths.value(0);
+  setLoading(true);
+  status_->setText(tr("Opening %1 logs").arg(paths.size()));
+  loader_.loadRanks(paths);
+}
+
 void MainWindow::attach(const QString& path) {
+  if (log_ && log_->ranks) {
+    // A capture or a compared log joins one log, not several ranks' merged.
+    status_->setText(tr("Attaching a capture works on one log: open a single rank's log first"));
+    return;
+  }
   if (!log_ || loading_) {
     pending_attach_ = path;
     return;
@@ -385,6 +408,11 @@ void MainWindow::attach(const QString& path) {
 }
 
 void MainWindow::compare(const QString& path) {
+  if (log_ && log_->ranks) {
+    // A capture or a compared log joins one log, not several ranks' merged.
+    status_->setText(tr("Comparing works on one log: open a single rank's log first"));
+    return;
+  }
   if (!log_ || loading_) {
     pending_compare_ = path;
     return;
@@ -436,8 +464,16 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     view_.reset_for_new_log();
     view_.mapping.set_width(Layout::plot_width(timeline_->width()));
     view_.mapping.set_bounds(first, last);
-    table_model_->setSummary(*log_->summary, *log_->memory);
-    if (log_->compared) setTableComparison();
+    if (log_->ranks) {
+      table_model_->setRanks(log_->ranks);
+      // The model keeps Rank after the log's columns (their indices stay
+      // put); shown first, where a row says whose it is.
+      QHeaderView* header = table_->horizontalHeader();
+      header->moveSection(header->visualIndex(TagTableModel::kRank), 0);
+    } else {
+      table_model_->setSummary(*log_->summary, *log_->memory);
+      if (log_->compared) setTableComparison();
+    }
     addRecent(path);
     fillFilterChoices();
     what_if_->setTrace(log_->trace);
@@ -471,6 +507,13 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     status += steps > 0 ? tr("; compared with %1 (%2 steps aligned)").arg(qs(b->name)).arg(steps)
                         : tr("; compared with %1 (no step in common: on its own clock)").arg(qs(b->name));
   }
+  if (const RankedRun* r = log_->ranks.get()) {
+    // Mixed runs are shown all the same: say so first.
+    status = tr("%1 ranks, %2 lanes").arg(r->traces.size()).arg(log_->timeline.lanes.size());
+    if (!r->set.warning.empty()) status = tr("Warning: %1; ").arg(qs(r->set.warning)) + status;
+    if (!r->set.note.empty()) status += "; " + qs(r->set.note);
+    setWindowTitle(QString("tswap-viewer - %1 ranks").arg(r->traces.size()));
+  }
   status_->setText(status);
   details_->clear();
   range_pane_->clear();
@@ -493,13 +536,15 @@ void MainWindow::selectionChanged() {
     if (lane.type == Lane::Type::capture && a) {
       details_->setPlainText(qs(describe_capture(*a, s)));
     } else {
-      std::string text = describe(*log_->trace, s);
+      // With several ranks, the span's own log (its event indexes it).
+      const trace::Trace& trace = log_->trace_of(view_.selected->lane);
+      std::string text = describe(trace, s);
       if (a) view_.linked = matched_memcpy(*log_->trace, log_->timeline, *a, s);
       if (view_.linked) {
         const Span& gpu = log_->timeline.lanes[view_.linked->lane].spans[view_.linked->span];
         text += "\n" + describe_capture(*a, gpu) + "\n" + describe_match(s, gpu);
       }
-      details_->setPlainText(qs(text + "\n\n" + details(*log_->trace, s)));
+      details_->setPlainText(qs(text + "\n\n" + details(trace, s)));
     }
   } else {
     details_->clear();
@@ -534,6 +579,13 @@ void MainWindow::tableRowSelected() {
   if (rows.isEmpty()) {
     view_.highlight.reset();
     viewChanged();
+    return;
+  }
+  // The highlight strip matches lanes by name, and every rank has lanes of
+  // the same names: with several ranks it would mark the first rank's
+  // spans in every group. Not drawn then (docs/viewer.md, "Several ranks").
+  if (log_->ranks) {
+    last_focus_ = ViewKind::table;
     return;
   }
   const auto [tag, layer] = table_model_->rowKey(table_proxy_->mapToSource(rows.first()).row());
@@ -675,6 +727,12 @@ void MainWindow::setDarkTheme(bool dark) {
   viewChanged();
 }
 
+void MainWindow::setMemorySmallMultiples(bool on) {
+  view_.memory_small_multiples = on;
+  if (small_multiples_action_ && small_multiples_action_->isChecked() != on) small_multiples_action_->setChecked(on);
+  viewChanged();
+}
+
 void MainWindow::setMemoryByTag(bool by_tag) {
   view_.memory_by_tag = by_tag;
   if (by_tag_action_ && by_tag_action_->isChecked() != by_tag) by_tag_action_->setChecked(by_tag);
@@ -726,8 +784,17 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 }
 
 void MainWindow::dropEvent(QDropEvent* e) {
-  const QList<QUrl> urls = e->mimeData()->urls();
-  if (!urls.isEmpty() && urls.first().isLocalFile()) open(urls.first().toLocalFile());
+  openDropped(e->mimeData()->urls());
+}
+
+void MainWindow::openDropped(const QList<QUrl>& urls) {
+  // One file opens as before; several files, or a folder, are one run's ranks.
+  QStringList paths;
+  for (const QUrl& url : urls)
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  paths = expand_log_paths(paths);
+  if (paths.size() == 1) open(paths.first());
+  if (paths.size() > 1) openRanks(paths);
 }
 
 }  // namespace tswap::viewer

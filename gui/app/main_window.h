@@ -4,7 +4,9 @@
 // axis, and below them the tag/layer table, the selected event's details
 // and the selected range's statistics; the what-if panel in a dock.
 
+#include <QList>
 #include <QMainWindow>
+#include <QUrl>
 
 #include <memory>
 
@@ -45,6 +47,13 @@ class MainWindow : public QMainWindow {
   /// Loads a log on a worker thread (progress in the status bar, Esc or
   /// Cancel stops it); a bad file gets a message box naming the problem.
   void open(const QString& path);
+  /// Loads several ranks' logs of one run (RankedRun) on a worker thread
+  /// and shows them as one: a lane group per rank on one time axis, their
+  /// memory curves, the table's rank rows. One path is open(path).
+  void openRanks(const QStringList& paths);
+  /// What a drop of `urls` opens: one log, or several files (a folder: its
+  /// *.tswap) as one run's ranks (openRanks()).
+  void openDropped(const QList<QUrl>& urls);
   /// Reads an Nsight Systems export on a worker thread and shows its lanes
   /// under the log's (after the log, when one is still loading), in place of
   /// a capture attached before (its lanes and time extent); a capture that
@@ -65,6 +74,9 @@ class MainWindow : public QMainWindow {
   void setDarkTheme(bool dark);
   /// Stacks the memory view per tag (true) or per layer.
   void setMemoryByTag(bool by_tag);
+  /// With several ranks: one memory plot per rank (true) or their curves
+  /// overlaid in one.
+  void setMemorySmallMultiples(bool on);
 
   // For tests.
   TimelineView* timelineView() const { return timeline_; }
@@ -141,6 +153,7 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_ = nullptr;
   QAction* dark_action_ = nullptr;
   QAction* by_tag_action_ = nullptr;
+  QAction* small_multiples_action_ = nullptr;
   QAction* close_comparison_ = nullptr;
   WhatIfPanel* what_if_ = nullptr;  // in a dock, View > What If...
   ViewKind last_focus_ = ViewKind::timeline;

@@ -20,6 +20,15 @@ using Group = std::vector<LegendEntry>;
 /// some are not drawn, one entry for them; then the total and the curve
 /// without swapping (and the allocator's curves, when sampled).
 std::vector<Group> groups(const LoadedLog& log, const ViewState& view, const Theme& t) {
+  if (const RankedRun* ranks = log.ranks.get()) {
+    // Several ranks: a line per rank, and the maximum over them (ranks.h).
+    Group g;
+    for (std::size_t i = 0; i < ranks->memory.labels.size(); ++i)
+      g.push_back({QString::fromStdString(ranks->memory.labels[i]), rank_colour(t, i), LegendEntry::Mark::line, {}, -1});
+    g.push_back({QObject::tr("max over ranks"), t.text,
+                 view.memory_small_multiples ? LegendEntry::Mark::dashed : LegendEntry::Mark::line, {}, -1});
+    return {std::move(g)};
+  }
   const MemoryModel& mem = *log.memory;
   const std::vector<std::size_t> drawn = mem.stacked(view.memory_by_tag, kMostAreas);
   std::vector<Group> out;

@@ -200,6 +200,19 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const Lane& lane = lanes[i];
     const int y = Layout::kRuler + static_cast<int>(i) * Layout::kRow;
+    if (lane.group_header) {
+      // A rank's lanes begin: its name across the row, over a rule.
+      p.fillRect(0, y, w, Layout::kRow, t.header);
+      p.fillRect(0, y, w, 2, t.accent);
+      QFont bold = p.font();
+      bold.setBold(true);
+      p.save();
+      p.setFont(bold);
+      p.setPen(t.text);
+      p.drawText(QRect(6, y, w - 12, Layout::kRow), Qt::AlignVCenter | Qt::AlignLeft, qs(lane.name));
+      p.restore();
+      continue;
+    }
     if (i % 2) p.fillRect(Layout::kHeader, y, w - Layout::kHeader, Layout::kRow, t.lane_alt);
     p.fillRect(0, y, Layout::kHeader, Layout::kRow, t.header);
     p.setPen(t.text);
@@ -245,7 +258,7 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
         const QColor under = backward ? t.backward_fill(colour) : colour;
         p.setPen(qGray(under.rgb()) > 128 ? QColor(20, 20, 20) : QColor(255, 255, 255));
         p.drawText(bar.adjusted(3, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                   fm.elidedText(bar_label(*log.trace, lane.spans[item.span]), Qt::ElideRight,
+                   fm.elidedText(bar_label(log.trace_of(i), lane.spans[item.span]), Qt::ElideRight,
                                  static_cast<int>(bar.width()) - 5));
       }
     }
@@ -290,7 +303,7 @@ std::string tooltip(const LoadedLog& log, const SpanRef& ref) {
   const Span& s = lane.spans[ref.span];
   const Attachment* a = log.attachment.get();
   if (lane.type == Lane::Type::capture) return a ? describe_capture(*a, s) : std::string();
-  std::string text = describe(*log.trace, s);
+  std::string text = describe(log.trace_of(ref.lane), s);
   if (a) {
     if (const std::optional<SpanRef> gpu = matched_memcpy(*log.trace, log.timeline, *a, s)) {
       text += "\n" + describe_match(s, log.timeline.lanes[gpu->lane].spans[gpu->span]);
@@ -319,8 +332,117 @@ Hit hit_test(const LoadedLog& log, const ViewState& view, QPointF point) {
   return hit;
 }
 
+QColor rank_colour(const Theme& t, std::size_t i) {
+  const int hue = static_cast<int>(std::fmod(200.0 + 137.508 * static_cast<double>(i), 360.0));
+  return QColor::fromHsv(hue, t.dark ? 150 : 200, t.dark ? 235 : 185);
+}
+
+namespace {
+
+/// The memory view with several ranks (ranks.h): each rank's resident bytes
+/// overlaid in its colour, or one small plot per rank (View > Memory per
+/// Rank), with the maximum over ranks drawn on each; its peak marked.
+void paint_rank_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view, const Theme& t) {
+  const int w = size.width(), h = size.height();
+  const TimeMapping& m = view.mapping;
+  const RankMemory& rm = log.ranks->memory;
+  p.fillRect(0, 0, w, h, t.background);
+  paint_ruler(p, w, h, m, t);
+  p.setFont(QFont(p.font().family(), 8));
+  const Legend legend = memory_legend(QFontMetrics(p.font()), w, Layout::kRuler + 5, log, view, t);
+  const int top = legend.bottom + 4, bottom = h - 6;
+  std::uint64_t peak_at = 0;
+  const std::int64_t peak = rm.max_total.peak(&peak_at);
+  const double y_max = 1.1 * static_cast<double>(std::max<std::int64_t>(peak, 1));
+  const std::size_t n = std::max<std::size_t>(rm.totals.size(), 1);
+  const bool multiples = view.memory_small_multiples;
+  const std::size_t bands = multiples ? n : 1;
+  const double band_h = std::max(1.0, static_cast<double>(bottom - top) / static_cast<double>(bands));
+  const int cols = m.width();
+  p.fillRect(0, Layout::kRuler, Layout::kHeader, h - Layout::kRuler, t.header);
+  for (std::size_t b = 0; b < bands; ++b) {
+    const double band_bottom = top + band_h * static_cast<double>(b + 1);
+    // One scale for every band: the ranks compare at a glance.
+    auto y_of = [&](double bytes) { return band_bottom - bytes / y_max * (band_h - 4); };
+    p.setPen(t.grid);
+    p.drawLine(QPointF(Layout::kHeader, band_bottom), QPointF(w, band_bottom));
+    p.setPen(t.text);
+    const double y_step = byte_step(y_max / std::max(1.0, band_h - 4), multiples ? 24 : 28);
+    for (int i = 1; i * y_step <= y_max && i < 64; ++i) {
+      const double y = y_of(i * y_step);
+      if (y < band_bottom - band_h + 6) break;
+      p.setPen(t.grid);
+      p.drawLine(QPointF(Layout::kHeader, y), QPointF(w, y));
+      p.setPen(t.text);
+      p.drawText(QRectF(4, y - 8, Layout::kHeader - 10, 16), Qt::AlignRight | Qt::AlignVCenter,
+                 qs(format_bytes(i * y_step)));
+    }
+    if (multiples && b < rm.labels.size()) {
+      p.setPen(rank_colour(t, b));
+      p.drawText(QRectF(4, band_bottom - band_h + 2, Layout::kHeader - 10, 16), Qt::AlignLeft | Qt::AlignVCenter,
+                 qs(rm.labels[b]));
+    }
+    p.save();
+    p.setClipRect(QRectF(Layout::kHeader, band_bottom - band_h, w - Layout::kHeader, band_h));
+    auto polyline = [&](const Curve& curve, const QPen& pen) {
+      const std::vector<std::int64_t> c = curve.columns(m);
+      QPainterPath line;
+      for (int x = 0; x < cols; ++x) {
+        const QPointF pt(Layout::kHeader + x, y_of(static_cast<double>(c[static_cast<std::size_t>(x)])));
+        x == 0 ? line.moveTo(pt) : line.lineTo(pt);
+      }
+      p.strokePath(line, pen);
+    };
+    for (std::size_t r = 0; r < rm.totals.size(); ++r) {
+      if (multiples && r != b) continue;
+      polyline(rm.totals[r], QPen(rank_colour(t, r), 1.5));
+    }
+    polyline(rm.max_total, QPen(t.text, multiples ? 1.0 : 2.0, multiples ? Qt::DashLine : Qt::SolidLine));
+    p.restore();
+  }
+  if (peak > 0) {
+    // Which rank reached it: the first whose total is at the peak there.
+    QString who;
+    for (std::size_t r = 0; r < rm.totals.size(); ++r)
+      if (rm.totals[r].at(static_cast<double>(peak_at)) == peak) {
+        who = qs(rm.labels[r]);
+        break;
+      }
+    const double x = on_screen(Layout::kHeader + m.x(static_cast<double>(peak_at)), Layout::kHeader, w);
+    const double y = top + band_h - static_cast<double>(peak) / y_max * (band_h - 4);
+    p.setPen(QPen(t.accent, 2));
+    p.setBrush(t.accent);
+    p.drawEllipse(QPointF(x, y), 3.5, 3.5);
+    p.setPen(t.text);
+    p.drawText(QPointF(std::min(x + 6, w - 300.0), y + 14),
+               QString("max over ranks, peak %1 at %2 (%3)")
+                   .arg(qs(format_bytes(static_cast<double>(peak))), qs(format_duration(static_cast<double>(peak_at))), who));
+  }
+  p.save();
+  p.setClipRect(Layout::kHeader, Layout::kRuler, w - Layout::kHeader, h - Layout::kRuler);
+  paint_turns(p, log.timeline, m, w, top, bottom, top + 10, t);
+  p.restore();
+  for (const LegendEntry& e : legend.entries) paint_legend_entry(p, e, t);
+  if (view.cursor) {
+    QString text = QString("at %1: max %2").arg(qs(format_duration(*view.cursor)),
+                                                 qs(format_bytes(static_cast<double>(rm.max_total.at(*view.cursor)))));
+    for (std::size_t r = 0; r < rm.totals.size() && r < 16; ++r)
+      text += QString("; %1 %2").arg(qs(rm.labels[r]), qs(format_bytes(static_cast<double>(rm.totals[r].at(*view.cursor)))));
+    const QPointF at(Layout::kHeader + 8, top + 24);
+    QColor back = t.background;
+    back.setAlpha(210);
+    p.fillRect(QFontMetricsF(p.font()).boundingRect(text).translated(at).adjusted(-3, -1, 3, 1), back);
+    p.setPen(t.text);
+    p.drawText(at, text);
+  }
+  paint_cursor_and_range(p, w, h, view, t);
+}
+
+}  // namespace
+
 void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view,
                   const Theme& t) {
+  if (log.ranks) return paint_rank_memory(p, size, log, view, t);
   const int w = size.width(), h = size.height();
   const TimeMapping& m = view.mapping;
   const MemoryModel& mem = *log.memory;

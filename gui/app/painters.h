@@ -33,6 +33,9 @@ inline constexpr std::size_t kMostAreas = 256;
 /// The log's layer colours (an empty palette, all grey, before they are built).
 const LayerPalette& palette_of(const LoadedLog& log);
 
+/// Rank `i`'s colour (its position in RankSet): hues a golden angle apart.
+QColor rank_colour(const Theme& t, std::size_t i);
+
 void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view,
                     const Theme& theme);
 void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState& view,

@@ -19,6 +19,7 @@ void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel&
   beginResetModel();
   log_rows_.clear();
   compared_.reset();
+  ranks_.reset();
   // Each tag's layers in the summary's order, found by name in a sorted
   // index: a scan of every layer per tag was quadratic (65,535 tags of 16
   // layers: 7e10 comparisons).
@@ -36,6 +37,21 @@ void TagTableModel::setSummary(const trace::Summary& summary, const MemoryModel&
                                         [](const trace::LayerSummary* l, const std::string& t) { return l->tag < t; });
     for (auto it = first; it != by_tag.end() && (*it)->tag == tag.tag; ++it) add(**it);
     add(tag);
+  }
+  rebuild();
+  endResetModel();
+}
+
+void TagTableModel::setRanks(std::shared_ptr<const RankedRun> ranks) {
+  beginResetModel();
+  log_rows_.clear();
+  compared_.reset();
+  ranks_ = std::move(ranks);
+  for (const RankRow& r : ranks_->rows) {
+    const MemoryModel& memory = ranks_->memories.at(ranks_->set.ranks.at(r.position).input);
+    Row row{r.row, memory.savings(r.row.tag, r.row.layer), true, nullptr};
+    row.rank = r.position;
+    log_rows_.push_back(std::move(row));
   }
   rebuild();
   endResetModel();
@@ -136,11 +152,16 @@ int TagTableModel::rowCount(const QModelIndex& parent) const {
 
 int TagTableModel::columnCount(const QModelIndex& parent) const {
   if (parent.isValid()) return 0;
-  return compared_ ? kColumns : kFirstDelta;
+  return compared_ ? kColumns : ranks_ ? kFirstDelta + 1 : kFirstDelta;
 }
 
 QVariant TagTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal) return {};
+  if (ranks_ && !compared_ && section == kRank) {
+    if (role == Qt::DisplayRole) return tr("Rank");
+    if (role == Qt::ToolTipRole) return tr("Whose log the row is: its run header's rank, or its file");
+    return {};
+  }
   if (section >= kFirstDelta) {
     static const char* names[kFigures] = {"Δ Bytes out", "Δ Bytes in", "Δ Peak", "Δ D2H time", "Δ H2D time",
                                           "Δ Stall time", "Δ Caused", "Δ D2H GB/s", "Δ H2D GB/s"};
@@ -232,6 +253,14 @@ QVariant TagTableModel::deltaData(std::size_t row, int column, int role) const {
 QVariant TagTableModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
   const auto row = static_cast<std::size_t>(index.row());
+  if (ranks_ && !compared_ && index.column() == kRank) {
+    const std::size_t pos = rows_[row].rank;
+    if (role == Qt::DisplayRole) return QString::fromStdString(ranks_->set.ranks.at(pos).label);
+    // By rank, then in the table's order within it.
+    if (role == SortRole) return static_cast<double>(pos) * 1e12 + static_cast<double>(row);
+    if (role == Qt::TextAlignmentRole) return int(Qt::AlignLeft | Qt::AlignVCenter);
+    return {};
+  }
   if (index.column() >= kFirstDelta) return deltaData(row, index.column(), role);
   const trace::LayerSummary& r = rows_[row].summary;
   // A row only the compared log has: nothing in this log's columns.

@@ -17,6 +17,7 @@
 
 #include "comparison.h"
 #include "memory.h"
+#include "ranks.h"
 
 namespace tswap::viewer {
 
@@ -49,6 +50,12 @@ class TagTableModel : public QAbstractTableModel {
   /// log has (blank in this log's columns), each under its tag; null takes
   /// them away. Keeps `compared` alive.
   void setComparison(std::shared_ptr<const ComparedLog> compared);
+  /// Several ranks' rows (RankRow: one per rank, tag and layer) with a
+  /// Rank column after the log's columns (at kFirstDelta: no comparison
+  /// then). Forgets a comparison. Keeps `ranks` alive.
+  void setRanks(std::shared_ptr<const RankedRun> ranks);
+  /// Where the Rank column is, with ranks.
+  static constexpr int kRank = kFirstDelta;
   /// The row's tag and layer (-1: the tag's total row).
   std::pair<QString, int> rowKey(int row) const;
 
@@ -70,10 +77,12 @@ class TagTableModel : public QAbstractTableModel {
     Savings savings;
     bool in_log = true;                               // false: only the compared log has it
     const trace::RowComparison* change = nullptr;     // with a comparison: into compared_
+    std::size_t rank = 0;                             // with ranks: its position in RankSet
   };
   std::vector<Row> log_rows_;  // this log's, in the summary's order
   std::vector<Row> rows_;      // shown: log_rows_ and the compared log's own
   std::shared_ptr<const ComparedLog> compared_;
+  std::shared_ptr<const RankedRun> ranks_;  // null for one log
   double worst_d2h_ = 0, worst_h2d_ = 0, worst_stall_ = 0, worst_caused_ = 0;  // over layer rows
   double worst_per_saved_ = 0;                              // over layer rows, finite
   std::array<double, kFigures> worst_change_{};             // |B - A| over layer rows, per Figure

@@ -17,6 +17,7 @@
 #include "filter_choices.h"
 #include "layer_palette.h"
 #include "memory.h"
+#include "ranks.h"
 #include "statistics.h"
 #include "time_mapping.h"
 #include "timeline.h"
@@ -42,6 +43,20 @@ struct LoadedLog {
   /// curves on this log's axis and the table's deltas; null when none is.
   /// Kept by rebuilds, as the attachment is.
   std::shared_ptr<const ComparedLog> compared;
+  /// Several ranks' logs shown at once (ranks.h): `trace` and the models
+  /// above are the first rank's (names, colours, steps, filters), and
+  /// `timeline` is every rank's, merged; `rank_groups` say whose lanes are
+  /// where in it. Null (and no groups) for one log. Kept by rebuilds.
+  std::shared_ptr<const RankedRun> ranks;
+  std::vector<MergedTimeline::Group> rank_groups;
+
+  /// The trace a span of lane `lane` belongs to (its `event` indexes it).
+  const trace::Trace& trace_of(std::size_t lane) const {
+    if (!ranks) return *trace;
+    for (const MergedTimeline::Group& g : rank_groups)
+      if (lane >= g.header_lane && lane < g.first_lane + g.lanes) return *ranks->traces.at(g.input);
+    return *trace;
+  }
 
   /// What the time axis fits: the timeline's extent, and a compared log's
   /// curves where they reach past it.
@@ -68,12 +83,16 @@ struct ViewState {
   /// The what-if panel's plan, predicted (what_if.h): drawn on the memory
   /// view beside the measured curves; null while the panel has none.
   std::shared_ptr<const PredictedCurve> predicted;
+  /// With several ranks: one small plot per rank instead of their curves
+  /// overlaid in one (View > Memory per Rank). A setting.
+  bool memory_small_multiples = false;
 
   /// Forgets what was looked at in the previous log (zoom, selection,
   /// range, cursor, highlight); keeps the settings.
   void reset_for_new_log() {
     ViewState fresh;
     fresh.memory_by_tag = memory_by_tag;
+    fresh.memory_small_multiples = memory_small_multiples;
     *this = std::move(fresh);
   }
 };

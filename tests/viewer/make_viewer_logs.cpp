@@ -14,13 +14,19 @@
 //   one_instant.tswap    three events at one time (a zero-length range)
 //   out_of_range.tswap   ids beyond the string tables, layer 65535, values at their largest
 //   many_tags.tswap      65,535 tags x 16 layers (1M events, 36 MB)
+// and the ranks of one run (rank_logs.h, issue 15), in DIR/ranks:
+//   ranks/run.1.tswap    rank 1, its clock 2 us behind rank 0's, 2 MB swapped
+//   ranks/run.0.tswap    rank 0, 1 MB swapped
+//   other_run.tswap      rank 1 of another run; unaligned.tswap rank 1 without an offset
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "device_logs.h"
 #include "hostile_logs.h"
+#include "rank_logs.h"
 #include "two_tags_log.h"
 
 int main(int argc, char** argv) {
@@ -54,7 +60,20 @@ int main(int argc, char** argv) {
                                  tswap_test::out_of_range_log().bytes()) &&
       tswap_test::write_log_file(dir + "/many_tags.tswap",
                                  tswap_test::many_tags_log(65535, 16).bytes());
-  if (!ok) {
+  tswap_test::RankClock r0, r1, other, unaligned;
+  r1.rank = other.rank = unaligned.rank = 1;
+  r1.offset_ns = 2000;
+  r1.start_ns = 1500;
+  r1.bytes = 2000000;
+  other.run_id = "run-b";
+  unaligned.aligned = false;
+  std::filesystem::create_directories(dir + "/ranks");
+  const bool ranks_ok =
+      tswap_test::write_log_file(dir + "/ranks/run.0.tswap", tswap_test::rank_log(r0).bytes()) &&
+      tswap_test::write_log_file(dir + "/ranks/run.1.tswap", tswap_test::rank_log(r1).bytes()) &&
+      tswap_test::write_log_file(dir + "/other_run.tswap", tswap_test::rank_log(other).bytes()) &&
+      tswap_test::write_log_file(dir + "/unaligned.tswap", tswap_test::rank_log(unaligned).bytes());
+  if (!ok || !ranks_ok) {
     std::fprintf(stderr, "cannot write the logs in %s\n", dir.c_str());
     return 1;
   }
