@@ -19,6 +19,8 @@ cmake --build "$build" --target tswap_viewer tswap_viewer_make_logs
 "$v" "$work/device.tswap" --screenshot "$images/viewer-device-timeline.png" --view timeline --size 1600x190
 "$v" "$work/device.tswap" --screenshot "$images/viewer-device-memory.png" --view memory --size 1600x380
 "$v" "$work/untimed.tswap" --screenshot "$images/viewer-untimed-timeline.png" --view timeline --size 1600x150
+# Two ranks of one run, rank 1's clock 2 us behind (tests/viewer/rank_logs.h).
+"$v" "$work/ranks" --screenshot "$images/viewer-ranks.png" --view all --size 1600x700
 
 # An Nsight Systems export attached (tests/nsys/join_files.h's log and capture).
 cmake --build "$build" --target tswap_nsys_make_join_files

@@ -393,11 +393,15 @@ void paint_rank_memory(QPainter& p, QSize size, const LoadedLog& log, const View
       }
       p.strokePath(line, pen);
     };
+    // The maximum first, wide and faint: it coincides with some rank's
+    // line everywhere, and that rank's colour must still show on it.
+    QColor max_colour = t.text;
+    max_colour.setAlpha(multiples ? 200 : 110);
+    polyline(rm.max_total, QPen(max_colour, multiples ? 1.0 : 5.0, multiples ? Qt::DashLine : Qt::SolidLine));
     for (std::size_t r = 0; r < rm.totals.size(); ++r) {
       if (multiples && r != b) continue;
       polyline(rm.totals[r], QPen(rank_colour(t, r), 1.5));
     }
-    polyline(rm.max_total, QPen(t.text, multiples ? 1.0 : 2.0, multiples ? Qt::DashLine : Qt::SolidLine));
     p.restore();
   }
   if (peak > 0) {

@@ -40,6 +40,12 @@ std::vector<const Trace*> ptrs(const std::vector<Trace>& t) {
   return p;
 }
 
+tswap::trace::Record tagged_rec(tswap::trace::EventKind k, std::uint64_t ns, std::uint16_t tag) {
+  tswap::trace::Record r = rec(k, ns, 0);
+  r.tag = tag;
+  return r;
+}
+
 const Span* first_of(const Lane& lane, SpanKind kind) {
   for (const Span& s : lane.spans)
     if (s.kind == kind) return &s;
@@ -141,6 +147,41 @@ TEST(MergedTimeline, PutsEachRanksEventsAtTheirMergedTimes) {
   }
   EXPECT_EQ(m.timeline.first, kRankStep);
   EXPECT_EQ(m.timeline.last, kRankDestroy + 2500);
+}
+
+TEST(MergedTimeline, NamesEveryRanksTagsByTheFirstRanksIds) {
+  // Rank 1 numbered its tags the other way round: its spans of "b" (its id
+  // 1) take the first rank's id of "b" (2), so one trace names them all.
+  using K = tswap::trace::StringKind;
+  using tswap::trace::EventKind;
+  auto log = [](int rank, std::uint16_t a, std::uint16_t b) {
+    tswap::trace::RunHeader run{};
+    run.flags = tswap::trace::kRunHasRank | tswap::trace::kRunClockAligned;
+    run.rank = rank;
+    run.world_size = 2;
+    LogBuilder l;
+    l.ranked(run)
+        .strings({{K::tag, a, "a"}, {K::tag, b, "b"}, {K::thread, 1, "main"}})
+        .records(1, {rec(EventKind::step_begin, 10, 0), tagged_rec(EventKind::layer_enter, 20, b),
+                     tagged_rec(EventKind::layer_exit, 30, b)})
+        .end(3);
+    return l;
+  };
+  std::vector<Trace> logs;
+  logs.push_back(log(0, 1, 2).parse());
+  logs.push_back(log(1, 2, 1).parse());
+  const RankSet set = RankSet::build(ptrs(logs), {"r0", "r1"});
+  std::vector<Timeline> own;
+  for (const Trace& t : logs) own.push_back(*Timeline::build(t));
+  const MergedTimeline m = MergedTimeline::build(set, own, ptrs(logs));
+  int layers = 0;
+  for (const Lane& lane : m.timeline.lanes)
+    for (const Span& s : lane.spans)
+      if (s.kind == SpanKind::layer) {
+        EXPECT_EQ(logs[0].tag(s.tag), "b") << lane.name;
+        ++layers;
+      }
+  EXPECT_EQ(layers, 2);
 }
 
 TEST(PointwiseMax, EqualsTheHighestCurveEverywhere) {
