@@ -14,6 +14,7 @@ samples/CMakeLists.txt, label distributed):
   says "rank r of n", "complete   yes", each --expect-info text and an offset line whose offset lies
   within its uncertainty (+ --slack-us) of 0: the ranks share this host's
   steady clock, so the true offset is 0;
+- every rank's log names the same run id;
 - the killed rank's log loads (`tswap-log info` exits 0) and says
   "complete   no".
 Needs no torch. Exit status 0 when every check passes, 1 otherwise.
@@ -88,6 +89,7 @@ def main() -> int:
             if any("terminate called" in line for line in rank_lines(rank)):
                 fail(f"rank {rank} crashed instead of failing cleanly")
 
+    run_ids = set()
     for rank in range(a.nproc):
         log = os.path.join(a.dir, f"run.{rank}.tswap")
         if not os.path.exists(log):
@@ -101,6 +103,8 @@ def main() -> int:
             continue
         if f"rank       {rank} of {a.nproc}" not in info.stdout:
             fail(f"{log}: no 'rank {rank} of {a.nproc}' line")
+        m = re.search(r"^  rank .*, run (\S+)$", info.stdout, re.M)
+        run_ids.add(m.group(1) if m else None)
         if rank == a.killed_rank:
             if "complete   no" not in info.stdout:
                 fail(f"{log}: the killed rank's log does not say it is incomplete")
@@ -124,6 +128,8 @@ def main() -> int:
         if abs(offset) > uncertainty + a.slack_us:
             fail(f"{log}: offset {offset} us is not within {uncertainty} + {a.slack_us} us of 0")
 
+    if len(run_ids) != 1 or None in run_ids:
+        fail(f"the ranks' logs do not share one run id: {sorted(map(str, run_ids))}")
     print("PASS" if not failures else f"{len(failures)} check(s) failed")
     return 0 if not failures else 1
 

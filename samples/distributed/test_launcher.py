@@ -29,15 +29,15 @@ def expect(condition, message):
 
 
 show_env = ("import os; print(' '.join(os.environ[k] for k in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', "
-            "'MASTER_ADDR', 'MASTER_PORT')))")
+            "'MASTER_ADDR', 'TORCHELASTIC_RUN_ID', 'MASTER_PORT')))")
 run, _ = launch("-n", "3", "--", sys.executable, "-c", show_env)
 expect(run.returncode == 0, "every rank exits 0: the launcher exits 0")
 lines = run.stdout.splitlines()
 for rank in range(3):
     mine = [line for line in lines if line.startswith(f"[rank {rank}] {rank} 3 {rank} 127.0.0.1 ")]
     expect(len(mine) == 1, f"rank {rank} got RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, prefixed")
-ports = {line.split()[-1] for line in lines if line.startswith("[rank ")}
-expect(len(ports) == 1, "every rank got the same MASTER_PORT")
+shared = {tuple(line.split()[-2:]) for line in lines if line.startswith("[rank ")}
+expect(len(shared) == 1, "every rank got the same TORCHELASTIC_RUN_ID and MASTER_PORT")
 
 # Rank 1 fails at once; rank 0 would sleep a minute: it is ended after --grace.
 fail_one = "import os, sys, time; sys.exit(3) if os.environ['RANK'] == '1' else time.sleep(60)"
