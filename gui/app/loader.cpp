@@ -197,6 +197,23 @@ void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& 
   });
 }
 
+void Loader::highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position) {
+  QThreadPool::globalInstance()->start([this, ranks, filter, position] {
+    std::optional<MergedTimeline> m = ranks->timeline(filter);
+    if (!m) return;
+    // The other ranks' lanes stay (the painter matches lanes by group and
+    // name) but hold nothing: the row is one rank's.
+    for (std::size_t g = 0; g < m->groups.size(); ++g) {
+      if (g == position) continue;
+      for (std::size_t l = m->groups[g].first_lane; l < m->groups[g].first_lane + m->groups[g].lanes; ++l) {
+        m->timeline.lanes[l].spans.clear();
+        m->timeline.lanes[l].lod.build(m->timeline.lanes[l].spans);
+      }
+    }
+    emit highlightReady(std::make_shared<const Timeline>(std::move(m->timeline)));
+  });
+}
+
 void Loader::attach(std::shared_ptr<const LoadedLog> log, const QString& path) {
   auto cancelled = next_job();
   QThreadPool::globalInstance()->start([this, log, path, cancelled] {

@@ -46,6 +46,9 @@ class Loader : public QObject {
   void refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter);
   /// Builds the timeline of one tag and layer, for highlighting.
   void highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter);
+  /// The same over several ranks: every rank's lanes merged, with spans in
+  /// rank `position`'s group only (RankSet order).
+  void highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position);
   void cancel();
   /// Reads the Nsight Systems export at `path`, joins it to `log` and emits
   /// loaded() with the capture's lanes, or attachFailed().

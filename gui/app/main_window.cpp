@@ -581,18 +581,17 @@ void MainWindow::tableRowSelected() {
     viewChanged();
     return;
   }
-  // The highlight strip matches lanes by name, and every rank has lanes of
-  // the same names: with several ranks it would mark the first rank's
-  // spans in every group. Not drawn then (docs/viewer.md, "Several ranks").
-  if (log_->ranks) {
-    last_focus_ = ViewKind::table;
-    return;
-  }
-  const auto [tag, layer] = table_model_->rowKey(table_proxy_->mapToSource(rows.first()).row());
+  const int row = table_proxy_->mapToSource(rows.first()).row();
+  const auto [tag, layer] = table_model_->rowKey(row);
   Filter f;
   f.tag = tag.toStdString();
   if (layer >= 0) f.layer = layer;
-  loader_.highlight(log_->trace, f);
+  // With several ranks: that rank's spans, in its own lane group.
+  if (log_->ranks) {
+    loader_.highlightRank(log_->ranks, f, table_model_->rowRank(row));
+  } else {
+    loader_.highlight(log_->trace, f);
+  }
   last_focus_ = ViewKind::table;
 }
 

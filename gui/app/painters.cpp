@@ -197,9 +197,13 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
   for (const LegendEntry& e : timeline_legend(QFontMetrics(p.font()), log, t)) paint_legend_entry(p, e, t);
 
   const QFontMetrics fm(p.font());
+  // With several ranks, lanes of one name recur in every rank's group: a
+  // highlight lane matches by its group's header and its name.
+  std::string group;
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     const Lane& lane = lanes[i];
     const int y = Layout::kRuler + static_cast<int>(i) * Layout::kRow;
+    if (lane.group_header) group = lane.name;
     if (lane.group_header) {
       // A rank's lanes begin: its name across the row, over a rule.
       p.fillRect(0, y, w, Layout::kRow, t.header);
@@ -264,8 +268,10 @@ void paint_timeline(QPainter& p, QSize size, const LoadedLog& log, const ViewSta
     }
     // The highlighted tag and layer, as a strip under the bars.
     if (view.highlight) {
+      std::string hl_group;
       for (const Lane& hl : view.highlight->lanes) {
-        if (hl.name != lane.name) continue;
+        if (hl.group_header) hl_group = hl.name;
+        if (hl.name != lane.name || hl_group != group) continue;
         for (const DrawItem& item : visible_items(hl.spans, hl.lod, hl.longest, m)) {
           p.fillRect(QRectF(Layout::kHeader + item.x0, y + Layout::kRow - 4,
                             std::max(2.0, item.x1 - item.x0), 3),

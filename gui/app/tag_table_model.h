@@ -56,6 +56,8 @@ class TagTableModel : public QAbstractTableModel {
   void setRanks(std::shared_ptr<const RankedRun> ranks);
   /// Where the Rank column is, with ranks.
   static constexpr int kRank = kFirstDelta;
+  /// With ranks, the row's rank (its position in RankSet); 0 otherwise.
+  std::size_t rowRank(int row) const { return rows_.at(static_cast<std::size_t>(row)).rank; }
   /// The row's tag and layer (-1: the tag's total row).
   std::pair<QString, int> rowKey(int row) const;
 

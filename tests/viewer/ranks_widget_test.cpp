@@ -133,6 +133,22 @@ class RanksWidgetTest : public QObject {
     QCOMPARE(proxy->data(proxy->index(0, TagTableModel::kBytesOut)).toString(), QString("1.9 MiB"));
   }
 
+  void aTableRowHighlightsItsRanksSpans() {
+    auto w = opened({r0_, r1_});
+    QVERIFY(w);
+    auto* proxy = qobject_cast<QSortFilterProxyModel*>(w->tableView()->model());
+    w->tableView()->selectRow(2);  // rank 1's layer 0
+    QVERIFY(QTest::qWaitFor([&] { return w->viewState().highlight != nullptr; }, 10000));
+    QCOMPARE(proxy->data(proxy->index(2, TagTableModel::kRank)).toString(), QString("rank 1"));
+    const auto log = w->loadedLog();
+    const Timeline& hl = *w->viewState().highlight;
+    std::size_t spans_rank0 = 0, spans_rank1 = 0;
+    for (std::size_t l = 0; l < hl.lanes.size(); ++l)
+      (l < log->rank_groups[1].header_lane ? spans_rank0 : spans_rank1) += hl.lanes[l].spans.size();
+    QCOMPARE(spans_rank0, std::size_t{0});
+    QVERIFY(spans_rank1 > 0);
+  }
+
   void memoryPerRankToggles() {
     auto w = opened({r0_, r1_});
     QVERIFY(w);
