@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include <c10/core/Device.h>
+
 namespace c10d {
 class ProcessGroup;
 }
@@ -34,6 +36,9 @@ struct ClockAlignment {
 /// half the trip). Writes both into the active session's log header and
 /// returns the alignment. Call it while the session records (TSWAP_LOG
 /// records from the start): a session started later measures again.
-ClockAlignment align_clocks(c10d::ProcessGroup& group, int rounds = 16);
+/// `device`: where the group's tensors live (a CUDA device for NCCL, whose
+/// send and recv take only those; the CPU for Gloo).
+ClockAlignment align_clocks(c10d::ProcessGroup& group, int rounds = 16,
+                            c10::Device device = c10::Device(c10::kCPU));
 
 }  // namespace tswap::distributed
