@@ -92,21 +92,8 @@ Args parse(int argc, char** argv) {
   a.model.vocab = 256;
   a.model.swap = {gpt::kBlockTag};
   sample::parse_flags(kProgram, argc, argv, usage, [&](const std::string& flag, auto value) {
-    if (flag == "--layers") {
-      a.model.layers = count("--layers", value(), 2);
-    } else if (flag == "--dim") {
-      a.model.dim = count("--dim", value(), 1);
-    } else if (flag == "--heads") {
-      a.model.heads = count("--heads", value(), 1);
-    } else if (flag == "--seq") {
-      a.model.seq = count("--seq", value(), 2);
-    } else if (flag == "--vocab") {
-      a.model.vocab = count("--vocab", value(), 2);
-    } else if (flag == "--batch") {
-      a.batch = count("--batch", value(), 1);
-    } else if (flag == "--steps") {
-      a.steps = static_cast<int>(count("--steps", value(), 1));
-    } else if (flag == "--bandwidth-gbps") {
+    if (gpt::parse_size_flag(kProgram, flag, value, a.model, a.batch, a.steps)) return true;
+    if (flag == "--bandwidth-gbps") {
       a.bandwidth_gbps = sample::number(kProgram, "--bandwidth-gbps", value(), 0);
     } else if (flag == "--latency-us") {
       a.latency_us = sample::number(kProgram, "--latency-us", value(), 0);

@@ -67,10 +67,6 @@ void usage(FILE* out) {
                sample::kKnobsUsage);
 }
 
-int64_t count(const char* flag, const char* text, int64_t min) {
-  return static_cast<int64_t>(sample::number(kProgram, flag, text, static_cast<double>(min)));
-}
-
 Args parse(int argc, char** argv) {
   Args a;
   a.model.layers = 4;
@@ -78,21 +74,8 @@ Args parse(int argc, char** argv) {
   a.model.seq = 32;
   a.model.vocab = 256;
   sample::parse_flags(kProgram, argc, argv, usage, [&](const std::string& flag, auto value) {
-    if (flag == "--layers") {
-      a.model.layers = count("--layers", value(), 2);
-    } else if (flag == "--dim") {
-      a.model.dim = count("--dim", value(), 1);
-    } else if (flag == "--heads") {
-      a.model.heads = count("--heads", value(), 1);
-    } else if (flag == "--seq") {
-      a.model.seq = count("--seq", value(), 2);
-    } else if (flag == "--vocab") {
-      a.model.vocab = count("--vocab", value(), 2);
-    } else if (flag == "--batch") {
-      a.batch = count("--batch", value(), 1);
-    } else if (flag == "--steps") {
-      a.steps = static_cast<int>(count("--steps", value(), 1));
-    } else if (sample::parse_knob(kProgram, flag, value, a.knobs)) {
+    if (gpt::parse_size_flag(kProgram, flag, value, a.model, a.batch, a.steps)) return true;
+    if (sample::parse_knob(kProgram, flag, value, a.knobs)) {
     } else if (flag == "--log") {
       a.log = value();
     } else if (flag == "--store") {

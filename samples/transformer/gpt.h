@@ -23,6 +23,8 @@
 
 #include <tswap/tswap.h>
 
+#include "../common/sample_support.h"
+
 namespace gpt {
 
 inline const std::string kBlockTag = "model.layer.*";
@@ -144,6 +146,36 @@ inline torch::Tensor synthetic_batch(const Config& c, int64_t batch, torch::Devi
   const torch::Tensor stride = torch::randint(1, 4, {batch, 1}, torch::kLong);
   const torch::Tensor ids = (start + stride * torch::arange(c.seq + 1, torch::kLong)).remainder(c.vocab);
   return ids.to(device);
+}
+
+/// The size flags every GPT sample takes, the model's and the run's:
+/// --layers, --dim, --heads, --seq, --vocab, --batch, --steps. True if
+/// `flag` was one of them (and `value()`, its text, was read into `model`,
+/// `batch` or `steps`); false leaves it to the sample's own flags.
+template <typename Value>
+bool parse_size_flag(const char* program, const std::string& flag, Value&& value, Config& model,
+                     int64_t& batch, int& steps) {
+  const auto count = [&](int64_t min) {
+    return static_cast<int64_t>(sample::number(program, flag.c_str(), value(), static_cast<double>(min)));
+  };
+  if (flag == "--layers") {
+    model.layers = count(2);
+  } else if (flag == "--dim") {
+    model.dim = count(1);
+  } else if (flag == "--heads") {
+    model.heads = count(1);
+  } else if (flag == "--seq") {
+    model.seq = count(2);
+  } else if (flag == "--vocab") {
+    model.vocab = count(2);
+  } else if (flag == "--batch") {
+    batch = count(1);
+  } else if (flag == "--steps") {
+    steps = static_cast<int>(count(1));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace gpt

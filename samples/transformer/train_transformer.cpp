@@ -86,10 +86,6 @@ void usage(FILE* out) {
   sample::bad(kProgram, message);
 }
 
-int64_t count(const char* flag, const char* text, int64_t min) {
-  return static_cast<int64_t>(sample::number(kProgram, flag, text, static_cast<double>(min)));
-}
-
 std::set<std::string> parse_tags(const std::string& list) {
   std::set<std::string> tags;
   if (list == "none") return tags;
@@ -108,21 +104,8 @@ Args parse(int argc, char** argv) {
   Args a;
   a.model.swap = {gpt::kBlockTag};
   sample::parse_flags(kProgram, argc, argv, usage, [&](const std::string& flag, auto value) {
-    if (flag == "--layers") {
-      a.model.layers = count("--layers", value(), 2);
-    } else if (flag == "--dim") {
-      a.model.dim = count("--dim", value(), 1);
-    } else if (flag == "--heads") {
-      a.model.heads = count("--heads", value(), 1);
-    } else if (flag == "--seq") {
-      a.model.seq = count("--seq", value(), 2);
-    } else if (flag == "--vocab") {
-      a.model.vocab = count("--vocab", value(), 2);
-    } else if (flag == "--batch") {
-      a.batch = count("--batch", value(), 1);
-    } else if (flag == "--steps") {
-      a.steps = static_cast<int>(count("--steps", value(), 1));
-    } else if (flag == "--swap") {
+    if (gpt::parse_size_flag(kProgram, flag, value, a.model, a.batch, a.steps)) return true;
+    if (flag == "--swap") {
       a.model.swap = parse_tags(value());
     } else if (flag == "--runtime") {
       a.runtime = value();
