@@ -166,7 +166,7 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
     std::snprintf(offset, sizeof offset, "%+.3f us +- %.3f us", run.clock_offset_ns / 1e3,
                   static_cast<double>(run.clock_uncertainty_ns) / 1e3);
     if (run.clock_rounds == 0) {
-      out << "  offset     0 (rank 0's clock: the others are aligned to it)\n";
+      out << "  offset     " << offset << ": rank 0's own clock, the one the others align to\n";
     } else {
       out << "  offset     " << offset << " to rank 0's clock (best of " << run.clock_rounds
           << " round trip" << (run.clock_rounds == 1 ? "" : "s") << ")\n";
