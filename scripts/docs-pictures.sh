@@ -58,6 +58,15 @@ sample=$build/samples/tswap-sample-transformer
 "$sample" --layers 6 --steps 2 --bandwidth-gbps 0.02 --swap 'model.layer.*.mlp' --log "$work/slow-mlp.tswap" >/dev/null
 "$v" "$work/slow.tswap" --compare "$work/slow-mlp.tswap" --screenshot "$images/tuning-compare.png" --view all --size 1600x800
 
+# Two ranks of the data-parallel sample (docs/distributed.md) over a slow
+# simulated link, so that the copies show, side by side in one window.
+if [[ -x $build/samples/tswap-sample-ddp ]]; then
+  rm -rf "$work/ddp" && mkdir -p "$work/ddp"
+  "$root/scripts/tswap-launch" -n 2 -- "$build/samples/tswap-sample-ddp" --steps 2 \
+    --bandwidth-gbps 0.05 --log "$work/ddp/run.{rank}.tswap" >/dev/null
+  "$v" "$work/ddp" --screenshot "$images/distributed-ddp.png" --view all --size 1600x900
+fi
+
 # The Python sample (samples/python/train.py, docs/python.md) over a slow
 # link, where the tree builds the Python package: both tags' copies in view.
 python=$(sed -n 's/^Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt")
