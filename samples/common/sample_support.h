@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include <tswap/profiler.h>
 #include <tswap/simulated_runtime.h>
 #include <tswap/tswap.h>
 
@@ -136,6 +138,20 @@ inline void synchronize(const torch::Device& device) {
 /// Milliseconds since `start`.
 inline double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// --log PATH: records into `session` from now on (nothing for an empty
+/// path). A log that cannot be written ends the program, status 2: a run
+/// asked to record must not go on silently unrecorded.
+inline void record(const char* program, const std::string& path, const torch::Device& device,
+                   std::optional<tswap::profiler::ScopedSession>& session) {
+  if (path.empty()) return;
+  try {
+    session.emplace(tswap::profiler::SessionOptions{path, device.str()});
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: cannot record: %s\n", program, e.what());
+    std::exit(2);
+  }
 }
 
 }  // namespace sample

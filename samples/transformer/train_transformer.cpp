@@ -225,14 +225,7 @@ int main(int argc, char** argv) {
       sample::use_default_runtime(device, args.bandwidth_gbps, args.latency_us, args.knobs);
 
   std::optional<tswap::profiler::ScopedSession> session;
-  if (!args.log.empty()) {
-    try {
-      session.emplace(tswap::profiler::SessionOptions{args.log, device.str()});
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s: cannot record: %s\n", kProgram, e.what());
-      return 2;
-    }
-  }
+  sample::record(kProgram, args.log, device, session);
 
   gpt::Config plain_config = args.model;
   plain_config.swap.clear();
