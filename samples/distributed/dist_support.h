@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,19 @@ inline bool all_true(c10d::ProcessGroup& group, bool mine) {
   o.reduceOp = c10d::ReduceOp::MIN;
   wait(group.allreduce(flag, o));
   return flag[0].item<int>() == 1;
+}
+
+/// A send, receive or collective failed: a peer died (Gloo raises on the
+/// closed connection) or timed out. Says so, closes the log cleanly, so that
+/// it is complete up to here (a TSWAP_LOG session too), and returns the
+/// samples' exit status for it, 3.
+inline int failed(const char* program, int rank, const std::exception& e,
+                  std::optional<tswap::profiler::ScopedSession>& session) {
+  std::fprintf(stderr, "%s: rank %d: send, receive or collective failed: %s\n", program, rank,
+               std::string(e.what()).substr(0, 300).c_str());
+  session.reset();
+  tswap::profiler::stop_session();
+  return 3;
 }
 
 }  // namespace dist

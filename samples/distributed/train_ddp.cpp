@@ -217,12 +217,6 @@ int main(int argc, char** argv) {
     session.reset();
     return everywhere ? 0 : 1;
   } catch (const std::exception& e) {
-    // A peer died (Gloo raises on the closed connection) or timed out:
-    // close the log cleanly, so that it is complete up to here, and fail.
-    std::fprintf(stderr, "%s: rank %d: collective failed: %s\n", kProgram, place.rank,
-                 std::string(e.what()).substr(0, 300).c_str());
-    session.reset();
-    tswap::profiler::stop_session();  // a TSWAP_LOG session too
-    return 3;
+    return dist::failed(kProgram, place.rank, e, session);
   }
 }

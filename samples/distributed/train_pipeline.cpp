@@ -224,10 +224,6 @@ int main(int argc, char** argv) {
     session.reset();
     return everywhere ? 0 : 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: rank %d: send, receive or collective failed: %s\n", kProgram, place.rank,
-                 std::string(e.what()).substr(0, 300).c_str());
-    session.reset();
-    tswap::profiler::stop_session();
-    return 3;
+    return dist::failed(kProgram, place.rank, e, session);
   }
 }
