@@ -9,7 +9,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -25,31 +24,60 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Note [Simulated hand-offs]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~
+// A stream's worker, and a thread waiting for an event, spin for a short
+// while before they sleep. Without that every copy cost a futex wake each
+// way: the forward thread queues copies more slowly than the worker runs
+// them, so the worker had gone to sleep again before each one, and
+// waking it (pthread_cond_signal into the kernel, then a context switch)
+// was 40-50% of the engine's time per saved tensor on the simulated
+// runtime (docs/performance.md). A queue or an event only notifies when
+// somebody sleeps on it. The spin is short, so an idle stream sleeps
+// within microseconds and a training step's last copies cost at most that
+// much CPU more (SimulatedLink::idle_spin).
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 /// Completes when its stream's worker gets past it.
 class SimulatedEvent final : public Event {
  public:
   bool ready() const override { return done_.load(std::memory_order_acquire); }
 
   void complete() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      done_.store(true, std::memory_order_release);
-    }
+    // seq_cst store, then seq_cst load; wait() does the reverse: either the
+    // waiter sees done_ or this sees the waiter (Note [Simulated hand-offs]).
+    done_.store(true, std::memory_order_seq_cst);
+    if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
     cv_.notify_all();
   }
 
   /// Blocks until complete; returns the nanoseconds blocked.
-  std::int64_t wait() const {
+  std::int64_t wait(std::chrono::nanoseconds spin) const {
     if (ready()) return 0;
     const auto start = Clock::now();
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return ready(); });
+    const auto spin_until = start + spin;
+    while (!ready() && Clock::now() < spin_until) cpu_relax();
+    if (!ready()) {
+      std::unique_lock<std::mutex> lock(mu_);
+      waiters_.fetch_add(1, std::memory_order_seq_cst);
+      cv_.wait(lock, [this] { return done_.load(std::memory_order_seq_cst); });
+      waiters_.fetch_sub(1, std::memory_order_relaxed);
+    }
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
   }
 
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
+  mutable std::atomic<int> waiters_{0};
   std::atomic<bool> done_{false};
 };
 
@@ -96,23 +124,47 @@ class SimulatedRuntime::Stream {
     thread_.join();
   }
 
-  EventPtr enqueue(std::size_t bytes, std::function<void()> work, const CopyLabel& label = {}) {
+  /// Queues dst.copy_(src) of `bytes` (undefined tensors: no copy, an
+  /// event only).
+  EventPtr enqueue(std::size_t bytes, at::Tensor src, at::Tensor dst, const CopyLabel& label = {}) {
     auto done = std::make_shared<SimulatedEvent>();
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(Task{std::move(work), bytes, done, label});
+      queue_.push_back(Task{std::move(src), std::move(dst), bytes, done, label});
+      queued_.fetch_add(1, std::memory_order_release);
+      wake = sleeping_;
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     return done;
   }
 
  private:
   struct Task {
-    std::function<void()> work;
-    std::size_t bytes;
+    at::Tensor src;  // the copy's tensors: held until it ran
+    at::Tensor dst;
+    std::size_t bytes = 0;
     std::shared_ptr<SimulatedEvent> done;
     CopyLabel label;
   };
+
+  /// The next task, spinning a little before sleeping (Note [Simulated
+  /// hand-offs]); false once stopping with nothing left.
+  bool take(Task& task) {
+    const auto spin_until = Clock::now() + link_.idle_spin;
+    while (queued_.load(std::memory_order_acquire) == 0 && Clock::now() < spin_until) cpu_relax();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (queue_.empty() && !stopping_) {
+      sleeping_ = true;
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      sleeping_ = false;
+    }
+    if (queue_.empty()) return false;  // stopping, and everything queued is done
+    task = std::move(queue_.front());
+    queue_.pop_front();
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    return true;
+  }
 
   void run() {
     pthread_setname_np(pthread_self(), thread_name_.c_str());
@@ -122,29 +174,24 @@ class SimulatedRuntime::Stream {
     // longer than a small copy's whole modelled time.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 #endif
-    for (;;) {
-      Task task;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and everything queued is done
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      if (task.work) {
+    Task task;
+    while (take(task)) {
+      if (task.src.defined()) {
         const profiler::Fields f = detail::copy_fields(task.label, stream_id_, task.bytes);
         profiler::NvtxRange range(start_kind_, f);
         profiler::emit(start_kind_, f);
         const auto start = Clock::now();
-        task.work();
+        copy_tensor(task.src, task.dst);
         // Drop the copy's references before completing: once the event is
         // ready, the use count of a storage shows only its real holders.
-        task.work = nullptr;
+        task.src = at::Tensor();
+        task.dst = at::Tensor();
         sleep_for_link(start, task.bytes);
         // start + 1 is the matching *_done kind.
         profiler::emit(static_cast<EventKind>(static_cast<std::uint8_t>(start_kind_) + 1), f);
       }
       task.done->complete();
+      task.done.reset();
     }
   }
 
@@ -175,6 +222,8 @@ class SimulatedRuntime::Stream {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;
+  std::atomic<std::size_t> queued_{0};  // queue_.size(), read without the lock while spinning
+  bool sleeping_ = false;               // the worker waits on cv_
   bool stopping_ = false;
   std::thread thread_;  // last: starts after the members it uses
 };
@@ -190,6 +239,11 @@ SimulatedRuntime::SimulatedRuntime(SimulatedLink link)
   TSWAP_CHECK(link.bytes_per_second >= 0 && link.latency.count() >= 0,
               "a simulated link needs bandwidth and latency >= 0, got ", link.bytes_per_second,
               " B/s and ", link.latency.count(), " ns");
+  // Past 10 ms a spin is no longer "a short while": it keeps a core busy
+  // for nothing between steps.
+  TSWAP_CHECK(link.idle_spin.count() >= 0 && link.idle_spin <= std::chrono::milliseconds(10),
+              "SimulatedLink::idle_spin must be between 0 and 10 ms, got ",
+              link.idle_spin.count(), " ns");
 }
 
 SimulatedRuntime::~SimulatedRuntime() = default;
@@ -215,27 +269,25 @@ EventPtr SimulatedRuntime::copy_to_host(const at::Tensor& src, const at::Tensor&
   // The compute "stream" is this thread and CPU work is synchronous: all the
   // compute work queued so far is already done.
   profiler::emit(EventKind::d2h_queued, detail::copy_fields(label, d2h_->stream_id(), dst.nbytes()));
-  return d2h_->enqueue(
-      dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
+  return d2h_->enqueue(dst.nbytes(), src, dst, label);
 }
 
 EventPtr SimulatedRuntime::copy_to_device(const at::Tensor& src, const at::Tensor& dst,
                                           const CopyLabel& label) {
   profiler::emit(EventKind::h2d_queued, detail::copy_fields(label, h2d_->stream_id(), dst.nbytes()));
-  return h2d_->enqueue(
-      dst.nbytes(), [src, dst] { copy_tensor(src, dst); }, label);
+  return h2d_->enqueue(dst.nbytes(), src, dst, label);
 }
 
 std::int64_t SimulatedRuntime::compute_wait(const EventPtr& event) {
   const auto* simulated = dynamic_cast<const SimulatedEvent*>(event.get());
   TSWAP_CHECK(simulated != nullptr,
               "SimulatedRuntime::compute_wait got an event of another runtime");
-  return simulated->wait();
+  return simulated->wait(link_.idle_spin);
 }
 
 void SimulatedRuntime::synchronize() {
-  const EventPtr d2h = d2h_->enqueue(0, nullptr);
-  const EventPtr h2d = h2d_->enqueue(0, nullptr);
+  const EventPtr d2h = d2h_->enqueue(0, at::Tensor(), at::Tensor());
+  const EventPtr h2d = h2d_->enqueue(0, at::Tensor(), at::Tensor());
   compute_wait(d2h);
   compute_wait(h2d);
 }

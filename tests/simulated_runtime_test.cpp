@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <thread>
+
 #include <tswap/accelerator_runtime.h>
 #include <tswap/simulated_runtime.h>
 
@@ -76,6 +78,45 @@ TEST(SimulatedRuntime, RejectsANegativeLink) {
                 tswap::SimulatedRuntime rt(tswap::SimulatedLink{-1, 0ns});
               }),
               HasSubstr("a simulated link needs bandwidth and latency >= 0"));
+}
+
+TEST(SimulatedRuntime, RejectsAnIdleSpinOutOfRange) {
+  tswap::SimulatedLink link;
+  link.idle_spin = -1ns;
+  EXPECT_THAT(error_of([&] { tswap::SimulatedRuntime rt(link); }),
+              HasSubstr("SimulatedLink::idle_spin must be between 0 and 10 ms, got -1 ns"));
+  link.idle_spin = 11ms;
+  EXPECT_THAT(error_of([&] { tswap::SimulatedRuntime rt(link); }),
+              HasSubstr("SimulatedLink::idle_spin must be between 0 and 10 ms, got 11000000 ns"));
+}
+
+// Both hand-offs of Note [Simulated hand-offs] without the spin: a worker
+// that sleeps between copies is woken by the next, and waiters that sleep
+// on an event (here two threads on one slow copy) are woken by it.
+TEST(SimulatedRuntime, WorkersAndWaitersThatSleepAreWoken) {
+  tswap::SimulatedLink link{1e9, 1ms};
+  link.idle_spin = 0ns;
+  tswap::SimulatedRuntime rt(link);
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(1ms);  // the worker is asleep again by now
+    at::Tensor host = torch::zeros({64});
+    rt.compute_wait(rt.copy_to_host(torch::full({64}, static_cast<float>(i)), host, {}));
+    EXPECT_TRUE(torch::equal(host, torch::full({64}, static_cast<float>(i)))) << "copy " << i;
+  }
+  // A copy long enough that the second thread is surely waiting too.
+  tswap::SimulatedLink slow_link{1e9, 50ms};
+  slow_link.idle_spin = 0ns;
+  tswap::SimulatedRuntime slow(slow_link);
+  at::Tensor host = torch::zeros({64});
+  const tswap::EventPtr done = slow.copy_to_host(torch::ones({64}), host, {});
+  std::int64_t other_waited = 0;
+  std::thread other([&] { other_waited = slow.compute_wait(done); });
+  const std::int64_t waited = slow.compute_wait(done);
+  other.join();
+  EXPECT_TRUE(done->ready());
+  EXPECT_GT(waited, 0) << "the copy takes 50 ms: this thread slept on it";
+  EXPECT_GT(other_waited, 0);
+  EXPECT_TRUE(torch::equal(host, torch::ones({64})));
 }
 
 TEST(SimulatedRuntime, SupportsOnlyTheCpu) {

@@ -18,6 +18,11 @@ namespace tswap {
 struct SimulatedLink {
   double bytes_per_second = 0;          ///< e.g. 25e9 for a PCIe 4 x16 link
   std::chrono::nanoseconds latency{0};  ///< per copy, e.g. 10us
+  /// Not the link's: how long an idle stream's worker (and a thread
+  /// waiting for a copy) polls before it sleeps. Polling saves the thread
+  /// hand-off (a futex wake and a context switch, ~10 us) when copies come
+  /// closer together than this; 0 sleeps at once and spends no CPU waiting.
+  std::chrono::nanoseconds idle_spin{std::chrono::microseconds(40)};
 };
 
 /// See the file comment. The compute stream is the calling thread itself
