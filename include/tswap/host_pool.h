@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace tswap {
 
@@ -24,7 +25,8 @@ struct HostPoolStats {
 /// when the last tensor sharing its memory dies; the pool never returns
 /// memory to the system unless trim() is called.
 ///
-/// Buffers are 64-byte aligned. A request takes the smallest free block that
+/// Buffers are 64-byte aligned; reserved and in-use bytes count their
+/// usable capacity (each block has a 64-byte header besides). A request takes the smallest free block that
 /// fits it and is at most twice its size, else a fresh block. Thread-safe.
 /// Must be owned by a shared_ptr: buffers keep the pool alive.
 class HostPool : public std::enable_shared_from_this<HostPool> {
@@ -43,10 +45,12 @@ class HostPool : public std::enable_shared_from_this<HostPool> {
 
  private:
   HostPool() = default;
+  struct BlockHeader;  // Note [Host block header], host_pool.cpp
+  static void release_block(void* header);
   void give_back(void* block, std::size_t capacity);
 
   mutable std::mutex mu_;
-  std::multimap<std::size_t, void*> free_;  // capacity -> block
+  std::map<std::size_t, std::vector<void*>> free_;  // capacity -> free blocks
   HostPoolStats stats_;
 };
 
