@@ -13,17 +13,11 @@
 #include "check.h"
 #include "copy_fields.h"
 #include "device_timeline.h"
+#include "event_pool.h"
 #include "stream_names.h"
 
 namespace tswap {
 namespace {
-
-class AcceleratorEvent final : public Event {
- public:
-  explicit AcceleratorEvent(c10::DeviceType type) : event(type) {}
-  bool ready() const override { return event.query(); }
-  c10::Event event;
-};
 
 at::Tensor pinned_host_buffer(std::size_t nbytes) {
   // LibTorch's caching host allocator: a pool of pinned blocks, reused once
@@ -78,7 +72,10 @@ AcceleratorRuntime::AcceleratorRuntime(c10::Device device, AcceleratorOptions op
       host_allocator_(options.host_allocator ? std::move(options.host_allocator)
                                              : default_host_allocator(device_)),
       d2h_id_(profiler::intern_stream(stream_name("d2h", d2h_))),
-      h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))) {
+      h2d_id_(profiler::intern_stream(stream_name("h2d", h2d_))),
+      events_(std::make_shared<detail::EventPool>(device_.type())),
+      d2h_ordering_(std::make_unique<detail::OrderingEvent>(device_.type())),
+      h2d_ordering_(std::make_unique<detail::OrderingEvent>(device_.type())) {
   TSWAP_CHECK(d2h_ != h2d_, "the stream pool of ", device_,
               " gave one stream for both copy directions");
   detail::name_copy_stream(d2h_, "tswap " + stream_name("d2h", d2h_));
@@ -130,9 +127,7 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
   profiler::emit(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
   profiler::NvtxRange range(queued, detail::copy_fields(label, stream_id, dst.nbytes()));
   // The copy stream starts after everything compute has queued so far.
-  c10::Event compute_done(device_.type());
-  compute_done.record(guard_.getStream(device_));
-  compute_done.block(stream);
+  (stream == d2h_ ? *d2h_ordering_ : *h2d_ordering_).order_after(guard_.getStream(device_), stream);
   // Timing events right before and after the copy, past the wait for
   // compute: the device's start and end of the copy itself.
   const profiler::Fields fields = detail::copy_fields(label, stream_id, dst.nbytes());
@@ -147,9 +142,7 @@ EventPtr AcceleratorRuntime::copy_on(const c10::Stream& stream, const at::Tensor
   if (timeline_) timeline_->mark(stream, end, fields);
   // Note [Release ordering], rule 2.
   guard_.recordDataPtrOnStream(device_side.storage().data_ptr(), stream);
-  auto done = std::make_shared<AcceleratorEvent>(device_.type());
-  done->event.record(stream);
-  return done;
+  return events_->record(stream);
 }
 
 EventPtr AcceleratorRuntime::copy_to_host(const at::Tensor& src, const at::Tensor& dst,
@@ -162,11 +155,15 @@ EventPtr AcceleratorRuntime::copy_to_device(const at::Tensor& src, const at::Ten
   return copy_on(h2d_, src, dst, dst, label, trace::EventKind::h2d_queued, h2d_id_);
 }
 
+std::size_t AcceleratorRuntime::events_made() const {
+  return events_->made();
+}
+
 std::int64_t AcceleratorRuntime::compute_wait(const EventPtr& event) {
-  const auto* accelerator = dynamic_cast<const AcceleratorEvent*>(event.get());
+  const auto* accelerator = dynamic_cast<const detail::PooledEvent*>(event.get());
   TSWAP_CHECK(accelerator != nullptr,
               "AcceleratorRuntime::compute_wait got an event of another runtime");
-  accelerator->event.block(guard_.getStream(device_));
+  accelerator->block(guard_.getStream(device_));
   return 0;
 }
 

@@ -149,26 +149,31 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
   h.sum().backward();
   const std::vector<std::string> backward = guard_log().take();
 
+  // Each copy direction has one ordering event, recorded again for every
+  // copy (e1 here); each copy's completion is an event of its own while the
+  // engine holds it (core/event_pool.h).
   const std::vector<std::string> expected_forward = {
       // layer 0 saves x: the D2H stream starts after compute's work so far
       "record e1 on s0", d2h + " waits e1", "use " + d2h, "use s0", "keep memory for " + d2h,
       "record e2 on " + d2h,
       // layer 1 starts saving: compute waits for layer 0's copy, then frees it
-      "s0 waits e2", "record e3 on s0", d2h + " waits e3", "use " + d2h, "use s0",
-      "keep memory for " + d2h, "record e4 on " + d2h,
+      "s0 waits e2", "record e1 on s0", d2h + " waits e1", "use " + d2h, "use s0",
+      "keep memory for " + d2h, "record e3 on " + d2h,
       // layer 2 (the last) starts saving: release layer 1; no copy of its own
-      "s0 waits e4"};
+      "s0 waits e3"};
   EXPECT_THAT(forward, ElementsAreArray(expected_forward));
 
+  // (take() numbers new events from 1 again: the H2D ordering event is e1,
+  // the forward's completions are still held by their swaps.)
   const std::vector<std::string> expected_backward = {
       // layer 2's unpack prefetches layer 1 on the H2D stream
       "record e1 on s0", h2d + " waits e1", "use " + h2d, "use s0", "keep memory for " + h2d,
       "record e2 on " + h2d,
       // layer 1's unpack: compute waits for its copy, then layer 0 is prefetched
-      "s0 waits e2", "record e3 on s0", h2d + " waits e3", "use " + h2d, "use s0",
-      "keep memory for " + h2d, "record e4 on " + h2d,
+      "s0 waits e2", "record e1 on s0", h2d + " waits e1", "use " + h2d, "use s0",
+      "keep memory for " + h2d, "record e3 on " + h2d,
       // layer 0's unpack waits for its prefetched copy
-      "s0 waits e4"};
+      "s0 waits e3"};
   EXPECT_THAT(backward, ElementsAreArray(expected_backward));
 
   const auto c = tswap::stats().per_tag.at("accel.flow.*");
@@ -177,6 +182,37 @@ TEST(AcceleratorRuntime, StreamsWaitOnTheRightEventsInTheRightOrder) {
   EXPECT_EQ(c.prefetches, 2u);
   EXPECT_EQ(c.tensors_swapped_in, 2u);
   EXPECT_EQ(c.resident_bytes, 0);
+}
+
+// Completion events go back to the pool when the engine lets go of them, so
+// steps after the first make none: the pool holds the most a step holds at
+// once (each swapped tensor's copy out and copy back, until its backward).
+TEST(AcceleratorRuntime, CompletionEventsAreReusedAcrossSteps) {
+  auto rt = fake_runtime();
+  tswap::SwapOptions options;
+  options.min_bytes = 0;
+  options.runtime = rt;
+  std::vector<std::unique_ptr<tswap::SwapContext>> layers;
+  for (int i = 0; i < 4; ++i) layers.push_back(std::make_unique<tswap::SwapContext>("accel.pool.*", options));
+  auto w = torch::randn({64}, torch::requires_grad());
+  auto step = [&] {
+    torch::Tensor h = w * 1.0;
+    for (auto& layer : layers) {
+      tswap::SwapScope s(*layer);
+      h = h.sin().sin();
+    }
+    h.sum().backward();
+  };
+  tswap::reset_stats();
+  step();
+  const std::size_t after_one = rt->events_made();
+  for (int i = 0; i < 4; ++i) step();
+  const auto c = tswap::stats().per_tag.at("accel.pool.*");
+  EXPECT_EQ(c.tensors_swapped_out, 5u * 3u * 2u) << "2 tensors in each of 3 layers, 5 steps";
+  EXPECT_GT(after_one, 0u);
+  EXPECT_LE(after_one, 2u * 3u * 2u) << "at most a copy out and a copy back per swapped tensor";
+  EXPECT_EQ(rt->events_made(), after_one) << "later steps reuse the first step's events";
+  EXPECT_LT(rt->events_made(), c.tensors_swapped_out + c.tensors_swapped_in);
 }
 
 TEST(AcceleratorRuntime, TrainingThroughItMatchesTheBaselineBitwise) {

@@ -22,7 +22,9 @@ namespace tswap {
 
 namespace detail {
 class DeviceTimeline;
-}
+class EventPool;
+class OrderingEvent;
+}  // namespace detail
 
 /// Returns a host buffer of the given size (uint8, 1-D) for copies out.
 using HostAllocator = std::function<at::Tensor(std::size_t nbytes)>;
@@ -90,6 +92,9 @@ class AcceleratorRuntime final : public Runtime {
   void resolve_timing();
   TimingCounters timing_counters() const;
   std::optional<c10::Stream> anchor_stream() const;
+  /// Completion events made so far: copies reuse them once nobody holds
+  /// them (core/event_pool.h), so this stays at the most held at once.
+  std::size_t events_made() const;
 
  private:
   EventPtr copy_on(const c10::Stream& stream, const at::Tensor& src, const at::Tensor& dst,
@@ -105,6 +110,9 @@ class AcceleratorRuntime final : public Runtime {
   HostAllocator host_allocator_;
   std::uint8_t d2h_id_;  // the streams' ids in logs
   std::uint8_t h2d_id_;
+  std::shared_ptr<detail::EventPool> events_;
+  std::unique_ptr<detail::OrderingEvent> d2h_ordering_;  // core/event_pool.h
+  std::unique_ptr<detail::OrderingEvent> h2d_ordering_;
   DeviceMemoryProbe memory_probe_;
   std::unique_ptr<detail::DeviceTimeline> timeline_;
   std::mutex compute_ids_mu_;
