@@ -1,9 +1,12 @@
 // The profiler's costs.
 //
 // Recording, per event, on the thread that records:
+//   BM_ClockRead_Steady     std::chrono::steady_clock::now() alone
+//   BM_ClockRead_Rdtsc      rdtsc alone (x86-64)
 //   BM_Emit_NoSession       emit() with no session active (a relaxed load)
 //   BM_Emit_Session         emit() into an active session (the writer drains to /dev/null),
-//                           from one and from two threads at once
+//                           tsc:0 on steady_clock, tsc:1 on the TSC clock, from one and
+//                           from two threads at once
 //   BM_NvtxPushPop_NoTool   an NVTX push and pop with no tool attached
 //   BM_MutexVector          the obvious alternative: a timestamp, a mutex and a vector push_back
 // Reading a 10-million-event log (written once to $TMPDIR):
@@ -18,6 +21,10 @@
 #include <fstream>
 #include <mutex>
 #include <vector>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include <tswap/profiler.h>
 #include <tswap/profiler/emit.h>
@@ -42,16 +49,31 @@ tswap::profiler::Fields some_fields(std::uint32_t i) {
   return f;
 }
 
+void BM_ClockRead_Steady(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(std::chrono::steady_clock::now());
+}
+
+#if defined(__x86_64__)
+void BM_ClockRead_Rdtsc(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(__rdtsc());
+}
+BENCHMARK(BM_ClockRead_Rdtsc);
+#endif
+
 void BM_Emit_NoSession(benchmark::State& state) {
   std::uint32_t i = 0;
   for (auto _ : state) tswap::profiler::emit(EventKind::d2h_queued, some_fields(i++));
 }
 
-void start_session(const benchmark::State&) {
+/// range(0): 1 for the TSC clock, 0 for steady_clock.
+void start_session(const benchmark::State& state) {
+  if (state.range(0) != 0 && !tswap::profiler::tsc_available()) return;  // skipped
   tswap::profiler::SessionOptions options;
   options.path = "/dev/null";
   options.thread_buffer_records = 1 << 22;  // the writer drains every 5 ms: no drops
   options.flush_interval = std::chrono::milliseconds(5);
+  options.clock = state.range(0) != 0 ? tswap::profiler::ClockSource::tsc
+                                      : tswap::profiler::ClockSource::steady;
   tswap::profiler::start_session(options);
 }
 
@@ -60,6 +82,10 @@ void stop_session(const benchmark::State&) {
 }
 
 void BM_Emit_Session(benchmark::State& state) {
+  if (state.range(0) != 0 && !tswap::profiler::tsc_available()) {
+    state.SkipWithError("no invariant TSC on this CPU");
+    return;
+  }
   std::uint32_t i = 0;
   for (auto _ : state) tswap::profiler::emit(EventKind::d2h_queued, some_fields(i++));
   if (state.thread_index() == 0) {
@@ -98,8 +124,16 @@ void BM_MutexVector(benchmark::State& state) {
   }
 }
 
+BENCHMARK(BM_ClockRead_Steady);
 BENCHMARK(BM_Emit_NoSession);
-BENCHMARK(BM_Emit_Session)->Setup(start_session)->Teardown(stop_session)->Threads(1)->Threads(2);
+BENCHMARK(BM_Emit_Session)
+    ->ArgName("tsc")
+    ->Arg(0)
+    ->Arg(1)
+    ->Setup(start_session)
+    ->Teardown(stop_session)
+    ->Threads(1)
+    ->Threads(2);
 BENCHMARK(BM_MutexVector)->Threads(1)->Threads(2);
 
 constexpr std::size_t kEvents = 10'000'000;

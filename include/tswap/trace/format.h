@@ -198,6 +198,16 @@ enum class CopyTiming : std::uint8_t {
   none = 3,     // the device cannot time: only the host's queueing is known
 };
 
+/// How the recorder read the host's times (FileHeader::host_clock). Either
+/// way they are CLOCK_MONOTONIC ns: this says only how precise they are.
+/// Added in a reserved byte: older logs have 0.
+enum class HostClock : std::uint8_t {
+  unknown = 0,  // a log from before the byte
+  steady = 1,   // steady_clock at each event
+  tsc = 2,      // the TSC at each event, turned into CLOCK_MONOTONIC ns along anchors read
+                // at each writer drain (exact there to ~10 ns; a few ns of drift between)
+};
+
 /// The file's first 256 bytes.
 struct FileHeader {
   char magic[8];               // kMagic
@@ -212,7 +222,8 @@ struct FileHeader {
   char host[64];                     // host name
   char device[64];                   // what the session ran on ("cpu (simulated)", "cuda:0")
   std::uint8_t copy_timing;          // CopyTiming (version 2; 0 in version 1)
-  std::uint8_t reserved[7];
+  std::uint8_t host_clock;           // HostClock: how the recorder read the times (0: not said)
+  std::uint8_t reserved[6];
 };
 static_assert(sizeof(FileHeader) == 256);
 
@@ -256,5 +267,6 @@ const char* to_string(EventKind kind);
 const char* to_string(KeepReason reason);
 const char* to_string(ReleaseReason reason);
 const char* to_string(CopyTiming timing);  // "unknown", "host", "device", "not timed"
+const char* to_string(HostClock clock);    // "not recorded", "steady_clock", "TSC"
 
 }  // namespace tswap::trace
