@@ -260,8 +260,10 @@ void fill_device(char (&field)[sizeof(trace::FileHeader::device)], const std::st
 void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns,
                  std::uint8_t copy_timing, bool tsc) {
   std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
-  h.version = trace::kFormatVersion;
-  h.header_bytes = trace::header_bytes_of(trace::kFormatVersion);
+  // Version 4 only where it holds compressed chunks (format.h).
+  h.version = options.compression == Compression::none ? trace::kUncompressedFormatVersion
+                                                       : trace::kFormatVersion;
+  h.header_bytes = trace::header_bytes_of(h.version);
   h.record_bytes = sizeof(trace::Record);
   h.pid = static_cast<std::uint32_t>(::getpid());
   h.monotonic_start_ns = static_cast<std::uint64_t>(start_ns);
@@ -320,6 +322,23 @@ inline void push_record(std::uint64_t stamp, trace::EventKind kind, const Fields
   b->push(r);
 }
 
+/// The compressor of a session of `options`, or null. Throws where it
+/// cannot compress as asked.
+std::unique_ptr<trace::ZstdCompressor> make_compressor(const SessionOptions& options) {
+  switch (options.compression) {
+    case Compression::none:
+      return nullptr;
+    case Compression::zstd:
+      try {
+        return std::make_unique<trace::ZstdCompressor>(options.compression_level);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("tensorswap profiler: compression zstd: ") + e.what());
+      }
+  }
+  throw std::runtime_error("tensorswap profiler: unknown compression " +
+                           std::to_string(static_cast<int>(options.compression)));
+}
+
 }  // namespace
 
 void append_at(trace::EventKind kind, const Fields& f, std::int64_t steady) noexcept {
@@ -355,7 +374,8 @@ void start_session(const SessionOptions& options) {
   if (!r.run_set) r.run = run_info_from_environment();
   s->options.path = detail::expand_log_path(options.path, r.run);
   detail::fill_run_header(s->run, r.run);
-  s->tsc = detail::session_reads_tsc(options);  // throws
+  s->tsc = detail::session_reads_tsc(options);                 // throws
+  auto compressor = detail::make_compressor(options);          // throws
   if (s->tsc) {
     const double rate = detail::calibrated_ns_per_tick();  // the first time: ~5 ms
     s->timeline.start(detail::read_anchor(), rate);
@@ -364,7 +384,8 @@ void start_session(const SessionOptions& options) {
   s->start_ns = start;
   trace::FileHeader header{};
   detail::fill_header(header, s->options, start, r.copy_timing, s->tsc);
-  s->log = std::make_unique<detail::LogWriter>(s->options.path, header, s->run);  // throws
+  s->log = std::make_unique<detail::LogWriter>(s->options.path, header, s->run,
+                                               std::move(compressor));  // throws
   r.buffer_records.store(options.thread_buffer_records);
   for (auto& b : detail::snapshot_buffers()) {
     b->discard();  // left over from before: not this session's

@@ -41,7 +41,7 @@ std::vector<std::uint8_t> read(const fs::path& path) {
 
 TEST(FuzzSeeds, EverySeedLoadsWithEvents) {
   const std::vector<fs::path> all = seeds();
-  ASSERT_GE(all.size(), 9u) << "seeds in " << TSWAP_FUZZ_CORPUS;
+  ASSERT_GE(all.size(), 10u) << "seeds in " << TSWAP_FUZZ_CORPUS;
   for (const fs::path& p : all) {
     try {
       const Trace t = Trace::load(p.string());
@@ -101,7 +101,7 @@ TEST(FuzzRepair, LeavesAValidLogAlone) {
   }
 }
 
-// Both versions and every copy timing: what reads a version 2 log branches
+// Every version and every copy timing: what reads a version 2 log branches
 // on them (copy pairing, summary, exports, the viewer's device lanes).
 TEST(FuzzSeeds, CoverBothVersionsEveryCopyTimingAndDeviceTime) {
   std::set<std::uint32_t> versions;
@@ -117,7 +117,9 @@ TEST(FuzzSeeds, CoverBothVersionsEveryCopyTimingAndDeviceTime) {
     }
     for (const auto& [id, name] : t.threads()) threads.insert(std::string(name));
   }
-  EXPECT_EQ(versions, (std::set<std::uint32_t>{1, tswap::trace::kFormatVersion}));
+  // 1, the uncompressed version the recorder writes, and compressed.tswap's.
+  EXPECT_EQ(versions, (std::set<std::uint32_t>{1, tswap::trace::kUncompressedFormatVersion,
+                                               tswap::trace::kFormatVersion}));
   EXPECT_EQ(timings.size(), 4u);  // unknown, host, device, none
   using K = tswap::trace::EventKind;
   std::set<int> want;
