@@ -115,7 +115,9 @@ bool LogWriter::write_records(std::uint16_t thread, const trace::Record* records
   if (count == 0) return true;
   const std::size_t bytes = count * sizeof(trace::Record);
   if (compressor_) {
-    if (compressor_->compress(records, bytes, packed_)) {
+    columns_.resize(bytes);  // Note [Record columns]
+    trace::records_to_columns(records, count, columns_.data());
+    if (compressor_->compress(columns_.data(), bytes, packed_)) {
       return write_chunk(trace::ChunkType::records_zstd, thread, static_cast<std::uint32_t>(count),
                          packed_.data(), packed_.size());
     }

@@ -61,7 +61,8 @@ class LogWriter {
   std::string error_;
   std::vector<std::uint8_t> scratch_;
   std::unique_ptr<trace::ZstdCompressor> compressor_;  // null: records chunks as they are
-  std::vector<std::uint8_t> packed_;                   // a compressed payload
+  std::vector<std::uint8_t> columns_;                  // a chunk's records as columns
+  std::vector<std::uint8_t> packed_;                   // ...compressed
   bool said_compression_failed_ = false;
 };
 

@@ -411,10 +411,12 @@ class Parser {
     ++t.storage_.compressed_chunks;
     t.storage_.compressed_bytes += chunk.payload_bytes;
     t.storage_.uncompressed_bytes += expected;
+    records_.resize(chunk.count);
+    columns_to_records(unpacked_.data(), chunk.count, records_.data());  // Note [Record columns]
     // A bad record has no byte offset of its own in the file: say where
     // in the chunk's records it is.
-    add_records(t, chunk, unpacked_.data(), [offset](std::uint64_t) { return offset; },
-                " (" + which + ", byte ");
+    add_records(t, chunk, reinterpret_cast<const std::uint8_t*>(records_.data()),
+                [offset](std::uint64_t) { return offset; }, " (" + which + ", byte ");
   }
 
   /// Appends one chunk's `count` records from `records` (a plain chunk's
@@ -495,6 +497,7 @@ class Parser {
   std::vector<ChunkRange> chunks_;  // where each records chunk's events landed
   ZstdDecompressor unzstd_;         // kept across compressed chunks
   std::vector<std::uint8_t> unpacked_;  // the compressed chunk being read, decompressed
+  std::vector<Record> records_;         // ...and back from columns to records
 };
 
 Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name,

@@ -65,8 +65,10 @@ class LogBuilder {
     if (frame != nullptr) {
       packed = *frame;
     } else {
+      std::vector<std::uint8_t> columns(r.size() * sizeof(tswap::trace::Record));
+      tswap::trace::records_to_columns(r.data(), r.size(), columns.data());
       tswap::trace::ZstdCompressor zstd(1);
-      zstd.compress(r.data(), r.size() * sizeof(tswap::trace::Record), packed);
+      zstd.compress(columns.data(), columns.size(), packed);
     }
     offsets_.push_back(bytes_.size());
     tswap::trace::append_chunk(bytes_, tswap::trace::ChunkType::records_zstd, thread,

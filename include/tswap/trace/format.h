@@ -165,7 +165,8 @@ static_assert(sizeof(StringEntry) == 16);
 /// added without a new format version (docs/log-format.md).
 /// records_zstd (version 4): `count` records, compressed. The payload is one
 /// zstd frame whose content size (in its frame header) is count * 32 bytes,
-/// which decompresses to what a records chunk's payload would be; the
+/// which decompresses to the records as columns of deltas (Note [Record
+/// columns] in compression.h, which turns them back into records); the
 /// checksum is over the payload as stored (compressed), so a torn or
 /// corrupted chunk is found before it is decompressed. Each chunk is a frame
 /// of its own: losing one loses nothing before or after it.
