@@ -195,6 +195,13 @@ void stamps_to_times(Session& s, ThreadBuffer& b, trace::Record* records, std::s
       r->host_ns = since_start(static_cast<std::int64_t>(r->host_ns & ~kSteadyStamp));
       continue;
     }
+    if (!s.tsc) {
+      // Ticks in a steady_clock session: a thread that read the last
+      // session's clock, then slept through its stop and this start. No
+      // anchor of this session says when: at its start.
+      r->host_ns = 0;
+      continue;
+    }
     // Ticks: never before the thread's last (Note [TSC clock]).
     r->host_ns = std::max(since_start(s.timeline.steady_ns(r->host_ns)), b.last_ns);
     b.last_ns = r->host_ns;
