@@ -175,14 +175,18 @@ TEST(RecorderClock, AskingForATscThatIsNotThereIsRefused) {
 }
 
 TEST(RecorderClock, NothingIsDroppedAtFullSpeed) {
-  // 4 Mi events from a tight loop, twice the ring: the writer must drain
-  // while the thread records, as fast as it records.
-  constexpr std::uint32_t kEvents = 1u << 22;
+  // From a tight loop, an eighth more events than the ring holds: the
+  // writer must drain while the thread records at full speed, and the ring
+  // wraps. (Twice the ring failed now and then on a 2-core machine shared
+  // with two builds, where the writer gets a third of a core: what the
+  // writer sustains is measured in bench/recorder_bench.cpp, not here.)
+  constexpr std::uint32_t kRing = 1u << 21;
+  constexpr std::uint32_t kEvents = kRing + kRing / 8;
   for (const ClockSource clock : {ClockSource::steady, ClockSource::automatic}) {
     tswap::profiler::SessionOptions options;
     options.path = "/dev/null";
     options.clock = clock;
-    options.thread_buffer_records = kEvents / 2;
+    options.thread_buffer_records = kRing;
     options.flush_interval = 2ms;
     std::thread([&] {  // a new thread: a ring of the size asked for
       tswap::profiler::start_session(options);
