@@ -19,6 +19,7 @@
 #include <tswap/profiler.h>
 #include <tswap/profiler/emit.h>
 
+#include "environment_options.h"
 #include "log_writer.h"
 #include "nvtx_internal.h"
 #include "run_info.h"
@@ -574,13 +575,17 @@ void name_this_thread(std::string_view name) {
 
 namespace {
 
-/// TSWAP_LOG=path records the whole process with no code change.
+/// TSWAP_LOG=path records the whole process with no code change (and
+/// TSWAP_LOG_CLOCK, TSWAP_LOG_COMPRESSION choose its options).
 struct EnvironmentSession {
   EnvironmentSession() {
     const char* path = std::getenv("TSWAP_LOG");
     if (path == nullptr || *path == '\0') return;
     try {
-      start_session(path);
+      SessionOptions options;
+      options.path = path;
+      detail::apply_environment_options(options);
+      start_session(options);
       std::fprintf(stderr, "tensorswap: recording to %s (TSWAP_LOG)\n",
                    recorder().session->options.path.c_str());
     } catch (const std::exception& e) {
