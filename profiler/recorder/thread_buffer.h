@@ -40,8 +40,8 @@ class ThreadBuffer {
   /// Consumer side (the writer only): hands what is there to
   /// `take(Record* records, std::size_t n)`, in order, in at most two
   /// pieces (up to the ring's end, then from its start), in place: the
-  /// consumer owns them, and may rewrite them, until it returns. Then frees
-  /// them in the ring. Returns how many records it took.
+  /// consumer owns a piece, and may rewrite it, until `take` returns; then
+  /// it is freed in the ring. Returns how many records it took.
   template <class Take>
   std::size_t drain(Take&& take) {
     const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
@@ -49,7 +49,11 @@ class ThreadBuffer {
     const auto n = static_cast<std::size_t>(head - tail);
     const auto from = static_cast<std::size_t>(tail & mask_);
     const std::size_t first = std::min<std::size_t>(n, capacity_ - from);
-    if (first > 0) take(slots_ + from, first);
+    // Each piece is freed once taken: the producer need not wait for both.
+    if (first > 0) {
+      take(slots_ + from, first);
+      tail_.store(tail + first, std::memory_order_release);
+    }
     if (n > first) take(slots_, n - first);
     tail_.store(head, std::memory_order_release);
     return n;

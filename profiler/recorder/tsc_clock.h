@@ -36,13 +36,6 @@
 
 namespace tswap::profiler::detail {
 
-/// Whether this build can read a TSC at all (x86-64).
-#if defined(__x86_64__)
-inline constexpr bool kTscCompiledIn = true;
-#else
-inline constexpr bool kTscCompiledIn = false;
-#endif
-
 /// The counter, unserialized: the hot path's read (a few ns).
 inline std::uint64_t read_tsc() noexcept {
 #if defined(__x86_64__)
@@ -87,8 +80,6 @@ class TscTimeline {
     const auto since = static_cast<std::int64_t>(ticks - base_.ticks);  // may be < 0: skew
     return base_.steady_ns + static_cast<std::int64_t>(static_cast<double>(since) * rate_);
   }
-
-  double ns_per_tick() const { return rate_; }
 
  private:
   ClockAnchor base_;        // the segment's start: the last anchor of a long enough segment
