@@ -17,6 +17,7 @@ packages=(
   libcli11-dev            # tswap-log's arguments
   nlohmann-json3-dev      # JSON export, and parsing it back in tests
   libsqlite3-dev          # reading Nsight Systems exports (nsys export --type sqlite)
+  libzstd-dev             # zstd-compressed log chunks (optional: found with pkg-config)
   qt6-base-dev qt6-svg-dev libxkbcommon-dev   # tswap-viewer (Widgets, Test, SVG export)
   fonts-dejavu-core       # text in headless screenshots
   doxygen                 # the API reference (docs/)

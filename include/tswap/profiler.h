@@ -20,12 +20,38 @@
 
 namespace tswap::profiler {
 
+/// How the recording threads read the time. Every log is in
+/// CLOCK_MONOTONIC ns whichever it is (docs/profiling.md, "Clocks").
+enum class ClockSource : std::uint8_t {
+  automatic = 0,  // tsc where the CPU's TSC is invariant (tsc_available()), else steady
+  steady = 1,     // std::chrono::steady_clock at each event
+  tsc = 2,        // rdtsc at each event, turned into ns by the writer thread; start_session
+                  // refuses it where tsc_available() is false
+};
+
+/// How the writer stores records chunks (docs/log-format.md, "Compressed records").
+enum class Compression : std::uint8_t {
+  none = 0,
+  zstd = 1,  // each records chunk is one zstd frame; start_session refuses it in a build
+             // without libzstd (zstd_compiled_in())
+};
+
 struct SessionOptions {
   std::string path;                              // the .tswap file to write (truncated)
   std::string device;                            // free text for the header, e.g. "cuda:0 H100"
   std::chrono::milliseconds flush_interval{50};  // how often the writer drains thread buffers
   std::size_t thread_buffer_records = 1 << 16;   // per recording thread, rounded up to 2^k
+  ClockSource clock = ClockSource::automatic;
+  Compression compression = Compression::none;
+  int compression_level = 1;  // zstd's level (1 fastest ... 19); only with Compression::zstd
 };
+
+/// Whether this CPU has an invariant TSC (x86-64, CPUID 0x80000007 EDX bit
+/// 8) that ClockSource::tsc can read.
+bool tsc_available() noexcept;
+
+/// For tests of the fallback: tsc_available() says false while set.
+void set_tsc_unavailable_for_testing(bool unavailable) noexcept;
 
 /// Starts recording. Throws std::runtime_error if a session is already
 /// active or the file cannot be created.
@@ -63,6 +89,7 @@ struct SessionStats {
   std::uint64_t records_written = 0;
   std::uint64_t records_dropped = 0;  // a thread's buffer was full: the writer fell behind
   std::uint64_t bytes_written = 0;
+  ClockSource clock = ClockSource::steady;  // what the threads read: steady or tsc, never automatic
 };
 SessionStats session_stats();
 

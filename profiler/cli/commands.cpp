@@ -132,6 +132,20 @@ std::vector<std::string> warnings(const Trace& t) {
   return w;
 }
 
+/// How the recorder read the times, after the clock line (nothing for a
+/// log from before the header said so).
+std::string host_clock_note(trace::HostClock clock) {
+  switch (clock) {
+    case trace::HostClock::unknown:
+      return "";
+    case trace::HostClock::steady:
+      return ", read with steady_clock";
+    case trace::HostClock::tsc:
+      return ", read through the TSC (calibrated against it at each writer drain)";
+  }
+  return ", read with an unknown clock (" + std::to_string(static_cast<int>(clock)) + ")";
+}
+
 }  // namespace
 
 int info(const std::string& file, std::ostream& out, std::ostream& err) {
@@ -175,7 +189,8 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
   out << "  started    " << wall_time(h.wall_start_ns) << "\n"
       << "  clock      " << text(h.clock, sizeof h.clock) << " " << std::fixed
       << std::setprecision(9) << static_cast<double>(h.monotonic_start_ns) / 1e9
-      << " s at the start (event times are ns after it)\n"
+      << " s at the start (event times are ns after it)"
+      << host_clock_note(static_cast<trace::HostClock>(h.host_clock)) << "\n"
       << "  duration   " << ms(t->duration_ns()) << " ms\n"
       << "  events     " << t->events().size() << "\n"
       << "  tags       " << t->tags().size() << (t->tags().empty() ? "" : ": " + names(t->tags()))
@@ -185,6 +200,13 @@ int info(const std::string& file, std::ostream& out, std::ostream& err) {
       << "  threads    " << t->threads().size()
       << (t->threads().empty() ? "" : ": " + names(t->threads())) << "\n"
       << "  file       " << t->file_bytes() << " bytes\n";
+  if (const trace::Storage& st = t->storage(); st.compressed()) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.2f", st.ratio());
+    out << "  compressed zstd, " << st.compressed_chunks << " of "
+        << st.compressed_chunks + st.records_chunks << " records chunks: " << st.uncompressed_bytes
+        << " bytes of records in " << st.compressed_bytes << " (ratio " << ratio << ")\n";
+  }
   if (const Anchors a = anchors(*t); a.count > 0) {
     out << "  anchors    " << a.count << " clock anchor" << (a.count == 1 ? "" : "s");
     if (a.count > 1) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -14,8 +15,8 @@
 namespace tswap::profiler::detail {
 
 LogWriter::LogWriter(const std::string& path, const trace::FileHeader& header,
-                     const trace::RunHeader& run)
-    : path_(path) {
+                     const trace::RunHeader& run, std::unique_ptr<trace::ZstdCompressor> compressor)
+    : path_(path), compressor_(std::move(compressor)) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     throw std::runtime_error("tensorswap profiler: cannot create " + path + ": " +
@@ -64,7 +65,9 @@ bool LogWriter::write_chunk(trace::ChunkType type, std::uint16_t thread, std::ui
   const std::uint64_t start = bytes_;
   if (write_all(scratch_.data(), scratch_.size())) {
     ++sequence_;
-    if (type == trace::ChunkType::records) records_ += count;
+    if (type == trace::ChunkType::records || type == trace::ChunkType::records_zstd) {
+      records_ += count;
+    }
     return true;
   }
   stop_at(start, scratch_.size());
@@ -109,9 +112,24 @@ bool LogWriter::write_strings(const std::vector<StringDef>& defs) {
 
 bool LogWriter::write_records(std::uint16_t thread, const trace::Record* records,
                               std::size_t count) {
-  return count == 0 ||
-         write_chunk(trace::ChunkType::records, thread, static_cast<std::uint32_t>(count), records,
-                     count * sizeof(trace::Record));
+  if (count == 0) return true;
+  const std::size_t bytes = count * sizeof(trace::Record);
+  if (compressor_) {
+    columns_.resize(bytes);  // Note [Record columns]
+    trace::records_to_columns(records, count, columns_.data());
+    if (compressor_->compress(columns_.data(), bytes, packed_)) {
+      return write_chunk(trace::ChunkType::records_zstd, thread, static_cast<std::uint32_t>(count),
+                         packed_.data(), packed_.size());
+    }
+    // Never lose records over it: this chunk goes as it is (readers read both).
+    if (!said_compression_failed_) {
+      std::fprintf(stderr, "tensorswap profiler: zstd failed on %s (%s); writing records uncompressed\n",
+                   path_.c_str(), compressor_->error().c_str());
+      said_compression_failed_ = true;
+    }
+  }
+  return write_chunk(trace::ChunkType::records, thread, static_cast<std::uint32_t>(count), records,
+                     bytes);
 }
 
 bool LogWriter::rewrite_device(const char (&device)[sizeof(trace::FileHeader::device)]) {

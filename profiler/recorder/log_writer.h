@@ -4,9 +4,11 @@
 // one write() so that a crash tears at most the last one.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <tswap/trace/compression.h>
 #include <tswap/trace/format.h>
 
 #include "string_registry.h"
@@ -18,8 +20,10 @@ class LogWriter {
   /// Creates (truncates) `path` and writes the header. Throws std::runtime_error
   /// (and removes the file if it is a regular file whose header failed).
   /// Creates `path` and writes both headers (the run header from version 3).
+  /// With a compressor, records chunks are written compressed
+  /// (ChunkType::records_zstd); the header must then say version 4.
   LogWriter(const std::string& path, const trace::FileHeader& header,
-            const trace::RunHeader& run);
+            const trace::RunHeader& run, std::unique_ptr<trace::ZstdCompressor> compressor = {});
   ~LogWriter();
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
@@ -56,6 +60,10 @@ class LogWriter {
   int errno_ = 0;              // of the first failed write
   std::string error_;
   std::vector<std::uint8_t> scratch_;
+  std::unique_ptr<trace::ZstdCompressor> compressor_;  // null: records chunks as they are
+  std::vector<std::uint8_t> columns_;                  // a chunk's records as columns
+  std::vector<std::uint8_t> packed_;                   // ...compressed
+  bool said_compression_failed_ = false;
 };
 
 }  // namespace tswap::profiler::detail

@@ -19,11 +19,13 @@
 #include <tswap/profiler.h>
 #include <tswap/profiler/emit.h>
 
+#include "environment_options.h"
 #include "log_writer.h"
 #include "nvtx_internal.h"
 #include "run_info.h"
 #include "string_registry.h"
 #include "thread_buffer.h"
+#include "tsc_clock.h"
 
 namespace tswap::profiler {
 namespace detail {
@@ -35,8 +37,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxChunkRecords = 8192;  // 256 KiB payload
 
-std::atomic<std::int64_t> g_start_ns{0};
 std::atomic<std::uint64_t> g_session_number{0};
+// The session reads the TSC (Note [TSC clock]). Set before g_recording.
+std::atomic<bool> g_tsc{false};
+
+// Note [Stamps]: a record's host_ns, while in a ring, is a stamp the writer
+// turns into ns since the session start: with kSteadyStamp set, the rest
+// is CLOCK_MONOTONIC ns (emit_at, and emit() on the steady clock); without,
+// TSC ticks (emit() on the TSC clock). So the hot path neither reads the
+// session start nor clamps, and emit_at() keeps its exact time in a TSC
+// session. Neither clock comes near bit 63 (2^63 ns or ticks is decades
+// of uptime).
+constexpr std::uint64_t kSteadyStamp = std::uint64_t{1} << 63;
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -57,7 +69,9 @@ struct Session {
   std::atomic<std::uint64_t> records_written{0};
   std::atomic<std::uint64_t> dropped_by_finished{0};  // by threads whose buffers are gone
   bool failed = false;                                // writer thread only
-  std::vector<trace::Record> scratch;                 // writer thread only
+  std::int64_t start_ns = 0;                          // steady_clock at the start
+  bool tsc = false;                                   // the threads read the TSC
+  TscTimeline timeline;                               // writer thread only, when tsc
 };
 
 /// Process-wide recorder state. Leaked on purpose: threads record during
@@ -107,11 +121,17 @@ Recorder& recorder() {
   return *r;
 }
 
+/// The hot path's view of t_slot.buffer: a trivial thread_local needs no
+/// guard on access (one with a destructor, as ThreadSlot, checks whether
+/// it was constructed on every access).
+thread_local ThreadBuffer* t_buffer = nullptr;
+
 /// The calling thread's buffer and name.
 struct ThreadSlot {
   std::shared_ptr<ThreadBuffer> buffer;
   std::string name;
   ~ThreadSlot() {
+    t_buffer = nullptr;  // the writer may free the buffer from now on
     if (buffer) buffer->orphaned.store(true);
   }
 };
@@ -137,7 +157,8 @@ ThreadBuffer* register_thread() noexcept {
       r.buffers.push_back(buffer);
     }
     t_slot.buffer = std::move(buffer);
-    return t_slot.buffer.get();
+    t_buffer = t_slot.buffer.get();
+    return t_buffer;
   } catch (...) {
     return nullptr;  // never throw into the caller's training loop
   }
@@ -163,21 +184,50 @@ void forget_finished_buffers(Session& s) {
                   r.buffers.end());
 }
 
+/// Turns the stamps of one thread's drained records into ns since the
+/// session start (Note [Stamps]).
+void stamps_to_times(Session& s, ThreadBuffer& b, trace::Record* records, std::size_t n) {
+  const std::int64_t start = s.start_ns;
+  const auto since_start = [start](std::int64_t steady) {
+    return steady > start ? static_cast<std::uint64_t>(steady - start) : 0;
+  };
+  for (trace::Record* r = records; r != records + n; ++r) {
+    if ((r->host_ns & kSteadyStamp) != 0) {
+      r->host_ns = since_start(static_cast<std::int64_t>(r->host_ns & ~kSteadyStamp));
+      continue;
+    }
+    if (!s.tsc) {
+      // Ticks in a steady_clock session: a thread that read the last
+      // session's clock, then slept through its stop and this start. No
+      // anchor of this session says when: at its start.
+      r->host_ns = 0;
+      continue;
+    }
+    // Ticks: never before the thread's last (Note [TSC clock]).
+    r->host_ns = std::max(since_start(s.timeline.steady_ns(r->host_ns)), b.last_ns);
+    b.last_ns = r->host_ns;
+  }
+}
+
 /// Writes what every thread recorded since the last drain (writer thread).
 void drain(Session& s) {
   if (s.failed) {
     for (auto& b : snapshot_buffers()) b->discard();
     return;
   }
+  // Before any ring is read: the records taken now were recorded before it.
+  if (s.tsc) s.timeline.advance(read_anchor());
   bool ok = s.log->write_strings(StringRegistry::get().since(s.strings_cursor));
   for (auto& b : snapshot_buffers()) {
-    s.scratch.clear();
-    b->drain(s.scratch);
-    for (std::size_t at = 0; ok && at < s.scratch.size(); at += kMaxChunkRecords) {
-      const std::size_t n = std::min(kMaxChunkRecords, s.scratch.size() - at);
-      ok = s.log->write_records(b->thread_id(), s.scratch.data() + at, n);
-      if (ok) s.records_written.fetch_add(n, std::memory_order_relaxed);
-    }
+    // Straight from the ring: no copy of the records before the chunk's.
+    b->drain([&](trace::Record* records, std::size_t count) {
+      stamps_to_times(s, *b, records, count);
+      for (std::size_t at = 0; ok && at < count; at += kMaxChunkRecords) {
+        const std::size_t n = std::min(kMaxChunkRecords, count - at);
+        ok = s.log->write_records(b->thread_id(), records + at, n);
+        if (ok) s.records_written.fetch_add(n, std::memory_order_relaxed);
+      }
+    });
   }
   forget_finished_buffers(s);
   if (!ok) {
@@ -216,10 +266,12 @@ void fill_device(char (&field)[sizeof(trace::FileHeader::device)], const std::st
 }
 
 void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64_t start_ns,
-                 std::uint8_t copy_timing) {
+                 std::uint8_t copy_timing, bool tsc) {
   std::memcpy(h.magic, trace::kMagic, sizeof h.magic);
-  h.version = trace::kFormatVersion;
-  h.header_bytes = trace::header_bytes_of(trace::kFormatVersion);
+  // Version 4 only where it holds compressed chunks (format.h).
+  h.version = options.compression == Compression::none ? trace::kUncompressedFormatVersion
+                                                       : trace::kFormatVersion;
+  h.header_bytes = trace::header_bytes_of(h.version);
   h.record_bytes = sizeof(trace::Record);
   h.pid = static_cast<std::uint32_t>(::getpid());
   h.monotonic_start_ns = static_cast<std::uint64_t>(start_ns);
@@ -232,16 +284,40 @@ void fill_header(trace::FileHeader& h, const SessionOptions& options, std::int64
   ::gethostname(h.host, sizeof h.host - 1);
   fill_device(h.device, options.device);
   h.copy_timing = copy_timing;
+  h.host_clock = static_cast<std::uint8_t>(tsc ? trace::HostClock::tsc : trace::HostClock::steady);
+}
+
+/// Whether a session of `options` reads the TSC. Throws where it asks for
+/// a TSC this CPU does not have.
+bool session_reads_tsc(const SessionOptions& options) {
+  switch (options.clock) {
+    case ClockSource::automatic:
+      return invariant_tsc();
+    case ClockSource::steady:
+      return false;
+    case ClockSource::tsc:
+      if (!invariant_tsc()) {
+        throw std::runtime_error(
+            "tensorswap profiler: clock tsc asked for, but this CPU has no invariant TSC "
+            "(CPUID 0x80000007 EDX bit 8; x86-64 only): use ClockSource::automatic, which "
+            "falls back to steady_clock, or ClockSource::steady");
+      }
+      return true;
+  }
+  throw std::runtime_error("tensorswap profiler: unknown clock source " +
+                           std::to_string(static_cast<int>(options.clock)));
 }
 
 }  // namespace
 
-void append_at(trace::EventKind kind, const Fields& f, std::int64_t steady) noexcept {
-  ThreadBuffer* b = t_slot.buffer.get();
+namespace {
+
+/// The hot path of emit() and emit_at(): one record into the thread's ring.
+inline void push_record(std::uint64_t stamp, trace::EventKind kind, const Fields& f) noexcept {
+  ThreadBuffer* b = t_buffer;
   if (b == nullptr && (b = register_thread()) == nullptr) return;
   trace::Record r;
-  const std::int64_t since_start = steady - g_start_ns.load(std::memory_order_relaxed);
-  r.host_ns = since_start > 0 ? static_cast<std::uint64_t>(since_start) : 0;
+  r.host_ns = stamp;
   r.value = f.value;
   r.index = f.index;
   r.step = f.step;
@@ -254,8 +330,35 @@ void append_at(trace::EventKind kind, const Fields& f, std::int64_t steady) noex
   b->push(r);
 }
 
+/// The compressor of a session of `options`, or null. Throws where it
+/// cannot compress as asked.
+std::unique_ptr<trace::ZstdCompressor> make_compressor(const SessionOptions& options) {
+  switch (options.compression) {
+    case Compression::none:
+      return nullptr;
+    case Compression::zstd:
+      try {
+        return std::make_unique<trace::ZstdCompressor>(options.compression_level);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("tensorswap profiler: compression zstd: ") + e.what());
+      }
+  }
+  throw std::runtime_error("tensorswap profiler: unknown compression " +
+                           std::to_string(static_cast<int>(options.compression)));
+}
+
+}  // namespace
+
+void append_at(trace::EventKind kind, const Fields& f, std::int64_t steady) noexcept {
+  push_record(steady > 0 ? static_cast<std::uint64_t>(steady) | kSteadyStamp : kSteadyStamp, kind,
+              f);
+}
+
 void append(trace::EventKind kind, const Fields& f) noexcept {
-  append_at(kind, f, steady_ns());
+  const std::uint64_t stamp = g_tsc.load(std::memory_order_relaxed)
+                                  ? read_tsc() & ~kSteadyStamp
+                                  : static_cast<std::uint64_t>(steady_ns()) | kSteadyStamp;
+  push_record(stamp, kind, f);
 }
 
 }  // namespace detail
@@ -279,16 +382,25 @@ void start_session(const SessionOptions& options) {
   if (!r.run_set) r.run = run_info_from_environment();
   s->options.path = detail::expand_log_path(options.path, r.run);
   detail::fill_run_header(s->run, r.run);
+  s->tsc = detail::session_reads_tsc(options);                 // throws
+  auto compressor = detail::make_compressor(options);          // throws
+  if (s->tsc) {
+    const double rate = detail::calibrated_ns_per_tick();  // the first time: ~5 ms
+    s->timeline.start(detail::read_anchor(), rate);
+  }
   const std::int64_t start = detail::steady_ns();
+  s->start_ns = start;
   trace::FileHeader header{};
-  detail::fill_header(header, s->options, start, r.copy_timing);
-  s->log = std::make_unique<detail::LogWriter>(s->options.path, header, s->run);  // throws
+  detail::fill_header(header, s->options, start, r.copy_timing, s->tsc);
+  s->log = std::make_unique<detail::LogWriter>(s->options.path, header, s->run,
+                                               std::move(compressor));  // throws
   r.buffer_records.store(options.thread_buffer_records);
   for (auto& b : detail::snapshot_buffers()) {
     b->discard();  // left over from before: not this session's
     b->reset_dropped();
+    b->last_ns = 0;
   }
-  detail::g_start_ns.store(start);
+  detail::g_tsc.store(s->tsc);
   detail::g_session_number.fetch_add(1);
   s->writer = std::thread(detail::writer_main, s.get());
   r.session = std::move(s);
@@ -321,12 +433,13 @@ void stop_session() {
   trace::EndPayload end{};
   end.records_written = s.records_written.load();
   end.records_dropped = detail::dropped_total(s);
-  end.host_ns = static_cast<std::uint64_t>(detail::steady_ns() - detail::g_start_ns.load());
+  end.host_ns = static_cast<std::uint64_t>(detail::steady_ns() - s.start_ns);
   if (!s.failed && !s.log->write_end(end)) {
     std::fprintf(stderr, "tensorswap profiler: writing the end of %s failed (%s)\n",
                  s.options.path.c_str(), s.log->error().c_str());
   }
-  r.last = SessionStats{end.records_written, end.records_dropped, s.log->bytes_written()};
+  r.last = SessionStats{end.records_written, end.records_dropped, s.log->bytes_written(),
+                        s.tsc ? ClockSource::tsc : ClockSource::steady};
   r.session.reset();
 }
 
@@ -441,7 +554,8 @@ SessionStats session_stats() {
   std::lock_guard<std::mutex> control(r.control);
   if (!r.session) return r.last;
   return SessionStats{r.session->records_written.load(), detail::dropped_total(*r.session),
-                      r.session->log->bytes_written()};
+                      r.session->log->bytes_written(),
+                      r.session->tsc ? ClockSource::tsc : ClockSource::steady};
 }
 
 std::uint16_t intern_tag(std::string_view name) {
@@ -461,13 +575,17 @@ void name_this_thread(std::string_view name) {
 
 namespace {
 
-/// TSWAP_LOG=path records the whole process with no code change.
+/// TSWAP_LOG=path records the whole process with no code change (and
+/// TSWAP_LOG_CLOCK, TSWAP_LOG_COMPRESSION choose its options).
 struct EnvironmentSession {
   EnvironmentSession() {
     const char* path = std::getenv("TSWAP_LOG");
     if (path == nullptr || *path == '\0') return;
     try {
-      start_session(path);
+      SessionOptions options;
+      options.path = path;
+      detail::apply_environment_options(options);
+      start_session(options);
       std::fprintf(stderr, "tensorswap: recording to %s (TSWAP_LOG)\n",
                    recorder().session->options.path.c_str());
     } catch (const std::exception& e) {

@@ -118,4 +118,16 @@ const char* to_string(CopyTiming timing) {
   return "unknown";
 }
 
+const char* to_string(HostClock clock) {
+  switch (clock) {
+    case HostClock::unknown:
+      return "not recorded";
+    case HostClock::steady:
+      return "steady_clock";
+    case HostClock::tsc:
+      return "TSC";
+  }
+  return "unknown";
+}
+
 }  // namespace tswap::trace

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include <tswap/trace/compression.h>
 #include <tswap/trace/trace.h>
 
 namespace tswap::trace {
@@ -250,6 +251,9 @@ class Parser {
         case ChunkType::records:
           read_records(t, chunk, payload);
           break;
+        case ChunkType::records_zstd:
+          read_compressed_records(t, chunk, payload, offset);
+          break;
         case ChunkType::end:
           read_end(t, chunk, payload, offset);
           break;
@@ -284,6 +288,11 @@ class Parser {
       if (chunk.magic != kChunkMagic || chunk.payload_bytes > size_ - offset - sizeof chunk) break;
       if (chunk.type == static_cast<std::uint16_t>(ChunkType::records) &&
           static_cast<std::uint64_t>(chunk.count) * sizeof(Record) == chunk.payload_bytes) {
+        n += chunk.count;
+      }
+      // Compressed: a corrupt count reserves no more than a chunk may hold.
+      if (chunk.type == static_cast<std::uint16_t>(ChunkType::records_zstd) &&
+          chunk.count <= kMaxCompressedRecords) {
         n += chunk.count;
       }
       offset += sizeof chunk + chunk.payload_bytes;
@@ -374,16 +383,60 @@ class Parser {
            std::to_string(chunk.count) + " records do not fill " +
                std::to_string(chunk.payload_bytes) + " bytes");
     }
+    ++t.storage_.records_chunks;
+    add_records(t, chunk, data_ + payload, [payload](std::uint64_t at) { return payload + at; }, "");
+  }
+
+  /// A records_zstd chunk (version 4): decompressed, then read as a
+  /// records chunk. Its checksum (over the stored bytes) passed already.
+  void read_compressed_records(Trace& t, const ChunkHeader& chunk, std::uint64_t payload,
+                               std::uint64_t offset) {
+    const std::string which = "chunk " + std::to_string(chunk.sequence) + " (zstd-compressed records)";
+    if (version_ < 4) {
+      fail(TraceError::Kind::corrupt, offset,
+           which + " in a version " + std::to_string(version_) + " log (compression is version 4)");
+    }
+    if (chunk.count > kMaxCompressedRecords) {
+      fail(TraceError::Kind::corrupt, offset,
+           which + " says " + std::to_string(chunk.count) + " records: more than the " +
+               std::to_string(kMaxCompressedRecords) + " one may hold");
+    }
+    const std::uint64_t expected = static_cast<std::uint64_t>(chunk.count) * sizeof(Record);
+    const std::string problem =
+        unzstd_.decompress(data_ + payload, chunk.payload_bytes, expected, unpacked_);
+    if (!problem.empty()) {
+      fail(zstd_available() ? TraceError::Kind::corrupt : TraceError::Kind::unsupported_version,
+           offset, which + " does not decompress: " + problem);
+    }
+    ++t.storage_.compressed_chunks;
+    t.storage_.compressed_bytes += chunk.payload_bytes;
+    t.storage_.uncompressed_bytes += expected;
+    records_.resize(chunk.count);
+    columns_to_records(unpacked_.data(), chunk.count, records_.data());  // Note [Record columns]
+    // A bad record has no byte offset of its own in the file: say where
+    // in the chunk's records it is.
+    add_records(t, chunk, reinterpret_cast<const std::uint8_t*>(records_.data()),
+                [offset](std::uint64_t) { return offset; }, " (" + which + ", byte ");
+  }
+
+  /// Appends one chunk's `count` records from `records` (a plain chunk's
+  /// payload, or a compressed one's, decompressed). `file_offset(at)` is
+  /// where to say a bad record is; `where` opens a note of the byte within
+  /// the records ("" for none).
+  template <class FileOffset>
+  void add_records(Trace& t, const ChunkHeader& chunk, const std::uint8_t* records,
+                   FileOffset file_offset, const std::string& where) {
     // (run() reserved for all chunks: reserving per chunk would copy every
     // event again per chunk.)
     for (std::uint32_t i = 0; i < chunk.count; ++i) {
-      const std::uint64_t at = payload + static_cast<std::uint64_t>(i) * sizeof(Record);
+      const std::uint64_t at = static_cast<std::uint64_t>(i) * sizeof(Record);
       Event e;
-      std::memcpy(static_cast<Record*>(&e), data_ + at, sizeof(Record));
+      std::memcpy(static_cast<Record*>(&e), records + at, sizeof(Record));
       if (e.kind == 0 || e.kind > last_kind_) {
-        fail(TraceError::Kind::corrupt, at,
+        fail(TraceError::Kind::corrupt, file_offset(at),
              "unknown event kind " + std::to_string(e.kind) + " in a version " +
-                 std::to_string(version_) + " log");
+                 std::to_string(version_) + " log" +
+                 (where.empty() ? "" : where + std::to_string(at) + " of its records)"));
       }
       e.thread = chunk.thread;
       t.events_.push_back(e);
@@ -402,7 +455,10 @@ class Parser {
       return;
     }
     if (c.chunks_after_end++ == 0) c.first_after_end_offset = offset;
-    if (chunk.type == static_cast<std::uint16_t>(ChunkType::records)) c.events_after_end += chunk.count;
+    if (chunk.type == static_cast<std::uint16_t>(ChunkType::records) ||
+        chunk.type == static_cast<std::uint16_t>(ChunkType::records_zstd)) {
+      c.events_after_end += chunk.count;
+    }
   }
 
   void read_end(Trace& t, const ChunkHeader& chunk, std::uint64_t payload, std::uint64_t offset) {
@@ -439,6 +495,9 @@ class Parser {
   std::string name_;
   const LoadProgress& progress_;
   std::vector<ChunkRange> chunks_;  // where each records chunk's events landed
+  ZstdDecompressor unzstd_;         // kept across compressed chunks
+  std::vector<std::uint8_t> unpacked_;  // the compressed chunk being read, decompressed
+  std::vector<Record> records_;         // ...and back from columns to records
 };
 
 Trace Trace::parse(const std::uint8_t* data, std::size_t size, const std::string& name,

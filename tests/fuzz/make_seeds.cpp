@@ -35,6 +35,8 @@
 //   incomplete.tswap   run.tswap without its end chunk (the process died
 //                      after a flush)
 //   torn.tswap         run.tswap cut in the middle of its last records chunk
+//   compressed.tswap   run.tswap recorded with zstd (version 4: every records
+//                      chunk compressed); only where the build has zstd
 // The seed-load test (seeds_test.cpp) checks that every committed seed
 // loads.
 
@@ -54,6 +56,7 @@
 
 #include <tswap/profiler.h>
 #include <tswap/profiler/emit.h>
+#include <tswap/trace/compression.h>
 #include <tswap/trace/encode.h>
 #include <tswap/trace/trace.h>
 
@@ -243,10 +246,11 @@ struct Schedule {
   }
 };
 
-void start(const fs::path& path, const char* device) {
+void start(const fs::path& path, const char* device, bool compressed = false) {
   prof::SessionOptions o;
   o.path = path.string();
   o.device = device;
+  if (compressed) o.compression = prof::Compression::zstd;
   o.flush_interval = std::chrono::milliseconds(2);  // several chunks per thread
   prof::start_session(o);
 }
@@ -257,8 +261,8 @@ struct Run {
   Worker d2h{"sim d2h worker"}, h2d{"sim h2d worker"};
 };
 
-void record_run(Run& r, const fs::path& path) {
-  start(path, "cpu (simulated)");
+void record_run(Run& r, const fs::path& path, bool compressed = false) {
+  start(path, "cpu (simulated)", compressed);
   const Schedule outer{r.block, r.streams, r.d2h, r.h2d, 3};
   const Schedule inner{r.mlp, r.streams, r.d2h, r.h2d, 2};
   for (std::uint32_t step = 1; step <= 2; ++step) {
@@ -658,6 +662,7 @@ int main(int argc, char** argv) {
     Run r;
     timing(CopyTiming::host);  // the simulated runtime times its own copies
     record_run(r, dir / "run.tswap");
+    if (tswap::trace::zstd_available()) record_run(r, dir / "compressed.tswap", true);
     record_broken(r, dir / "broken.tswap");
     record_cut(r, dir / "cut.tswap");
     timing(CopyTiming::unknown);  // a session that never learnt its device
@@ -673,9 +678,10 @@ int main(int argc, char** argv) {
   write(dir / "incomplete.tswap", without_end(run));
   write(dir / "torn.tswap", torn(run));
   // Each must load (seeds_test.cpp checks the committed ones again).
-  for (const char* name :
-       {"run", "broken", "dropped", "cut", "untimed", "device", "v1", "incomplete", "torn"}) {
+  for (const char* name : {"run", "compressed", "broken", "dropped", "cut", "untimed", "device", "v1",
+                           "incomplete", "torn"}) {
     const fs::path p = dir / (std::string(name) + ".tswap");
+    if (!fs::exists(p)) continue;  // compressed.tswap, in a build without zstd
     const tswap::trace::Trace t = tswap::trace::Trace::load(p.string());
     std::printf("%s: %zu events, %s%s, copy timing %s\n", p.string().c_str(), t.events().size(),
                 t.completeness().clean_end ? "complete" : "incomplete",

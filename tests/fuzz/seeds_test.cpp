@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <tswap/trace/compression.h>
 #include <tswap/trace/trace.h>
 
 #include "repair.h"
@@ -25,10 +26,18 @@ namespace fs = std::filesystem;
 using tswap::trace::Trace;
 using tswap::trace::TraceError;
 
+/// The compressed seed (format version 4), which a build without zstd
+/// cannot read: the others' tests leave it out there, and
+/// ACompressedSeedNeedsZstd checks what such a build says of it.
+const char* const kCompressedSeed = "compressed.tswap";
+
+/// Every committed seed this build can read.
 std::vector<fs::path> seeds() {
   std::vector<fs::path> out;
   for (const fs::directory_entry& e : fs::directory_iterator(TSWAP_FUZZ_CORPUS)) {
-    if (e.path().extension() == ".tswap") out.push_back(e.path());
+    if (e.path().extension() != ".tswap") continue;
+    if (e.path().filename() == kCompressedSeed && !tswap::trace::zstd_available()) continue;
+    out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -41,7 +50,7 @@ std::vector<std::uint8_t> read(const fs::path& path) {
 
 TEST(FuzzSeeds, EverySeedLoadsWithEvents) {
   const std::vector<fs::path> all = seeds();
-  ASSERT_GE(all.size(), 9u) << "seeds in " << TSWAP_FUZZ_CORPUS;
+  ASSERT_GE(all.size(), tswap::trace::zstd_available() ? 10u : 9u) << "seeds in " << TSWAP_FUZZ_CORPUS;
   for (const fs::path& p : all) {
     try {
       const Trace t = Trace::load(p.string());
@@ -51,6 +60,27 @@ TEST(FuzzSeeds, EverySeedLoadsWithEvents) {
                        "tests/fuzz/README.md): "
                     << e.what();
     }
+  }
+}
+
+TEST(FuzzSeeds, ACompressedSeedNeedsZstd) {
+  const fs::path p = fs::path(TSWAP_FUZZ_CORPUS) / kCompressedSeed;
+  ASSERT_TRUE(fs::exists(p));
+  if (tswap::trace::zstd_available()) {
+    const Trace t = Trace::load(p.string());
+    EXPECT_EQ(t.header().version, tswap::trace::kFormatVersion);
+    EXPECT_TRUE(t.storage().compressed());
+    return;
+  }
+  try {
+    Trace::load(p.string());
+    FAIL() << "a build without zstd read a compressed log";
+  } catch (const TraceError& e) {
+    EXPECT_EQ(e.kind(), TraceError::Kind::unsupported_version);
+    EXPECT_NE(std::string(e.what()).find("(zstd-compressed records) does not decompress: this build "
+                                         "of tensorswap has no zstd"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -101,7 +131,7 @@ TEST(FuzzRepair, LeavesAValidLogAlone) {
   }
 }
 
-// Both versions and every copy timing: what reads a version 2 log branches
+// Every version and every copy timing: what reads a version 2 log branches
 // on them (copy pairing, summary, exports, the viewer's device lanes).
 TEST(FuzzSeeds, CoverBothVersionsEveryCopyTimingAndDeviceTime) {
   std::set<std::uint32_t> versions;
@@ -117,7 +147,10 @@ TEST(FuzzSeeds, CoverBothVersionsEveryCopyTimingAndDeviceTime) {
     }
     for (const auto& [id, name] : t.threads()) threads.insert(std::string(name));
   }
-  EXPECT_EQ(versions, (std::set<std::uint32_t>{1, tswap::trace::kFormatVersion}));
+  // 1, the uncompressed version the recorder writes, and compressed.tswap's.
+  std::set<std::uint32_t> want_versions{1, tswap::trace::kUncompressedFormatVersion};
+  if (tswap::trace::zstd_available()) want_versions.insert(tswap::trace::kFormatVersion);
+  EXPECT_EQ(versions, want_versions);
   EXPECT_EQ(timings.size(), 4u);  // unknown, host, device, none
   using K = tswap::trace::EventKind;
   std::set<int> want;

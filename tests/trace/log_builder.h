@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <tswap/trace/compression.h>
 #include <tswap/trace/encode.h>
 #include <tswap/trace/trace.h>
 
@@ -42,6 +43,37 @@ class LogBuilder {
     bytes_.resize(sizeof h + sizeof run);
     std::memcpy(bytes_.data(), &h, sizeof h);
     std::memcpy(bytes_.data() + sizeof h, &run, sizeof run);
+    return *this;
+  }
+
+  /// A version 4 log (the one that may compress), with an empty run header.
+  /// Call before adding any chunk.
+  LogBuilder& version4() {
+    ranked(tswap::trace::RunHeader{});
+    tswap::trace::FileHeader h;
+    std::memcpy(&h, bytes_.data(), sizeof h);
+    h.version = 4;
+    std::memcpy(bytes_.data(), &h, sizeof h);
+    return *this;
+  }
+
+  /// A records_zstd chunk of `r` (zstd at level 1), or of `frame` given as
+  /// is: a chunk whose checksum is right but whose frame may not be.
+  LogBuilder& compressed_records(std::uint16_t thread, const std::vector<tswap::trace::Record>& r,
+                                 const std::vector<std::uint8_t>* frame = nullptr) {
+    std::vector<std::uint8_t> packed;
+    if (frame != nullptr) {
+      packed = *frame;
+    } else {
+      std::vector<std::uint8_t> columns(r.size() * sizeof(tswap::trace::Record));
+      tswap::trace::records_to_columns(r.data(), r.size(), columns.data());
+      tswap::trace::ZstdCompressor zstd(1);
+      zstd.compress(columns.data(), columns.size(), packed);
+    }
+    offsets_.push_back(bytes_.size());
+    tswap::trace::append_chunk(bytes_, tswap::trace::ChunkType::records_zstd, thread,
+                               static_cast<std::uint32_t>(r.size()), packed.data(), packed.size(),
+                               sequence_++);
     return *this;
   }
 

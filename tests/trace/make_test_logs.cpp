@@ -8,6 +8,7 @@
 //   dropped.tswap  a step whose graph is dropped without backward, then a
 //                  step that runs backward with a layer used from the device
 //   cut.tswap      a session stopped after forward, before backward
+//   compressed.tswap  good.tswap's schedule recorded with zstd (where the build has it)
 // With --under-tswap-log (run with TSWAP_LOG set) it records nothing of its
 // own: it names the device, as the engine does, and emits one step.
 //
@@ -163,8 +164,11 @@ void record_cut(const fs::path& path) {
   tswap::profiler::stop_session();
 }
 
-void record(const fs::path& path, bool release_early) {
-  tswap::profiler::start_session(path.string());
+void record(const fs::path& path, bool release_early, bool compressed = false) {
+  tswap::profiler::SessionOptions options;
+  options.path = path.string();
+  if (compressed) options.compression = tswap::profiler::Compression::zstd;
+  tswap::profiler::start_session(options);
   const Recorder r;
   r.step(1, release_early);
   r.step(2, false);
@@ -559,6 +563,7 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   record(dir / "good.tswap", false);
   record(dir / "broken.tswap", true);
+  if (tswap::trace::zstd_available()) record(dir / "compressed.tswap", false, true);
   const auto size = fs::file_size(dir / "good.tswap");
   fs::copy_file(dir / "good.tswap", dir / "torn.tswap", fs::copy_options::overwrite_existing);
   fs::resize_file(dir / "torn.tswap", size - 40);  // into the last records chunk or the end chunk

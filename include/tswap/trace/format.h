@@ -1,19 +1,24 @@
 #pragma once
 
-// The .tswap log format, version 3: what the recorder writes and the reader
+// The .tswap log format, version 4: what the recorder writes and the reader
 // reads, byte for byte. docs/log-format.md describes it for other tools.
 // Version 2 adds what the device did (device-timed copies and layers, clock
 // anchors, allocator samples), backward layer spans and the header's timing
 // byte; a version 1 log reads as one of version 2 that has none of them.
 // Version 3 adds the RunHeader: the process's rank in a distributed run and
 // its clock against rank 0's; a version 1 or 2 log reads as one of a single
-// process.
+// process. Version 4 adds zstd-compressed records chunks; the recorder
+// writes version 4 only for a session that compresses (an uncompressed log
+// is still a version 3 log, which older readers read), so that a reader
+// that does not know the chunk type refuses the log rather than skipping
+// all its records.
 //
 //   FileHeader                      256 bytes, once
 //   RunHeader                       256 bytes, once (version 3)
 //   Chunk*                          ChunkHeader (32 bytes) + payload
 //     strings chunk                 StringEntry records: tags, streams, threads
 //     records chunk                 `count` Records of 32 bytes, one thread's
+//     compressed records chunk      the same, as one zstd frame (version 4)
 //     end chunk                     EndPayload: the session stopped cleanly
 //
 // All integers little-endian. A chunk is written whole or not at all by one
@@ -25,7 +30,10 @@
 namespace tswap::trace {
 
 inline constexpr char kMagic[8] = {'T', 'S', 'W', 'A', 'P', 'L', 'O', 'G'};
-inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kFormatVersion = 4;
+/// What a session writes when it does not compress: the newest version
+/// without compressed chunks.
+inline constexpr std::uint32_t kUncompressedFormatVersion = 3;
 inline constexpr std::uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"
 
 /// What happened. Values are part of the format: append, never renumber.
@@ -155,7 +163,23 @@ static_assert(sizeof(StringEntry) == 16);
 
 /// Chunk types. A reader skips types it does not know, so a type can be
 /// added without a new format version (docs/log-format.md).
-enum class ChunkType : std::uint16_t { strings = 1, records = 2, end = 3, stopped = 4 };
+/// records_zstd (version 4): `count` records, compressed. The payload is one
+/// zstd frame whose content size (in its frame header) is count * 32 bytes,
+/// which decompresses to the records as columns of deltas (Note [Record
+/// columns] in compression.h, which turns them back into records); the
+/// checksum is over the payload as stored (compressed), so a torn or
+/// corrupted chunk is found before it is decompressed. Each chunk is a frame
+/// of its own: losing one loses nothing before or after it.
+/// The most records a records_zstd chunk may hold (64 MiB decompressed): a
+/// reader allocates that much at most for one chunk. The recorder writes 8192.
+inline constexpr std::uint32_t kMaxCompressedRecords = 1u << 21;
+enum class ChunkType : std::uint16_t {
+  strings = 1,
+  records = 2,
+  end = 3,
+  stopped = 4,
+  records_zstd = 5,
+};
 
 struct ChunkHeader {
   std::uint32_t magic;          // kChunkMagic
@@ -198,6 +222,16 @@ enum class CopyTiming : std::uint8_t {
   none = 3,     // the device cannot time: only the host's queueing is known
 };
 
+/// How the recorder read the host's times (FileHeader::host_clock). Either
+/// way they are CLOCK_MONOTONIC ns: this says only how precise they are.
+/// Added in a reserved byte: older logs have 0.
+enum class HostClock : std::uint8_t {
+  unknown = 0,  // a log from before the byte
+  steady = 1,   // steady_clock at each event
+  tsc = 2,      // the TSC at each event, turned into CLOCK_MONOTONIC ns along anchors read
+                // at each writer drain (exact there to ~10 ns; a few ns of drift between)
+};
+
 /// The file's first 256 bytes.
 struct FileHeader {
   char magic[8];               // kMagic
@@ -212,7 +246,8 @@ struct FileHeader {
   char host[64];                     // host name
   char device[64];                   // what the session ran on ("cpu (simulated)", "cuda:0")
   std::uint8_t copy_timing;          // CopyTiming (version 2; 0 in version 1)
-  std::uint8_t reserved[7];
+  std::uint8_t host_clock;           // HostClock: how the recorder read the times (0: not said)
+  std::uint8_t reserved[6];
 };
 static_assert(sizeof(FileHeader) == 256);
 
@@ -256,5 +291,6 @@ const char* to_string(EventKind kind);
 const char* to_string(KeepReason reason);
 const char* to_string(ReleaseReason reason);
 const char* to_string(CopyTiming timing);  // "unknown", "host", "device", "not timed"
+const char* to_string(HostClock clock);    // "not recorded", "steady_clock", "TSC"
 
 }  // namespace tswap::trace

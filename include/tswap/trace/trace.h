@@ -90,6 +90,22 @@ struct Completeness {
   bool ends_at_chunk_boundary() const { return !clean_end && bytes_lost == 0; }
 };
 
+/// How the log stores its records: version 4 may compress records chunks
+/// (ChunkType::records_zstd). tswap-log info prints it.
+struct Storage {
+  std::uint64_t records_chunks = 0;      // stored as they are
+  std::uint64_t compressed_chunks = 0;   // zstd frames
+  std::uint64_t compressed_bytes = 0;    // the compressed chunks' payloads, as stored
+  std::uint64_t uncompressed_bytes = 0;  // ...and as records (count * 32)
+  bool compressed() const { return compressed_chunks > 0; }
+  /// Records' bytes per stored byte in the compressed chunks (1 if none).
+  double ratio() const {
+    return compressed_bytes == 0 ? 1.0
+                                 : static_cast<double>(uncompressed_bytes) /
+                                       static_cast<double>(compressed_bytes);
+  }
+};
+
 /// Why a log that did not end cleanly ends where it does, as one sentence
 /// with the byte offsets ("the writer stopped at byte ..."); empty for a
 /// clean end. tswap-log info and the viewer's banner both say it.
@@ -115,6 +131,7 @@ class Trace {
   /// older logs and a process on its own).
   const RunHeader& run() const { return run_; }
   const Completeness& completeness() const { return completeness_; }
+  const Storage& storage() const { return storage_; }
   std::uint64_t file_bytes() const { return file_bytes_; }
 
   /// Every event, sorted by host time; ties keep the order they were written.
@@ -140,6 +157,7 @@ class Trace {
   FileHeader header_{};
   RunHeader run_{};
   Completeness completeness_;
+  Storage storage_;
   std::uint64_t file_bytes_ = 0;
   std::vector<Event> events_;
   std::unordered_map<std::uint32_t, std::string> tags_, streams_, threads_;
