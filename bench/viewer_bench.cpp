@@ -8,9 +8,10 @@
 //   BM_FrameZoomed/N    the same, zoomed to 1/1000 of the log
 //   BM_FrameMemory/N    one frame of the memory view, 1920x400, all in view
 //
-// The logs are synthetic but shaped like the engine's: 32 layers a step,
-// each swap 10 events (created, queued, start, done, release, queued, start,
-// done, unpack, destroyed) on two copy streams and a compute thread.
+// The logs are synthetic but shaped like the engine's (synthetic_log.h),
+// written once into the build directory and read from there as File > Open
+// reads them. BM_Load's counters: the log's size and the process's peak
+// resident set during the load (Note [Peak per benchmark]).
 
 #include <benchmark/benchmark.h>
 
@@ -18,103 +19,54 @@
 #include <QImage>
 #include <QPainter>
 
-#include <map>
+#include <filesystem>
 #include <memory>
-
-#include <tswap/trace/encode.h>
 
 #include "loader.h"
 #include "painters.h"
+#include "synthetic_log.h"
 
 namespace {
 
-using tswap::trace::EventKind;
-using tswap::trace::Record;
 using namespace tswap::viewer;
 
-/// A log of about `events` events, in memory.
-std::vector<std::uint8_t> make_log(std::size_t events) {
-  std::vector<std::uint8_t> bytes(sizeof(tswap::trace::FileHeader));
-  tswap::trace::FileHeader h{};
-  std::memcpy(h.magic, tswap::trace::kMagic, sizeof h.magic);
-  h.version = 2;  // crafted with the 256-byte header of version 2 (3 adds a RunHeader): byte offsets stay put
-  h.header_bytes = sizeof h;
-  h.record_bytes = sizeof(Record);
-  std::memcpy(bytes.data(), &h, sizeof h);
-  using K = tswap::trace::StringKind;
-  const auto names = tswap::trace::encode_strings({{K::tag, 1, "model.layer.*"}, {K::stream, 1, "d2h"},
-                                                   {K::stream, 2, "h2d"}, {K::thread, 1, "main"},
-                                                   {K::thread, 2, "d2h"}, {K::thread, 3, "h2d"}});
-  std::uint64_t seq = 0;
-  tswap::trace::append_chunk(bytes, tswap::trace::ChunkType::strings, 0, 6, names.data(), names.size(), seq++);
-  std::vector<Record> main, out, in;
-  auto flush = [&](std::vector<Record>& r, std::uint16_t thread) {
-    tswap::trace::append_chunk(bytes, tswap::trace::ChunkType::records, thread,
-                               static_cast<std::uint32_t>(r.size()), r.data(), r.size() * sizeof(Record), seq++);
-    r.clear();
-  };
-  auto rec = [](EventKind k, std::uint64_t t, std::uint16_t layer, std::uint32_t index, std::uint32_t step,
-                std::uint8_t stream, std::uint8_t flags = 0) {
-    Record r{};
-    r.host_ns = t, r.value = 1 << 20, r.index = index, r.step = step, r.tag = 1, r.layer = layer;
-    r.kind = static_cast<std::uint8_t>(k), r.stream = stream, r.flags = flags;
-    return r;
-  };
-  std::uint64_t t = 0;
-  std::size_t made = 0;
-  for (std::uint32_t step = 1; made < events; ++step) {
-    for (std::uint16_t layer = 0; layer < 32 && made < events; ++layer) {
-      for (std::uint32_t i = 0; i < 8 && made < events; ++i, made += 10, t += 1000) {
-        main.push_back(rec(EventKind::swap_created, t, layer, i, step, 0));
-        main.push_back(rec(EventKind::d2h_queued, t + 10, layer, i, step, 1));
-        out.push_back(rec(EventKind::d2h_start, t + 20, layer, i, step, 1));
-        out.push_back(rec(EventKind::d2h_done, t + 600, layer, i, step, 1));
-        main.push_back(rec(EventKind::release, t + 700, layer, i, step, 0));
-        main.push_back(rec(EventKind::h2d_queued, t + 710, layer, i, step, 2, tswap::trace::kFlagPrefetch));
-        in.push_back(rec(EventKind::h2d_start, t + 720, layer, i, step, 2, tswap::trace::kFlagPrefetch));
-        in.push_back(rec(EventKind::h2d_done, t + 900, layer, i, step, 2, tswap::trace::kFlagPrefetch));
-        main.push_back(rec(EventKind::unpack, t + 950, layer, i, step, 0));
-        main.push_back(rec(EventKind::swap_destroyed, t + 990, layer, i, step, 0));
-        if (main.size() >= 8192) flush(main, 1), flush(out, 2), flush(in, 3);
-      }
-    }
-  }
-  if (!main.empty()) flush(main, 1), flush(out, 2), flush(in, 3);
-  return bytes;
-}
-
-const std::vector<std::uint8_t>& log_of(std::size_t events) {
-  static std::map<std::size_t, std::vector<std::uint8_t>> logs;
-  auto& log = logs[events];
-  if (log.empty()) log = make_log(events);
-  return log;
-}
-
-/// What File > Open does after reading the file: the same code.
+/// What File > Open does: read the file, then the same code as the app.
 std::shared_ptr<const LoadedLog> load(std::size_t events) {
-  const auto& bytes = log_of(events);
-  return Loader::build_now(std::make_shared<const tswap::trace::Trace>(
-      tswap::trace::Trace::parse(bytes.data(), bytes.size(), "bench.tswap")));
+  return Loader::load_now(QString::fromStdString(tswap::bench::log_path(events)));
 }
 
 /// The last loaded log, kept for the frame benchmarks.
-std::shared_ptr<const LoadedLog>& loaded(std::size_t events) {
-  static std::size_t which = 0;
-  static std::shared_ptr<const LoadedLog> log;
-  if (which != events) {
-    log.reset();
-    log = load(events);
-    which = events;
+struct Kept {
+  std::size_t events = 0;
+  std::shared_ptr<const LoadedLog> log;
+};
+Kept& kept() {
+  static Kept k;
+  return k;
+}
+std::shared_ptr<const LoadedLog> loaded(std::size_t events) {
+  Kept& k = kept();
+  if (k.events != events || !k.log) {
+    k.log.reset();
+    k.log = load(events);
+    k.events = events;
   }
-  return log;
+  return k.log;
 }
 
 void BM_Load(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  log_of(n);  // not timed: making the synthetic bytes
+  const std::string path = tswap::bench::log_path(n);  // not timed: making the file
+  kept().log.reset();  // a frame benchmark's log would count in this one's peak
+  tswap::bench::reset_peak_rss();
   for (auto _ : state) benchmark::DoNotOptimize(load(n).get());
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+  const double log_bytes = static_cast<double>(std::filesystem::file_size(path));
+  const double peak = tswap::bench::peak_rss_bytes();
+  state.counters["log_MB"] = log_bytes / 1e6;
+  state.counters["peak_rss_MB"] = peak / 1e6;
+  state.counters["peak_per_log"] = peak / log_bytes;  // the target: at most 2
 }
 
 void frame(benchmark::State& state, bool timeline, double zoom) {
