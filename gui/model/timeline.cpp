@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include <tswap/trace/copies.h>
@@ -173,22 +174,24 @@ class Builder {
     }
   }
 
+  /// The lane of `id`, named `prefix` and the name the first time (not
+  /// per span: a string for each of millions of spans).
   std::size_t lane(std::map<std::uint32_t, std::size_t>& index, std::uint32_t id, Lane::Type type,
-                   const std::string& name) {
+                   const char* prefix, std::string_view name) {
     const auto [it, added] = index.try_emplace(id, lanes_.size());
     if (added) {
       Lane l;
       l.type = type;
-      l.name = name;
+      l.name = prefix + std::string(name);
       lanes_.push_back(std::move(l));
     }
     return it->second;
   }
   std::size_t stream_lane(std::uint32_t id) {
-    return lane(streams_, id, Lane::Type::stream, "stream " + std::string(t_.stream(id)));
+    return lane(streams_, id, Lane::Type::stream, "stream ", t_.stream(id));
   }
   std::size_t thread_lane(std::uint32_t id) {
-    return lane(threads_, id, Lane::Type::thread, "thread " + std::string(t_.thread(id)));
+    return lane(threads_, id, Lane::Type::thread, "thread ", t_.thread(id));
   }
   /// A tag's layers: device-timed spans, or host-timed ones while the tag
   /// has none; host-timed spans of a tag the device timed go to a lane of
@@ -196,8 +199,7 @@ class Builder {
   /// come before the device's first).
   std::size_t layer_lane(std::uint32_t tag, bool device) {
     if (device) device_tags_.insert(tag);
-    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers,
-                "layers " + std::string(t_.tag(tag)));
+    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers, "layers ", t_.tag(tag));
   }
 
   void add(std::size_t lane, const Span& s) {
@@ -214,8 +216,13 @@ class Builder {
               [](const TurnMark& a, const TurnMark& b) { return a.ns < b.ns; });
     for (Lane& l : lanes_) {
       if (l.spans.empty()) continue;
-      std::stable_sort(l.spans.begin(), l.spans.end(),
-                       [](const Span& a, const Span& b) { return a.begin < b.begin; });
+      // Most lanes come out in order (a stream's copies, a thread's
+      // releases); stable_sort would still merge them all through a buffer
+      // as large as the lane.
+      const auto by_begin = [](const Span& a, const Span& b) { return a.begin < b.begin; };
+      if (!std::is_sorted(l.spans.begin(), l.spans.end(), by_begin)) {
+        std::stable_sort(l.spans.begin(), l.spans.end(), by_begin);
+      }
       for (const Span& s : l.spans) l.longest = std::max(l.longest, s.end - s.begin);
       l.lod.build(l.spans);
     }
