@@ -5,7 +5,10 @@
 #include <QThreadPool>
 
 #include <future>
+#include <optional>
 #include <tuple>
+
+#include "highlight.h"
 
 namespace tswap::viewer {
 namespace {
@@ -189,29 +192,49 @@ void Loader::refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter
   });
 }
 
-void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter) {
-  QThreadPool::globalInstance()->start([this, trace, filter] {
-    if (std::optional<Timeline> t = Timeline::build(*trace, filter)) {
-      emit highlightReady(std::make_shared<const Timeline>(std::move(*t)));
-    }
+void Loader::highlight(std::shared_ptr<const LoadedLog> log, const Filter& filter) {
+  QThreadPool::globalInstance()->start([this, log, filter] {
+    if (std::shared_ptr<const Timeline> t = highlight_now(*log, filter)) emit highlightReady(std::move(t));
   });
 }
 
-void Loader::highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position) {
-  QThreadPool::globalInstance()->start([this, ranks, filter, position] {
-    std::optional<MergedTimeline> m = ranks->timeline(filter);
-    if (!m) return;
-    // The other ranks' lanes stay (the painter matches lanes by group and
-    // name) but hold nothing: the row is one rank's.
-    for (std::size_t g = 0; g < m->groups.size(); ++g) {
-      if (g == position) continue;
-      for (std::size_t l = m->groups[g].first_lane; l < m->groups[g].first_lane + m->groups[g].lanes; ++l) {
-        m->timeline.lanes[l].spans.clear();
-        m->timeline.lanes[l].lod.build(m->timeline.lanes[l].spans);
-      }
-    }
-    emit highlightReady(std::make_shared<const Timeline>(std::move(m->timeline)));
+void Loader::highlightRank(std::shared_ptr<const LoadedLog> log, const Filter& filter, std::size_t position) {
+  QThreadPool::globalInstance()->start([this, log, filter, position] {
+    if (std::shared_ptr<const Timeline> t = highlight_now(*log, filter, position)) emit highlightReady(std::move(t));
   });
+}
+
+std::shared_ptr<const Timeline> Loader::highlight_now(const LoadedLog& log, const Filter& filter,
+                                                      std::optional<std::size_t> position) {
+  if (!log.filter.active()) {
+    // Every span is in the timeline: pick them there (highlight.h).
+    std::pair<std::size_t, std::size_t> lanes{0, log.timeline.lanes.size()};
+    if (position && *position < log.rank_groups.size()) {
+      const MergedTimeline::Group& g = log.rank_groups[*position];
+      lanes = {g.first_lane, g.first_lane + g.lanes};
+    }
+    return std::make_shared<const Timeline>(pick_spans(
+        log.timeline, filter, [&](std::size_t lane) -> const trace::Trace& { return log.trace_of(lane); },
+        lanes));
+  }
+  // A filtered timeline lacks spans the highlight shows (another step, another
+  // kind): built again from the trace, as it always was.
+  if (!position || !log.ranks) {
+    std::optional<Timeline> t = Timeline::build(*log.trace, filter);
+    return t ? std::make_shared<const Timeline>(std::move(*t)) : nullptr;
+  }
+  std::optional<MergedTimeline> m = log.ranks->timeline(filter);
+  if (!m) return nullptr;
+  // The other ranks' lanes stay (the painter matches lanes by group and
+  // name) but hold nothing: the row is one rank's.
+  for (std::size_t g = 0; g < m->groups.size(); ++g) {
+    if (g == *position) continue;
+    for (std::size_t l = m->groups[g].first_lane; l < m->groups[g].first_lane + m->groups[g].lanes; ++l) {
+      m->timeline.lanes[l].spans.clear();
+      m->timeline.lanes[l].lod.build(m->timeline.lanes[l].spans);
+    }
+  }
+  return std::make_shared<const Timeline>(std::move(m->timeline));
 }
 
 void Loader::attach(std::shared_ptr<const LoadedLog> log, const QString& path) {

@@ -44,11 +44,17 @@ class Loader : public QObject {
   void loadRanks(const QStringList& paths);
   /// Rebuilds the timeline of `log` with another filter (the trace is shared).
   void refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter);
-  /// Builds the timeline of one tag and layer, for highlighting.
-  void highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter);
-  /// The same over several ranks: every rank's lanes merged, with spans in
-  /// rank `position`'s group only (RankSet order).
-  void highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position);
+  /// The spans of one tag and layer (`filter`), for highlighting: picked
+  /// from `log`'s timeline (highlight.h) where it was built unfiltered, built
+  /// again from the trace where a filter left spans out of it.
+  void highlight(std::shared_ptr<const LoadedLog> log, const Filter& filter);
+  /// The same over several ranks: spans in rank `position`'s group only
+  /// (RankSet order).
+  void highlightRank(std::shared_ptr<const LoadedLog> log, const Filter& filter, std::size_t position);
+  /// What highlight() and highlightRank() hand over, on the calling thread
+  /// (`position`: a rank's, or none for one log).
+  static std::shared_ptr<const Timeline> highlight_now(const LoadedLog& log, const Filter& filter,
+                                                       std::optional<std::size_t> position = {});
   void cancel();
   /// Reads the Nsight Systems export at `path`, joins it to `log` and emits
   /// loaded() with the capture's lanes, or attachFailed().

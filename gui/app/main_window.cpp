@@ -588,9 +588,9 @@ void MainWindow::tableRowSelected() {
   if (layer >= 0) f.layer = layer;
   // With several ranks: that rank's spans, in its own lane group.
   if (log_->ranks) {
-    loader_.highlightRank(log_->ranks, f, table_model_->rowRank(row));
+    loader_.highlightRank(log_, f, table_model_->rowRank(row));
   } else {
-    loader_.highlight(log_->trace, f);
+    loader_.highlight(log_, f);
   }
   last_focus_ = ViewKind::table;
 }
