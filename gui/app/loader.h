@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 
 #include "view_state.h"
@@ -38,6 +39,9 @@ class Loader : public QObject {
   ~Loader() override;
 
   /// Loads `path` and builds everything; a newer request cancels an older one.
+  /// loaded() comes with the timeline alone (LoadedLog::complete() false:
+  /// no memory curves, summary, colours or filter choices yet), then
+  /// modelsReady() with the rest for it (Note [First frame] in loader.cpp).
   void load(const QString& path);
   /// Loads several ranks' logs and builds them as one (RankedRun); a newer
   /// request cancels an older one. One path is load(path).
@@ -70,8 +74,12 @@ class Loader : public QObject {
   /// naming the file that could not be read.
   static std::shared_ptr<const LoadedLog> load_ranks_now(const QStringList& paths);
   /// Builds what the views need from a loaded trace, on the calling thread
-  /// (and two helpers); as load() does after reading.
-  static std::shared_ptr<const LoadedLog> build_now(std::shared_ptr<const trace::Trace> trace);
+  /// (and two helpers); as load() does after reading. `first_frame`, where
+  /// given, gets the log with its timeline alone first, on this thread
+  /// (Note [First frame] in loader.cpp), as loaded() does.
+  static std::shared_ptr<const LoadedLog> build_now(
+      std::shared_ptr<const trace::Trace> trace,
+      const std::function<void(std::shared_ptr<const LoadedLog>)>& first_frame = {});
   /// The same as attach(), on the calling thread. Throws nsys::CaptureError
   /// or nsys::JoinError; nothing is attached then.
   static std::shared_ptr<const LoadedLog> attach_now(const LoadedLog& log, const QString& path);
@@ -87,6 +95,13 @@ class Loader : public QObject {
   void attachFailed(const QString& path, const QString& message);
   void compareFailed(const QString& path, const QString& message);
   void highlightReady(std::shared_ptr<const tswap::viewer::Timeline> timeline);
+  /// The models `shown` (a log loaded() handed over with its timeline alone)
+  /// lacks, in `models`: the receiver puts them into `shown` with
+  /// LoadedLog::take_models, on the thread that shows it, before drawing it
+  /// again. Nothing else holds `shown` then: it is being shown, and the
+  /// loader's other jobs wait for it.
+  void modelsReady(std::shared_ptr<tswap::viewer::LoadedLog> shown,
+                   std::shared_ptr<const tswap::viewer::LoadedLog> models, const QString& path);
   void finished();  // loaded, failed or cancelled
 
  private:
@@ -98,3 +113,4 @@ class Loader : public QObject {
 
 Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::LoadedLog>)
 Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::Timeline>)
+Q_DECLARE_METATYPE(std::shared_ptr<tswap::viewer::LoadedLog>)
