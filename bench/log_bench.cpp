@@ -70,8 +70,10 @@ void BM_Summary(benchmark::State& state) {
 void BM_Check(benchmark::State& state) {
   measure(state, [&](const std::string& path) {
     std::ostringstream out, err;
-    // The synthetic log has no end chunk: check notes it and still exits 0.
-    if (tswap::cli::check(path, out, err) != 0) state.SkipWithError((out.str() + err.str()).c_str());
+    // The synthetic log breaks rules (its copies come back in ascending
+    // layer order, 10 % of its events): check prints each, as it would.
+    const int status = tswap::cli::check(path, out, err);
+    if (status != tswap::cli::kOk && status != tswap::cli::kFound) state.SkipWithError(err.str().c_str());
   });
 }
 
