@@ -1,4 +1,4 @@
-// tswap-viewer's costs at 1, 10 and 50 million events.
+// tswap-viewer's costs at 1, 10, 50 and 100 million events.
 //
 //   BM_Load/N           File > Open to the first frame: read the log, build
 //                       the timeline (lanes, level of detail); complete_ms
@@ -59,23 +59,34 @@ std::shared_ptr<const LoadedLog> loaded(std::size_t events) {
   return k.log;
 }
 
+struct KeptTrace {
+  std::size_t events = 0;
+  std::unique_ptr<tswap::trace::Trace> trace;
+};
+KeptTrace& kept_trace() {
+  static KeptTrace k;
+  return k;
+}
 void BM_Load(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const std::string path = tswap::bench::log_path(n);  // not timed: making the file
   kept().log.reset();  // a frame benchmark's log would count in this one's peak
+  kept_trace().trace.reset();  // and a part benchmark's trace
   tswap::bench::reset_peak_rss();
   using Clock = std::chrono::steady_clock;
   double complete_s = 0;
+  std::shared_ptr<const LoadedLog> last;
   for (auto _ : state) {
+    last.reset();
     // As Loader::load: read, then build, the timeline first (Note [First frame]).
     const auto start = Clock::now();
     Clock::time_point first;
     auto trace = std::make_shared<const tswap::trace::Trace>(tswap::trace::Trace::load(path));
     auto log = Loader::build_now(std::move(trace), [&](std::shared_ptr<const LoadedLog>) { first = Clock::now(); });
     const auto all = Clock::now();
-    benchmark::DoNotOptimize(log.get());
     state.SetIterationTime(std::chrono::duration<double>(first - start).count());
     complete_s += std::chrono::duration<double>(all - start).count();
+    last = std::move(log);
   }
   state.counters["complete_ms"] = 1e3 * complete_s / static_cast<double>(state.iterations());
   const double log_bytes = static_cast<double>(std::filesystem::file_size(path));
@@ -83,19 +94,19 @@ void BM_Load(benchmark::State& state) {
   state.counters["log_MB"] = log_bytes / 1e6;
   state.counters["peak_rss_MB"] = peak / 1e6;
   state.counters["peak_per_log"] = peak / log_bytes;  // the target: at most 2
+  kept() = Kept{n, std::move(last)};  // for the frame benchmarks that follow (100 M: loading it again takes minutes)
 }
 
 /// The parts of BM_Load after the read, one by one on one thread, on the
 /// trace of the last log loaded (kept).
 const tswap::trace::Trace& trace_of(std::size_t events) {
-  static std::size_t which = 0;
-  static std::unique_ptr<tswap::trace::Trace> trace;
-  if (which != events) {
-    trace.reset();
-    trace = std::make_unique<tswap::trace::Trace>(tswap::trace::Trace::load(tswap::bench::log_path(events)));
-    which = events;
+  KeptTrace& k = kept_trace();
+  if (k.events != events || !k.trace) {
+    k.trace.reset();
+    k.trace = std::make_unique<tswap::trace::Trace>(tswap::trace::Trace::load(tswap::bench::log_path(events)));
+    k.events = events;
   }
-  return *trace;
+  return *k.trace;
 }
 
 template <class Build>
@@ -149,6 +160,11 @@ BENCHMARK(BM_PartChoicesAndPalette) PART_SIZES;
 BENCHMARK(BM_FrameTimeline) SIZES;
 BENCHMARK(BM_FrameZoomed) SIZES;
 BENCHMARK(BM_FrameMemory) SIZES;
+// The "opens at all" size (3.2 GB of log): last, alone, with frames.
+#define LARGEST ->Arg(100'000'000)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_Load) LARGEST->Iterations(1)->UseManualTime();
+BENCHMARK(BM_FrameTimeline) LARGEST;
+BENCHMARK(BM_FrameMemory) LARGEST;
 
 }  // namespace
 

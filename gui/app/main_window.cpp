@@ -485,12 +485,15 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     }
     addRecent(path);
     fillFilterChoices();
-    what_if_->setTrace(log_->trace);
+    // The what-if panel profiles the log once it is whole: not the previous
+    // log's plan meanwhile, and no third job beside the models' two.
+    what_if_->setTrace(log_->complete() ? log_->trace : nullptr);
   } else if (completed) {
     // The first frame's timeline is this one's (the same spans): what is
     // selected, highlighted or zoomed into stays.
     if (!log_->ranks) showSummary();
     fillFilterChoices();
+    what_if_->setTrace(log_->trace);
   } else {
     view_.selected.reset();  // span indices belong to the old timeline
     view_.linked.reset();
