@@ -1,9 +1,6 @@
 #include "time_merge.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 #include <unordered_map>
 
@@ -48,26 +45,11 @@ void in_file_order(const std::vector<ChunkRecords>& chunks, std::vector<Event>& 
   }
 }
 
-/// Note [Huge pages for events]: the event vector of a large log is
-/// gigabytes written once, front to back; in 4 KiB pages the kernel takes a
-/// fault, a charge and a zeroing for each. Where transparent huge pages are
-/// left to the program (the usual "madvise" setting), asking for them for
-/// the vector's storage makes that 2 MiB at a time. Only advice: nothing
-/// changes where the kernel says no.
-void advise_huge_pages(void* data, std::size_t bytes) {
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  if (bytes < 4 * kHuge) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
 }  // namespace
 
 std::vector<Event> merge_by_time(const std::vector<ChunkRecords>& chunks, std::size_t total) {
   std::vector<Event> out;
   out.reserve(total);
-  advise_huge_pages(out.data(), total * sizeof(Event));
   // In time order in the file, in runs per thread, or neither: one pass
   // over the times.
   bool file_sorted = true, runs_sorted = true;
