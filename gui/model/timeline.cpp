@@ -58,6 +58,7 @@ class Builder {
       tl_.first = events.front().host_ns;
       tl_.last = events.back().host_ns;
     }
+    if (!f_.active()) count_spans();
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (progress && i % 65536 == 0 && !progress(0.8 * static_cast<double>(i) / events.size())) {
         return std::nullopt;
@@ -183,10 +184,46 @@ class Builder {
       Lane l;
       l.type = type;
       l.name = prefix + std::string(name);
+      if (const auto n = expected_.find({type, id}); n != expected_.end()) l.spans.reserve(n->second);
       lanes_.push_back(std::move(l));
     }
     return it->second;
   }
+
+  /// How many spans each lane will get, from one pass over the kinds: a
+  /// lane then takes its memory once. Grown by doubling, a lane of millions
+  /// of spans was copied again at each step, held up to twice the memory it
+  /// needed, and three times while it grew. Unfiltered builds only (a
+  /// filter keeps fewer). A copy lands on its done's stream, or, never
+  /// timed, on its queued record's; a tag whose layers the device timed
+  /// reserves its count for its launches' lane too (layer spans are few).
+  /// Ids are 8 and 16 bits: flat counts.
+  void count_spans() {
+    std::vector<std::size_t> done(256), queued(256), threads(65536), tags(65536);
+    for (const Event& e : t_.events()) {
+      switch (e.event_kind()) {
+        case EventKind::d2h_done:
+        case EventKind::h2d_done: ++done[e.stream]; break;
+        case EventKind::d2h_queued:
+        case EventKind::h2d_queued: ++queued[e.stream]; break;
+        case EventKind::stall:
+        case EventKind::release:
+        case EventKind::reuse: ++threads[e.thread]; break;
+        case EventKind::layer_exit:
+        case EventKind::backward_exit: ++tags[e.tag]; break;
+        default: break;
+      }
+    }
+    auto note = [&](Lane::Type type, const std::vector<std::size_t>& n) {
+      for (std::uint32_t id = 0; id < n.size(); ++id)
+        if (n[id] > 0) expected_.emplace(std::make_pair(type, id), n[id]);
+    };
+    for (std::size_t id = 0; id < done.size(); ++id) done[id] = done[id] > 0 ? done[id] : queued[id];
+    note(Lane::Type::stream, done);
+    note(Lane::Type::thread, threads);
+    note(Lane::Type::layers, tags);
+  }
+
   std::size_t stream_lane(std::uint32_t id) {
     return lane(streams_, id, Lane::Type::stream, "stream ", t_.stream(id));
   }
@@ -254,6 +291,7 @@ class Builder {
   bool any_copy_ = false, any_timed_ = false;  // whatever the filter shows
   const trace::CopyPairing::OnCopy on_copy_ = [this](const trace::Copy& c) { copy(c); };
   std::map<Scope, std::uint64_t> entered_;
+  std::map<std::pair<Lane::Type, std::uint32_t>, std::size_t> expected_;  // count_spans()
   struct Turn {
     std::uint64_t forward_end = 0;          // the step's latest layer exit so far
     std::optional<std::uint64_t> backward;  // its first backward event since then
