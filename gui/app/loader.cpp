@@ -1,5 +1,8 @@
 #include "loader.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QThreadPool>
@@ -16,6 +19,16 @@ namespace tswap::viewer {
 namespace {
 
 using FirstFrame = std::function<void(std::shared_ptr<LoadedLog>)>;
+
+/// Note [First frame]: the threads building the models beside the timeline
+/// run at a lower priority (nice 10) than the one building it, so that on a
+/// busy machine they take the time the first frame does not need. Linux
+/// gives each thread a nice value of its own; the thread ends with its job.
+void in_background() {
+#ifdef __linux__
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+#endif
+}
 
 /// Builds everything but the trace, reporting into [from, to] percent;
 /// nullptr when cancelled. The memory curves, the layer colours and the
@@ -46,6 +59,7 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
   std::future<std::pair<std::shared_ptr<const trace::Summary>, std::shared_ptr<const FilterChoices>>> summary;
   auto start_summary = [&] {
     summary = std::async(std::launch::async, [t = log->trace] {
+      in_background();
       return std::make_pair(std::make_shared<const trace::Summary>(trace::summarize(*t)),
                             std::make_shared<const FilterChoices>(FilterChoices::build(*t)));
     });
@@ -58,6 +72,7 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
     log->choices = previous->choices;
   } else {
     memory = std::async(std::launch::async, [t = log->trace] {
+      in_background();
       return std::make_pair(std::make_shared<const MemoryModel>(MemoryModel::build(*t)),
                             std::make_shared<const LayerPalette>(LayerPalette::build(*t)));
     });
