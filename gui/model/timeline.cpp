@@ -175,15 +175,16 @@ class Builder {
     }
   }
 
-  /// The lane of `id`, named `prefix` and the name the first time (not
-  /// per span: a string for each of millions of spans).
+  /// The lane of `id`, named `prefix` and the name of `id` the first time
+  /// (`name` looks it up; not per span: a lookup and a string for each of
+  /// millions of spans).
   std::size_t lane(std::map<std::uint32_t, std::size_t>& index, std::uint32_t id, Lane::Type type,
-                   const char* prefix, std::string_view name) {
+                   const char* prefix, std::string_view (trace::Trace::*name)(std::uint32_t) const) {
     const auto [it, added] = index.try_emplace(id, lanes_.size());
     if (added) {
       Lane l;
       l.type = type;
-      l.name = prefix + std::string(name);
+      l.name = prefix + std::string((t_.*name)(id));
       if (const auto n = expected_.find({type, id}); n != expected_.end()) l.spans.reserve(n->second);
       lanes_.push_back(std::move(l));
     }
@@ -225,10 +226,10 @@ class Builder {
   }
 
   std::size_t stream_lane(std::uint32_t id) {
-    return lane(streams_, id, Lane::Type::stream, "stream ", t_.stream(id));
+    return lane(streams_, id, Lane::Type::stream, "stream ", &trace::Trace::stream);
   }
   std::size_t thread_lane(std::uint32_t id) {
-    return lane(threads_, id, Lane::Type::thread, "thread ", t_.thread(id));
+    return lane(threads_, id, Lane::Type::thread, "thread ", &trace::Trace::thread);
   }
   /// A tag's layers: device-timed spans, or host-timed ones while the tag
   /// has none; host-timed spans of a tag the device timed go to a lane of
@@ -236,7 +237,7 @@ class Builder {
   /// come before the device's first).
   std::size_t layer_lane(std::uint32_t tag, bool device) {
     if (device) device_tags_.insert(tag);
-    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers, "layers ", t_.tag(tag));
+    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers, "layers ", &trace::Trace::tag);
   }
 
   void add(std::size_t lane, const Span& s) {
