@@ -1,29 +1,70 @@
 #include "loader.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QThreadPool>
 
 #include <future>
+#include <functional>
+#include <optional>
+#include <thread>
 #include <tuple>
+
+#include "highlight.h"
 
 namespace tswap::viewer {
 namespace {
 
+using FirstFrame = std::function<void(std::shared_ptr<LoadedLog>)>;
+
+/// Note [First frame]: the threads building the models beside the timeline
+/// run at a lower priority (nice 10) than the one building it, so that on a
+/// busy machine they take the time the first frame does not need. Linux
+/// gives each thread a nice value of its own; the thread ends with its job.
+void in_background() {
+#ifdef __linux__
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+#endif
+}
+
 /// Builds everything but the trace, reporting into [from, to] percent;
 /// nullptr when cancelled. The memory curves, the layer colours and the
 /// summary do not depend on the filter: a rebuild shares `previous`'s; a
-/// first build makes them on two more threads while this one builds the
+/// first build makes them on more threads while this one builds the
 /// timeline (each takes seconds on a log of tens of millions of events).
+///
+/// Note [First frame]: a first build given `first_frame` hands it the log
+/// with its timeline alone as soon as that is built (complete() false), and
+/// goes on with the rest: the views draw the timeline while the memory
+/// curves and the table are still being made, and say so. It then returns
+/// the rest alone, a log without a timeline, for the caller to put into the
+/// first one (LoadedLog::take_models) on the thread that shows it: copying
+/// the timeline into a second log instead would cost as much memory again
+/// as the timeline (gigabytes at 50 million events). With fewer than three
+/// cores the summary waits for the timeline, which then has a core to itself
+/// beside the memory curves.
 std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, const Filter& filter,
                                  const LoadedLog* previous,
                                  const std::function<bool(int, const QString&)>& report, int from,
-                                 int to) {
+                                 int to, const FirstFrame& first_frame = {}) {
   auto log = std::make_shared<LoadedLog>();
   log->trace = std::move(trace);
   log->filter = filter;
+  // A rebuild of a log shown before its models were done makes them anew.
+  if (previous && !previous->complete()) previous = nullptr;
   std::future<std::pair<std::shared_ptr<const MemoryModel>, std::shared_ptr<const LayerPalette>>> memory;
   std::future<std::pair<std::shared_ptr<const trace::Summary>, std::shared_ptr<const FilterChoices>>> summary;
+  auto start_summary = [&] {
+    summary = std::async(std::launch::async, [t = log->trace] {
+      in_background();
+      return std::make_pair(std::make_shared<const trace::Summary>(trace::summarize(*t)),
+                            std::make_shared<const FilterChoices>(FilterChoices::build(*t)));
+    });
+  };
+  const bool summary_after_timeline = std::thread::hardware_concurrency() < 3;
   if (previous) {
     log->memory = previous->memory;
     log->summary = previous->summary;
@@ -31,13 +72,11 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
     log->choices = previous->choices;
   } else {
     memory = std::async(std::launch::async, [t = log->trace] {
+      in_background();
       return std::make_pair(std::make_shared<const MemoryModel>(MemoryModel::build(*t)),
                             std::make_shared<const LayerPalette>(LayerPalette::build(*t)));
     });
-    summary = std::async(std::launch::async, [t = log->trace] {
-      return std::make_pair(std::make_shared<const trace::Summary>(trace::summarize(*t)),
-                            std::make_shared<const FilterChoices>(FilterChoices::build(*t)));
-    });
+    if (!summary_after_timeline) start_summary();
   }
   const int span = to - from;
   const double share = previous ? 1.0 : 0.8;
@@ -45,9 +84,17 @@ std::shared_ptr<LoadedLog> build(std::shared_ptr<const trace::Trace> trace, cons
     return report(from + static_cast<int>(share * span * f), "building the timeline");
   });
   if (!previous) {
+    if (summary_after_timeline) start_summary();
+    std::shared_ptr<LoadedLog> first;
+    if (timeline && first_frame) {
+      first = std::make_shared<LoadedLog>(*log);  // the trace and the filter: no timeline yet
+      first->timeline = std::move(*timeline);
+      first_frame(first);
+    }
     if (timeline) report(from + static_cast<int>(share * span), "building the memory curves and the summary");
     std::tie(log->memory, log->palette) = memory.get();  // waited for even when cancelled: they use the trace
     std::tie(log->summary, log->choices) = summary.get();
+    if (first) return log;  // the rest, for `first`
   }
   if (!timeline) return nullptr;
   log->timeline = std::move(*timeline);
@@ -127,6 +174,7 @@ QStringList expand_log_paths(const QStringList& args) {
 Loader::Loader(QObject* parent) : QObject(parent) {
   qRegisterMetaType<std::shared_ptr<const LoadedLog>>();
   qRegisterMetaType<std::shared_ptr<const Timeline>>();
+  qRegisterMetaType<std::shared_ptr<LoadedLog>>();
 }
 
 Loader::~Loader() {
@@ -159,8 +207,14 @@ void Loader::load(const QString& path) {
             return report(static_cast<int>(50.0 * done / std::max<std::uint64_t>(total, 1)),
                           "reading " + QFileInfo(path).fileName());
           }));
-      std::shared_ptr<LoadedLog> log = build(trace, Filter{}, nullptr, report, 50, 100);
-      if (log) emit loaded(log, path);
+      // Note [First frame]: the timeline first, then the rest for it.
+      std::shared_ptr<LoadedLog> first;
+      std::shared_ptr<LoadedLog> rest =
+          build(trace, Filter{}, nullptr, report, 50, 100, [&](std::shared_ptr<LoadedLog> shown) {
+            first = shown;
+            if (!cancelled->load()) emit loaded(std::move(shown), path);
+          });
+      if (first && rest && !cancelled->load()) emit modelsReady(first, rest, path);
     } catch (const trace::LoadCancelled&) {
     } catch (const trace::TraceError& e) {
       emit failed(path, QString::fromStdString(e.what()));
@@ -189,29 +243,49 @@ void Loader::refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter
   });
 }
 
-void Loader::highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter) {
-  QThreadPool::globalInstance()->start([this, trace, filter] {
-    if (std::optional<Timeline> t = Timeline::build(*trace, filter)) {
-      emit highlightReady(std::make_shared<const Timeline>(std::move(*t)));
-    }
+void Loader::highlight(std::shared_ptr<const LoadedLog> log, const Filter& filter) {
+  QThreadPool::globalInstance()->start([this, log, filter] {
+    if (std::shared_ptr<const Timeline> t = highlight_now(*log, filter)) emit highlightReady(std::move(t));
   });
 }
 
-void Loader::highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position) {
-  QThreadPool::globalInstance()->start([this, ranks, filter, position] {
-    std::optional<MergedTimeline> m = ranks->timeline(filter);
-    if (!m) return;
-    // The other ranks' lanes stay (the painter matches lanes by group and
-    // name) but hold nothing: the row is one rank's.
-    for (std::size_t g = 0; g < m->groups.size(); ++g) {
-      if (g == position) continue;
-      for (std::size_t l = m->groups[g].first_lane; l < m->groups[g].first_lane + m->groups[g].lanes; ++l) {
-        m->timeline.lanes[l].spans.clear();
-        m->timeline.lanes[l].lod.build(m->timeline.lanes[l].spans);
-      }
-    }
-    emit highlightReady(std::make_shared<const Timeline>(std::move(m->timeline)));
+void Loader::highlightRank(std::shared_ptr<const LoadedLog> log, const Filter& filter, std::size_t position) {
+  QThreadPool::globalInstance()->start([this, log, filter, position] {
+    if (std::shared_ptr<const Timeline> t = highlight_now(*log, filter, position)) emit highlightReady(std::move(t));
   });
+}
+
+std::shared_ptr<const Timeline> Loader::highlight_now(const LoadedLog& log, const Filter& filter,
+                                                      std::optional<std::size_t> position) {
+  if (!log.filter.active()) {
+    // Every span is in the timeline: pick them there (highlight.h).
+    std::pair<std::size_t, std::size_t> lanes{0, log.timeline.lanes.size()};
+    if (position && *position < log.rank_groups.size()) {
+      const MergedTimeline::Group& g = log.rank_groups[*position];
+      lanes = {g.first_lane, g.first_lane + g.lanes};
+    }
+    return std::make_shared<const Timeline>(pick_spans(
+        log.timeline, filter, [&](std::size_t lane) -> const trace::Trace& { return log.trace_of(lane); },
+        lanes));
+  }
+  // A filtered timeline lacks spans the highlight shows (another step, another
+  // kind): built again from the trace, as it always was.
+  if (!position || !log.ranks) {
+    std::optional<Timeline> t = Timeline::build(*log.trace, filter);
+    return t ? std::make_shared<const Timeline>(std::move(*t)) : nullptr;
+  }
+  std::optional<MergedTimeline> m = log.ranks->timeline(filter);
+  if (!m) return nullptr;
+  // The other ranks' lanes stay (the painter matches lanes by group and
+  // name) but hold nothing: the row is one rank's.
+  for (std::size_t g = 0; g < m->groups.size(); ++g) {
+    if (g == *position) continue;
+    for (std::size_t l = m->groups[g].first_lane; l < m->groups[g].first_lane + m->groups[g].lanes; ++l) {
+      m->timeline.lanes[l].spans.clear();
+      m->timeline.lanes[l].lod.build(m->timeline.lanes[l].spans);
+    }
+  }
+  return std::make_shared<const Timeline>(std::move(m->timeline));
 }
 
 void Loader::attach(std::shared_ptr<const LoadedLog> log, const QString& path) {
@@ -312,8 +386,20 @@ void Loader::loadRanks(const QStringList& paths) {
   });
 }
 
-std::shared_ptr<const LoadedLog> Loader::build_now(std::shared_ptr<const trace::Trace> trace) {
-  return build(std::move(trace), Filter{}, nullptr, [](int, const QString&) { return true; }, 0, 100);
+std::shared_ptr<const LoadedLog> Loader::build_now(
+    std::shared_ptr<const trace::Trace> trace,
+    const std::function<void(std::shared_ptr<const LoadedLog>)>& first_frame) {
+  auto report = [](int, const QString&) { return true; };
+  if (!first_frame) return build(std::move(trace), Filter{}, nullptr, report, 0, 100);
+  std::shared_ptr<LoadedLog> first;
+  std::shared_ptr<LoadedLog> rest = build(std::move(trace), Filter{}, nullptr, report, 0, 100,
+                                          [&](std::shared_ptr<LoadedLog> shown) {
+                                            first = shown;
+                                            first_frame(std::move(shown));
+                                          });
+  if (!first) return rest;
+  first->take_models(*rest);  // Note [First frame]: on this thread, which showed it
+  return first;
 }
 
 }  // namespace tswap::viewer

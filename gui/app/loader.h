@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 
 #include "view_state.h"
@@ -38,17 +39,26 @@ class Loader : public QObject {
   ~Loader() override;
 
   /// Loads `path` and builds everything; a newer request cancels an older one.
+  /// loaded() comes with the timeline alone (LoadedLog::complete() false:
+  /// no memory curves, summary, colours or filter choices yet), then
+  /// modelsReady() with the rest for it (Note [First frame] in loader.cpp).
   void load(const QString& path);
   /// Loads several ranks' logs and builds them as one (RankedRun); a newer
   /// request cancels an older one. One path is load(path).
   void loadRanks(const QStringList& paths);
   /// Rebuilds the timeline of `log` with another filter (the trace is shared).
   void refilter(std::shared_ptr<const LoadedLog> log, const Filter& filter);
-  /// Builds the timeline of one tag and layer, for highlighting.
-  void highlight(std::shared_ptr<const trace::Trace> trace, const Filter& filter);
-  /// The same over several ranks: every rank's lanes merged, with spans in
-  /// rank `position`'s group only (RankSet order).
-  void highlightRank(std::shared_ptr<const RankedRun> ranks, const Filter& filter, std::size_t position);
+  /// The spans of one tag and layer (`filter`), for highlighting: picked
+  /// from `log`'s timeline (highlight.h) where it was built unfiltered, built
+  /// again from the trace where a filter left spans out of it.
+  void highlight(std::shared_ptr<const LoadedLog> log, const Filter& filter);
+  /// The same over several ranks: spans in rank `position`'s group only
+  /// (RankSet order).
+  void highlightRank(std::shared_ptr<const LoadedLog> log, const Filter& filter, std::size_t position);
+  /// What highlight() and highlightRank() hand over, on the calling thread
+  /// (`position`: a rank's, or none for one log).
+  static std::shared_ptr<const Timeline> highlight_now(const LoadedLog& log, const Filter& filter,
+                                                       std::optional<std::size_t> position = {});
   void cancel();
   /// Reads the Nsight Systems export at `path`, joins it to `log` and emits
   /// loaded() with the capture's lanes, or attachFailed().
@@ -64,8 +74,12 @@ class Loader : public QObject {
   /// naming the file that could not be read.
   static std::shared_ptr<const LoadedLog> load_ranks_now(const QStringList& paths);
   /// Builds what the views need from a loaded trace, on the calling thread
-  /// (and two helpers); as load() does after reading.
-  static std::shared_ptr<const LoadedLog> build_now(std::shared_ptr<const trace::Trace> trace);
+  /// (and two helpers); as load() does after reading. `first_frame`, where
+  /// given, gets the log with its timeline alone first, on this thread
+  /// (Note [First frame] in loader.cpp), as loaded() does.
+  static std::shared_ptr<const LoadedLog> build_now(
+      std::shared_ptr<const trace::Trace> trace,
+      const std::function<void(std::shared_ptr<const LoadedLog>)>& first_frame = {});
   /// The same as attach(), on the calling thread. Throws nsys::CaptureError
   /// or nsys::JoinError; nothing is attached then.
   static std::shared_ptr<const LoadedLog> attach_now(const LoadedLog& log, const QString& path);
@@ -81,6 +95,13 @@ class Loader : public QObject {
   void attachFailed(const QString& path, const QString& message);
   void compareFailed(const QString& path, const QString& message);
   void highlightReady(std::shared_ptr<const tswap::viewer::Timeline> timeline);
+  /// The models `shown` (a log loaded() handed over with its timeline alone)
+  /// lacks, in `models`: the receiver puts them into `shown` with
+  /// LoadedLog::take_models, on the thread that shows it, before drawing it
+  /// again. Nothing else holds `shown` then: it is being shown, and the
+  /// loader's other jobs wait for it.
+  void modelsReady(std::shared_ptr<tswap::viewer::LoadedLog> shown,
+                   std::shared_ptr<const tswap::viewer::LoadedLog> models, const QString& path);
   void finished();  // loaded, failed or cancelled
 
  private:
@@ -92,3 +113,4 @@ class Loader : public QObject {
 
 Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::LoadedLog>)
 Q_DECLARE_METATYPE(std::shared_ptr<const tswap::viewer::Timeline>)
+Q_DECLARE_METATYPE(std::shared_ptr<tswap::viewer::LoadedLog>)

@@ -66,6 +66,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), theme_(Theme::of(
   });
   connect(&loader_, &Loader::loaded, this,
           [this](std::shared_ptr<const LoadedLog> log, const QString& path) { show_log(log, path); });
+  connect(&loader_, &Loader::modelsReady, this,
+          [this](std::shared_ptr<LoadedLog> shown, std::shared_ptr<const LoadedLog> models, const QString& path) {
+            if (log_ != shown) return;  // another log is shown since
+            shown->take_models(*models);
+            show_log(log_, path);
+          });
   connect(&loader_, &Loader::failed, this, [this](const QString& path, const QString& message) {
     fail(tr("Cannot open log"), message, tr("Could not open %1").arg(QFileInfo(path).fileName()));
     emit loadFailed(path, message);
@@ -455,6 +461,10 @@ void MainWindow::setLoading(bool loading) {
 
 void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& path) {
   const bool same_trace = log_ && log_->trace == log->trace;
+  // Note [First frame]: the log shown with its timeline alone, now with its
+  // curves and table.
+  const bool completed = same_trace && !shown_complete_ && log->complete();
+  shown_complete_ = log->complete();
   const bool new_attachment = log->attachment && (!log_ || log_->attachment != log->attachment);
   const bool new_comparison = !log_ || log_->compared != log->compared;
   log_ = std::move(log);
@@ -471,10 +481,17 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
       QHeaderView* header = table_->horizontalHeader();
       header->moveSection(header->visualIndex(TagTableModel::kRank), 0);
     } else {
-      table_model_->setSummary(*log_->summary, *log_->memory);
-      if (log_->compared) setTableComparison();
+      showSummary();
     }
     addRecent(path);
+    fillFilterChoices();
+    // The what-if panel profiles the log once it is whole: not the previous
+    // log's plan meanwhile, and no third job beside the models' two.
+    what_if_->setTrace(log_->complete() ? log_->trace : nullptr);
+  } else if (completed) {
+    // The first frame's timeline is this one's (the same spans): what is
+    // selected, highlighted or zoomed into stays.
+    if (!log_->ranks) showSummary();
     fillFilterChoices();
     what_if_->setTrace(log_->trace);
   } else {
@@ -514,11 +531,23 @@ void MainWindow::show_log(std::shared_ptr<const LoadedLog> log, const QString& p
     if (!r->set.note.empty()) status += "; " + qs(r->set.note);
     setWindowTitle(QString("tswap-viewer - %1 ranks").arg(r->traces.size()));
   }
+  if (!log_->complete()) status += tr("; building the memory curves and the table...");
   status_->setText(status);
-  details_->clear();
-  range_pane_->clear();
+  if (!completed) {
+    details_->clear();
+    range_pane_->clear();
+  }
   viewChanged();
-  emit logShown(path);
+  if (log_->complete()) emit logShown(path);
+}
+
+void MainWindow::showSummary() {
+  if (!log_->complete()) {
+    table_model_->setSummary(trace::Summary{}, MemoryModel{});  // not the previous log's rows
+    return;
+  }
+  table_model_->setSummary(*log_->summary, *log_->memory);
+  if (log_->compared) setTableComparison();
 }
 
 void MainWindow::viewChanged() {
@@ -588,9 +617,9 @@ void MainWindow::tableRowSelected() {
   if (layer >= 0) f.layer = layer;
   // With several ranks: that rank's spans, in its own lane group.
   if (log_->ranks) {
-    loader_.highlightRank(log_->ranks, f, table_model_->rowRank(row));
+    loader_.highlightRank(log_, f, table_model_->rowRank(row));
   } else {
-    loader_.highlight(log_->trace, f);
+    loader_.highlight(log_, f);
   }
   last_focus_ = ViewKind::table;
 }

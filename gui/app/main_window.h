@@ -91,6 +91,8 @@ class MainWindow : public QMainWindow {
   bool loading() const { return loading_; }
 
  signals:
+  /// A log is shown whole: its timeline, memory curves and table (a log
+  /// loading is shown first with its timeline alone: Note [First frame]).
   void logShown(const QString& path);
   void loadFailed(const QString& path, const QString& message);
   void attachFailed(const QString& path, const QString& message);
@@ -120,6 +122,8 @@ class MainWindow : public QMainWindow {
   /// The table's deltas for log_'s compared log (none without one), each
   /// shown beside its figure.
   void setTableComparison();
+  /// The table's rows from the log's summary; none while it is being built.
+  void showSummary();
   /// A message box titled `title` with `message`, and `status` in the status bar.
   void fail(const QString& title, const QString& message, const QString& status);
 
@@ -131,6 +135,7 @@ class MainWindow : public QMainWindow {
   QString pending_compare_;  // a log to compare with it then
   Loader loader_;
   bool loading_ = false;
+  bool shown_complete_ = false;  // log_ was last shown with its models (Note [First frame])
 
   TimelineView* timeline_ = nullptr;
   MemoryView* memory_ = nullptr;

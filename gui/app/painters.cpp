@@ -455,6 +455,15 @@ void paint_memory(QPainter& p, QSize size, const LoadedLog& log, const ViewState
   if (log.ranks) return paint_rank_memory(p, size, log, view, t);
   const int w = size.width(), h = size.height();
   const TimeMapping& m = view.mapping;
+  if (!log.memory) {
+    // Note [First frame]: the timeline is shown while the curves are built.
+    p.fillRect(0, 0, w, h, t.background);
+    paint_ruler(p, w, h, m, t);
+    p.setPen(t.text);
+    p.drawText(QRect(0, Layout::kRuler, w, h - Layout::kRuler), Qt::AlignCenter,
+               QStringLiteral("building the memory curves..."));
+    return;
+  }
   const MemoryModel& mem = *log.memory;
   p.fillRect(0, 0, w, h, t.background);
   paint_ruler(p, w, h, m, t);

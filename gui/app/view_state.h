@@ -30,7 +30,8 @@ namespace tswap::viewer {
 struct LoadedLog {
   std::shared_ptr<const trace::Trace> trace;  // shared by rebuilds with other filters
   Timeline timeline;                          // as filtered when it was built
-  // Neither depends on the filter: shared by rebuilds too.
+  // Neither depends on the filter: shared by rebuilds too. Null while the
+  // log is shown with its timeline alone (complete()).
   std::shared_ptr<const MemoryModel> memory;
   std::shared_ptr<const trace::Summary> summary;
   std::shared_ptr<const LayerPalette> palette;  // with the memory curves
@@ -49,6 +50,18 @@ struct LoadedLog {
   /// where in it. Null (and no groups) for one log. Kept by rebuilds.
   std::shared_ptr<const RankedRun> ranks;
   std::vector<MergedTimeline::Group> rank_groups;
+
+  /// Whether the models beside the timeline are built: a log opened with
+  /// Loader::load() is shown first with its timeline alone (Note [First
+  /// frame] in loader.cpp), then whole.
+  bool complete() const { return memory && summary && palette && choices; }
+  /// Note [First frame]: the models beside the timeline, from `rest`.
+  void take_models(const LoadedLog& rest) {
+    memory = rest.memory;
+    summary = rest.summary;
+    palette = rest.palette;
+    choices = rest.choices;
+  }
 
   /// The trace a span of lane `lane` belongs to (its `event` indexes it).
   const trace::Trace& trace_of(std::size_t lane) const {

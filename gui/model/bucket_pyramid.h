@@ -31,30 +31,40 @@ class BucketPyramid {
   /// Builds the levels above `finest` (buckets 2^base_shift ns wide, by
   /// index). `merge(into, from)` folds a bucket into the coarser one that
   /// covers it; a coarser bucket starts as a copy of its first finer one.
+  /// `merge` must be associative (max, sum, or, last): a level is folded
+  /// straight from the last one kept, several shifts below. Levels that are
+  /// not kept are only counted, never made: where events are microseconds
+  /// apart the first few above 64 ns would each be a copy of the whole lane.
   template <class Merge>
   void build(std::vector<Bucket> finest, int base_shift, Merge merge) {
     levels_.clear();
-    std::vector<Bucket> level = std::move(finest);
-    int shift = base_shift;
-    while (!level.empty()) {
-      const bool last = level.size() == 1;
-      std::vector<Bucket> up;
-      up.reserve(level.size() / 2 + 1);
-      for (const Bucket& b : level) {
-        const std::uint64_t index = b.index >> 1;
-        if (!up.empty() && up.back().index == index) {
-          merge(up.back(), b);
+    if (finest.empty()) return;
+    levels_.push_back(Level{base_shift, std::move(finest)});
+    for (int shift = base_shift + 1; shift <= 63 && levels_.back().buckets.size() > 1; ++shift) {
+      const Level& from = levels_.back();
+      const int up = shift - from.shift;
+      std::size_t count = 0;
+      std::uint64_t last = 0;
+      for (const Bucket& b : from.buckets) {
+        const std::uint64_t index = b.index >> up;
+        if (count == 0 || index != last) ++count, last = index;
+      }
+      if (2 * count > from.buckets.size()) {
+        if (count == 1) break;  // a single bucket that does not halve the level: no coarser one would
+        continue;
+      }
+      std::vector<Bucket> level;
+      level.reserve(count);
+      for (const Bucket& b : from.buckets) {
+        const std::uint64_t index = b.index >> up;
+        if (!level.empty() && level.back().index == index) {
+          merge(level.back(), b);
         } else {
-          up.push_back(b);
-          up.back().index = index;
+          level.push_back(b);
+          level.back().index = index;
         }
       }
-      if (levels_.empty() || 2 * level.size() <= levels_.back().buckets.size()) {
-        levels_.push_back(Level{shift, std::move(level)});
-      }
-      if (last || shift >= 63) break;
-      level = std::move(up);
-      ++shift;
+      levels_.push_back(Level{shift, std::move(level)});
     }
   }
 

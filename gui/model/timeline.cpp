@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 
 #include <tswap/trace/copies.h>
@@ -57,6 +58,7 @@ class Builder {
       tl_.first = events.front().host_ns;
       tl_.last = events.back().host_ns;
     }
+    if (!f_.active()) count_spans();
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (progress && i % 65536 == 0 && !progress(0.8 * static_cast<double>(i) / events.size())) {
         return std::nullopt;
@@ -173,22 +175,61 @@ class Builder {
     }
   }
 
+  /// The lane of `id`, named `prefix` and the name of `id` the first time
+  /// (`name` looks it up; not per span: a lookup and a string for each of
+  /// millions of spans).
   std::size_t lane(std::map<std::uint32_t, std::size_t>& index, std::uint32_t id, Lane::Type type,
-                   const std::string& name) {
+                   const char* prefix, std::string_view (trace::Trace::*name)(std::uint32_t) const) {
     const auto [it, added] = index.try_emplace(id, lanes_.size());
     if (added) {
       Lane l;
       l.type = type;
-      l.name = name;
+      l.name = prefix + std::string((t_.*name)(id));
+      if (const auto n = expected_.find({type, id}); n != expected_.end()) l.spans.reserve(n->second);
       lanes_.push_back(std::move(l));
     }
     return it->second;
   }
+
+  /// How many spans each lane will get, from one pass over the kinds: a
+  /// lane then takes its memory once. Grown by doubling, a lane of millions
+  /// of spans was copied again at each step, held up to twice the memory it
+  /// needed, and three times while it grew. Unfiltered builds only (a
+  /// filter keeps fewer). A copy lands on its done's stream, or, never
+  /// timed, on its queued record's; a tag whose layers the device timed
+  /// reserves its count for its launches' lane too (layer spans are few).
+  /// Ids are 8 and 16 bits: flat counts.
+  void count_spans() {
+    std::vector<std::size_t> done(256), queued(256), threads(65536), tags(65536);
+    for (const Event& e : t_.events()) {
+      switch (e.event_kind()) {
+        case EventKind::d2h_done:
+        case EventKind::h2d_done: ++done[e.stream]; break;
+        case EventKind::d2h_queued:
+        case EventKind::h2d_queued: ++queued[e.stream]; break;
+        case EventKind::stall:
+        case EventKind::release:
+        case EventKind::reuse: ++threads[e.thread]; break;
+        case EventKind::layer_exit:
+        case EventKind::backward_exit: ++tags[e.tag]; break;
+        default: break;
+      }
+    }
+    auto note = [&](Lane::Type type, const std::vector<std::size_t>& n) {
+      for (std::uint32_t id = 0; id < n.size(); ++id)
+        if (n[id] > 0) expected_.emplace(std::make_pair(type, id), n[id]);
+    };
+    for (std::size_t id = 0; id < done.size(); ++id) done[id] = done[id] > 0 ? done[id] : queued[id];
+    note(Lane::Type::stream, done);
+    note(Lane::Type::thread, threads);
+    note(Lane::Type::layers, tags);
+  }
+
   std::size_t stream_lane(std::uint32_t id) {
-    return lane(streams_, id, Lane::Type::stream, "stream " + std::string(t_.stream(id)));
+    return lane(streams_, id, Lane::Type::stream, "stream ", &trace::Trace::stream);
   }
   std::size_t thread_lane(std::uint32_t id) {
-    return lane(threads_, id, Lane::Type::thread, "thread " + std::string(t_.thread(id)));
+    return lane(threads_, id, Lane::Type::thread, "thread ", &trace::Trace::thread);
   }
   /// A tag's layers: device-timed spans, or host-timed ones while the tag
   /// has none; host-timed spans of a tag the device timed go to a lane of
@@ -196,8 +237,7 @@ class Builder {
   /// come before the device's first).
   std::size_t layer_lane(std::uint32_t tag, bool device) {
     if (device) device_tags_.insert(tag);
-    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers,
-                "layers " + std::string(t_.tag(tag)));
+    return lane(device ? layer_lanes_ : host_layer_lanes_, tag, Lane::Type::layers, "layers ", &trace::Trace::tag);
   }
 
   void add(std::size_t lane, const Span& s) {
@@ -214,8 +254,13 @@ class Builder {
               [](const TurnMark& a, const TurnMark& b) { return a.ns < b.ns; });
     for (Lane& l : lanes_) {
       if (l.spans.empty()) continue;
-      std::stable_sort(l.spans.begin(), l.spans.end(),
-                       [](const Span& a, const Span& b) { return a.begin < b.begin; });
+      // Most lanes come out in order (a stream's copies, a thread's
+      // releases); stable_sort would still merge them all through a buffer
+      // as large as the lane.
+      const auto by_begin = [](const Span& a, const Span& b) { return a.begin < b.begin; };
+      if (!std::is_sorted(l.spans.begin(), l.spans.end(), by_begin)) {
+        std::stable_sort(l.spans.begin(), l.spans.end(), by_begin);
+      }
       for (const Span& s : l.spans) l.longest = std::max(l.longest, s.end - s.begin);
       l.lod.build(l.spans);
     }
@@ -247,6 +292,7 @@ class Builder {
   bool any_copy_ = false, any_timed_ = false;  // whatever the filter shows
   const trace::CopyPairing::OnCopy on_copy_ = [this](const trace::Copy& c) { copy(c); };
   std::map<Scope, std::uint64_t> entered_;
+  std::map<std::pair<Lane::Type, std::uint32_t>, std::size_t> expected_;  // count_spans()
   struct Turn {
     std::uint64_t forward_end = 0;          // the step's latest layer exit so far
     std::optional<std::uint64_t> backward;  // its first backward event since then

@@ -129,10 +129,13 @@ void CopyPairing::queued(const Event& e, std::size_t index, CopyDirection d, con
       return;
     }
   }
-  const auto [it, added] = queued_.try_emplace(Id{key, d, TimeSource::host}, c);
-  if (!added) {
+  const Id id{key, d, TimeSource::host};
+  const auto it = queued_.find(id);
+  if (it != queued_.end()) {
     on_copy(it->second);  // queued again before it started: the first never ran
     it->second = std::move(c);
+  } else {
+    put(queued_, id, std::move(c));
   }
 }
 
@@ -142,16 +145,19 @@ void CopyPairing::start(const Event& e, std::size_t index, CopyDirection d, cons
   const auto q = queued_.find(Id{key, d, TimeSource::host});
   if (q != queued_.end()) {
     c = std::move(q->second);
-    queued_.erase(q);
+    recycle(queued_, q);
   } else {
     c = new_copy(e, d);
   }
   c.start = time_of(e, index);
   note(c, e);
-  const auto [it, added] = running_.try_emplace(Id{key, d, time_source(e)}, c);
-  if (!added) {
+  const Id id{key, d, time_source(e)};
+  const auto it = running_.find(id);
+  if (it != running_.end()) {
     on_copy(it->second);  // started again before it was done: the first has no done
     it->second = std::move(c);
+  } else {
+    put(running_, id, std::move(c));
   }
 }
 
@@ -161,13 +167,13 @@ void CopyPairing::done(const Event& e, std::size_t index, CopyDirection d, const
   const auto r = running_.find(Id{key, d, time_source(e)});
   if (r != running_.end()) {
     c = std::move(r->second);
-    running_.erase(r);
+    recycle(running_, r);
   } else {
     // A done without its start: what the log knows of it, queued record included.
     const auto q = queued_.find(Id{key, d, TimeSource::host});
     if (q != queued_.end()) {
       c = std::move(q->second);
-      queued_.erase(q);
+      recycle(queued_, q);
     } else {
       c = new_copy(e, d);
     }
@@ -175,6 +181,26 @@ void CopyPairing::done(const Event& e, std::size_t index, CopyDirection d, const
   c.done = time_of(e, index);
   note(c, e);
   on_copy(c);
+}
+
+void CopyPairing::put(Map& m, const Id& id, Copy c) {
+  if (spare_.empty()) {
+    m.emplace(id, std::move(c));
+    return;
+  }
+  Map::node_type node = std::move(spare_.back());
+  spare_.pop_back();
+  node.key() = id;
+  node.mapped() = std::move(c);
+  m.insert(std::move(node));
+}
+
+void CopyPairing::recycle(Map& m, Map::iterator it) {
+  if (spare_.size() < kSpareNodes) {
+    spare_.push_back(m.extract(it));
+  } else {
+    m.erase(it);
+  }
 }
 
 void CopyPairing::finish(const OnCopy& on_copy) {

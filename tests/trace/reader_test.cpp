@@ -63,6 +63,45 @@ TEST(Reader, ReadsNamesEventsInTimeOrderAndCompleteness) {
   EXPECT_EQ(t.header().pid, 42u);
 }
 
+/// The events' (time, index) pairs, in the order the trace holds them.
+std::vector<std::pair<std::uint64_t, std::uint32_t>> order_of(const Trace& t) {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> out;
+  for (const auto& e : t.events()) out.emplace_back(e.host_ns, e.index);
+  return out;
+}
+
+TEST(Reader, MergesThreadsByTimeTheEarlierThreadFirstAtEqualTimes) {
+  // Each thread's chunks are in time order; the file is not. Thread 1
+  // appears first: its events go before thread 2's at equal times.
+  auto at = [](std::uint64_t ns, std::uint32_t index) { return rec(EventKind::unpack, ns, 0, index); };
+  LogBuilder b;
+  b.standard_names()
+      .records(1, {at(100, 0), at(200, 1), at(300, 2)})
+      .records(2, {at(200, 10), at(250, 11)})
+      .records(1, {at(300, 3), at(400, 4)})
+      .records(2, {at(300, 12)})
+      .end(8);
+  using P = std::pair<std::uint64_t, std::uint32_t>;
+  EXPECT_THAT(order_of(b.parse()), ::testing::ElementsAre(P{100, 0}, P{200, 1}, P{200, 10}, P{250, 11},
+                                                          P{300, 2}, P{300, 3}, P{300, 12}, P{400, 4}));
+}
+
+TEST(Reader, ALogInTimeOrderInTheFileKeepsFileOrderAtEqualTimes) {
+  auto at = [](std::uint64_t ns, std::uint32_t index) { return rec(EventKind::unpack, ns, 0, index); };
+  LogBuilder b;
+  b.standard_names().records(1, {at(100, 0)}).records(2, {at(200, 10)}).records(1, {at(200, 1)}).end(3);
+  using P = std::pair<std::uint64_t, std::uint32_t>;
+  EXPECT_THAT(order_of(b.parse()), ::testing::ElementsAre(P{100, 0}, P{200, 10}, P{200, 1}));
+}
+
+TEST(Reader, AThreadWhoseEventsGoBackInTimeIsSortedStably) {
+  auto at = [](std::uint64_t ns, std::uint32_t index) { return rec(EventKind::unpack, ns, 0, index); };
+  LogBuilder b;
+  b.standard_names().records(1, {at(300, 0), at(100, 1), at(300, 2)}).records(2, {at(200, 10)}).end(4);
+  using P = std::pair<std::uint64_t, std::uint32_t>;
+  EXPECT_THAT(order_of(b.parse()), ::testing::ElementsAre(P{100, 1}, P{200, 10}, P{300, 0}, P{300, 2}));
+}
+
 TEST(Reader, AnEmptyFileSaysSo) {
   const TraceError e = parse_error({});
   EXPECT_EQ(e.kind(), TraceError::Kind::empty);

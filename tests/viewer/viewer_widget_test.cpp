@@ -695,6 +695,45 @@ class ViewerWidgetTest : public QObject {
     QVERIFY(!w->viewState().highlight->lanes.empty());
   }
 
+  void theTimelineIsShownFirstAndCompletedInPlace() {
+    // Note [First frame]: the log comes with its timeline alone, then gets
+    // the rest put into it (the timeline is not copied).
+    auto trace = std::make_shared<const tswap::trace::Trace>(tswap::trace::Trace::load(two_tags_.toStdString()));
+    std::shared_ptr<const LoadedLog> first;
+    bool complete_at_first = true;
+    const auto whole = Loader::build_now(trace, [&](std::shared_ptr<const LoadedLog> log) {
+      complete_at_first = log->complete();
+      first = std::move(log);
+    });
+    QVERIFY(first);
+    QVERIFY(!complete_at_first);
+    QVERIFY(!first->timeline.lanes.empty());
+    QCOMPARE(whole.get(), first.get());
+    QVERIFY(whole->complete());
+    const auto at_once = Loader::build_now(trace);
+    QCOMPARE(whole->timeline.lanes.size(), at_once->timeline.lanes.size());
+    for (std::size_t i = 0; i < at_once->timeline.lanes.size(); ++i) {
+      QCOMPARE(whole->timeline.lanes[i].name, at_once->timeline.lanes[i].name);
+      QCOMPARE(whole->timeline.lanes[i].spans.size(), at_once->timeline.lanes[i].spans.size());
+    }
+    QCOMPARE(whole->memory->labels, at_once->memory->labels);
+    QCOMPARE(whole->summary->layers.size(), at_once->summary->layers.size());
+  }
+
+  void aLogOpenedIsShownWholeWhenItSaysSo() {
+    // logShown comes once the curves and the table are there; the memory
+    // view of a log without them says they are being built.
+    auto w = opened(two_tags_);
+    QVERIFY(w);
+    QVERIFY(w->loadedLog()->complete());
+    QVERIFY(w->tableView()->model()->rowCount() > 0);
+    LoadedLog partial = *w->loadedLog();
+    partial.memory.reset();
+    QImage image(600, 300, QImage::Format_ARGB32);
+    QPainter p(&image);
+    paint_memory(p, image.size(), partial, w->viewState(), Theme::of(true));  // no curves: no crash
+  }
+
   void filteringByStepRebuildsTheTimeline() {
     auto w = opened(good_);
     QVERIFY(w);
