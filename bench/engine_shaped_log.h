@@ -5,7 +5,8 @@
 // viewer_bench: loading and drawing): 32 layers a step, each swap 10 events
 // (created, queued, start, done, release, queued, start, done, unpack,
 // destroyed) on two copy streams and a compute thread, in chunks of 8192
-// records as the recorder writes them.
+// records as the recorder writes them. synthetic_log.h writes the same
+// logs to files, chunk by chunk (100 million events are 3.2 GB).
 
 #include <cstring>
 #include <memory>
@@ -16,11 +17,15 @@
 
 namespace tswap_bench {
 
-/// About `events` events. zstd_level 0: plain records chunks, in a log with
-/// the 256-byte header of version 2 (byte offsets as before version 3);
-/// otherwise a version 4 log whose records chunks are zstd frames of that
-/// level, as the recorder writes them (Note [Record columns]).
-inline std::vector<std::uint8_t> engine_shaped_log(std::size_t events, int zstd_level = 0) {
+/// Makes about `events` events, handing the log's bytes to `sink` (called
+/// with a vector it may take from: the vector is cleared after each call)
+/// every 8192 records of the compute thread and at the end. zstd_level 0:
+/// plain records chunks, in a log with the 256-byte header of version 2
+/// (byte offsets as before version 3); otherwise a version 4 log whose
+/// records chunks are zstd frames of that level, as the recorder writes
+/// them (Note [Record columns]).
+template <class Sink>
+void make_engine_shaped_log(std::size_t events, int zstd_level, Sink&& sink) {
   using tswap::trace::EventKind;
   using tswap::trace::Record;
   tswap::trace::FileHeader h{};
@@ -75,12 +80,26 @@ inline std::vector<std::uint8_t> engine_shaped_log(std::size_t events, int zstd_
         in.push_back(rec(EventKind::h2d_done, t + 900, layer, i, step, 2, tswap::trace::kFlagPrefetch));
         main.push_back(rec(EventKind::unpack, t + 950, layer, i, step, 0));
         main.push_back(rec(EventKind::swap_destroyed, t + 990, layer, i, step, 0));
-        if (main.size() >= 8192) flush(main, 1), flush(out, 2), flush(in, 3);
+        if (main.size() >= 8192) {
+          flush(main, 1), flush(out, 2), flush(in, 3);
+          sink(bytes);
+          bytes.clear();
+        }
       }
     }
   }
   if (!main.empty()) flush(main, 1), flush(out, 2), flush(in, 3);
-  return bytes;
+  sink(bytes);
+  bytes.clear();
+}
+
+/// The whole log in memory.
+inline std::vector<std::uint8_t> engine_shaped_log(std::size_t events, int zstd_level = 0) {
+  std::vector<std::uint8_t> log;
+  make_engine_shaped_log(events, zstd_level, [&](const std::vector<std::uint8_t>& bytes) {
+    log.insert(log.end(), bytes.begin(), bytes.end());
+  });
+  return log;
 }
 
 }  // namespace tswap_bench
