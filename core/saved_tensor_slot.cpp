@@ -41,6 +41,15 @@ namespace {
 
 /// A leaf that requires grad whose grad accumulator nothing holds: the kind
 /// LibTorch < 2.1 cannot unpack through hooks.
+/// Before a layer's first save in a step: room for as many keys as the
+/// layer had in the step before (TagState::keys_per_layer).
+void reserve_like_last_step(const TagState& tag, LayerKeys& keys, int layer) {
+  if (static_cast<std::size_t>(layer) >= tag.keys_per_layer.size()) return;
+  const std::size_t n = tag.keys_per_layer[static_cast<std::size_t>(layer)];
+  keys.keys.reserve(n);
+  keys.by_storage.reserve(n);
+}
+
 bool is_leaf_without_grad_accumulator(const at::Tensor& t) {
   if (!t.requires_grad() || !t.is_leaf()) return false;
   torch::autograd::AutogradMeta* meta = torch::autograd::impl::get_autograd_meta(t);
@@ -117,7 +126,10 @@ void SavedTensorSlot::observe(const at::Tensor& tensor, const Eligibility& eligi
   std::lock_guard<std::mutex> lock(tag_->mu);
   observed_step_ = current_step_locked();
   LayerKeys& keys = observed_step_->layer(layer_);
-  if (keys.keys.empty()) release_layers_below(*tag_, *observed_step_, layer_);
+  if (keys.keys.empty()) {
+    reserve_like_last_step(*tag_, keys, layer_);
+    release_layers_below(*tag_, *observed_step_, layer_);
+  }
   index_ = static_cast<std::int64_t>(keys.keys.size());
   keys.keys.emplace_back();  // no swap behind it
   // A storage saved twice in a layer would be copied once.
@@ -138,7 +150,10 @@ void SavedTensorSlot::swap_out(const at::Tensor& tensor, const Eligibility& elig
   std::lock_guard<std::mutex> lock(tag_->mu);
   const std::shared_ptr<StepIndex> step = current_step_locked();
   LayerKeys& keys = step->layer(layer_);
-  if (keys.keys.empty()) release_layers_below(*tag_, *step, layer_);
+  if (keys.keys.empty()) {
+    reserve_like_last_step(*tag_, keys, layer_);
+    release_layers_below(*tag_, *step, layer_);
+  }
   index_ = static_cast<std::int64_t>(keys.keys.size());
 
   const c10::StorageImpl* storage = tensor.storage().unsafeGetStorageImpl();

@@ -134,6 +134,12 @@ TagState::Entry TagState::enter_layer(int context, std::uint64_t schedule) {
     if (!step || step_ended || again || step->backward_began) {
       // A step cut short by an exception says nothing about the schedule.
       if (step && !step_ended) warning = learn_from_locked(*step);
+      if (step) {
+        keys_per_layer.resize(step->layers.size());
+        for (std::size_t l = 0; l < step->layers.size(); ++l) {
+          keys_per_layer[l] = step->layers[l].keys.size();
+        }
+      }
       step = std::make_shared<StepIndex>();
       step->number = ++steps;
       step_ended = false;

@@ -106,6 +106,11 @@ class TagState {
   bool step_ended = true;
   std::uint32_t steps = 0;          // steps started so far; the current one's number
   std::shared_ptr<StepIndex> step;  // the step forward is recording now
+  // Keys each layer had in the step before. A layer's first save reserves
+  // as many, so its key vector and storage hash do not grow by doubling:
+  // each large reallocation made glibc consolidate every small free chunk
+  // (a quarter of the time at 10^5 saved tensors a step, by perf).
+  std::vector<std::size_t> keys_per_layer;
   // SwapOptions::max_copies_in_flight (request_copy_out): the completions
   // of this tag's queued copies out, oldest first, and the swaps waiting
   // for a place.

@@ -37,6 +37,7 @@ Unfinished = _trace.Unfinished
 CheckResult = _trace.CheckResult
 OrderDiff = _trace.OrderDiff
 
+#: The newest log format version this reader knows (older ones load too).
 FORMAT_VERSION: int = _trace.FORMAT_VERSION
 #: EventKind code -> name ("d2h_queued", ...), every kind the reader knows.
 KINDS: Dict[int, str] = dict(_trace.kinds)
