@@ -1,6 +1,5 @@
 #include "string_registry.h"
 
-#include <stdexcept>
 
 namespace tswap::profiler::detail {
 
@@ -16,10 +15,11 @@ std::uint32_t StringRegistry::intern(trace::StringKind kind, std::string_view te
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = ids_[k].try_emplace(std::string(text), next_[k]);
   if (inserted) {
-    if (next_[k] > max_id) {
-      ids_[k].erase(it);
-      throw std::length_error("tensorswap profiler: more than " + std::to_string(max_id) +
-                              " distinct names of one kind");
+    if (next_[k] >= max_id) {
+      // The last id is shared by every name past the others (defined once).
+      it->second = max_id;
+      if (next_[k] == max_id) defs_.push_back(StringDef{kind, next_[k]++, kOverflowName});
+      return max_id;
     }
     defs_.push_back(StringDef{kind, next_[k]++, std::string(text)});
   }

@@ -23,10 +23,14 @@ struct StringDef {
 
 class StringRegistry {
  public:
+  static constexpr const char* kOverflowName = "(more names than a log has ids for)";
   static StringRegistry& get();
 
   /// The id of `text` among names of `kind`, made on first use (ids from 1).
-  /// Throws std::length_error past `max_id`.
+  /// Once ids up to max_id - 1 are taken, every further name gets max_id,
+  /// named kOverflowName: a process that makes runtimes by the hundred (each
+  /// names its two streams) must not die in a constructor, and its logs
+  /// still say which records lost their name.
   std::uint32_t intern(trace::StringKind kind, std::string_view text, std::uint32_t max_id);
   /// A new id for a thread: threads may share a name.
   std::uint32_t add_thread(std::string_view name);

@@ -50,6 +50,41 @@ tswap::profiler::Fields fields(std::uint16_t tag, std::uint16_t layer, std::uint
   return f;
 }
 
+// A process that makes runtimes by the hundred names more streams than a
+// log has ids for (255): past 254 the names share the last id, named as
+// such, instead of an exception from a runtime's constructor. In a child:
+// the names are the process's for good.
+TEST(Recorder, StreamNamesPastTheIdsShareTheLastOneNamedAsSuch) {
+  TempLog log("names");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int bad = 0;
+    std::uint8_t first_shared = 0, last_own = 0;
+    for (int i = 0; i < 300; ++i) {
+      const std::uint8_t id = tswap::profiler::intern_stream("rec names " + std::to_string(i));
+      if (id == 255 && first_shared == 0) first_shared = static_cast<std::uint8_t>(i);
+      if (id != 255) last_own = id;
+      if (tswap::profiler::intern_stream("rec names " + std::to_string(i)) != id) ++bad;
+    }
+    if (first_shared == 0 || last_own != 254) ++bad;
+    tswap::profiler::SessionOptions options;
+    options.path = log.path;
+    tswap::profiler::start_session(options);
+    tswap::profiler::emit(EventKind::d2h_queued, fields(1, 0, 0, 1, 255));
+    tswap::profiler::emit(EventKind::d2h_queued, fields(1, 0, 1, 1, 254));
+    tswap::profiler::stop_session();
+    const Trace t = Trace::load(log.path);
+    if (t.streams().at(255) != "(more names than a log has ids for)") ++bad;
+    if (t.streams().at(254).rfind("rec names ", 0) != 0) ++bad;
+    ::_exit(bad == 0 ? 0 : 10 + bad);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 + the number of checks the child failed";
+}
+
 TEST(Recorder, WhatIsEmittedIsWhatIsReadFieldByField) {
   TempLog log("roundtrip");
   tswap::profiler::SessionOptions options;
