@@ -66,6 +66,16 @@ void record_bursts(std::uint16_t layer) {
   }
 }
 
+/// A session with `options` in which this thread and another record bursts.
+void record_two_threads(tswap::profiler::SessionOptions options) {
+  options.flush_interval = 5ms;
+  tswap::profiler::start_session(options);
+  std::thread other([] { record_bursts(2); });
+  record_bursts(1);
+  other.join();
+  tswap::profiler::stop_session();
+}
+
 /// Every event's time lies between the steady_clock reading before it and
 /// the one before the thread's next event, give or take `slack_ns`; per
 /// thread, in file order, times never go back.
@@ -101,12 +111,7 @@ TEST(RecorderClock, TscTimesAreInOrderPerThreadAndWithinMicrosecondsOfSteadyCloc
   tswap::profiler::SessionOptions options;
   options.path = log.path;
   options.clock = ClockSource::tsc;
-  options.flush_interval = 5ms;
-  tswap::profiler::start_session(options);
-  std::thread other([] { record_bursts(2); });
-  record_bursts(1);
-  other.join();
-  tswap::profiler::stop_session();
+  record_two_threads(options);
   EXPECT_EQ(tswap::profiler::session_stats().clock, ClockSource::tsc);
   EXPECT_EQ(tswap::profiler::session_stats().records_dropped, 0u);
   const Trace t = Trace::load(log.path);
@@ -146,12 +151,7 @@ TEST(RecorderClock, WithoutAnInvariantTscAutomaticFallsBackToSteadyClock) {
   TempLog log("fallback");
   tswap::profiler::SessionOptions options;
   options.path = log.path;
-  options.flush_interval = 5ms;
-  tswap::profiler::start_session(options);
-  std::thread other([] { record_bursts(2); });
-  record_bursts(1);
-  other.join();
-  tswap::profiler::stop_session();
+  record_two_threads(options);
   EXPECT_EQ(tswap::profiler::session_stats().clock, ClockSource::steady);
   const Trace t = Trace::load(log.path);
   EXPECT_EQ(t.header().host_clock, static_cast<std::uint8_t>(tswap::trace::HostClock::steady));
