@@ -264,14 +264,23 @@ void bind_profiler(py::module_& m) {
       });
   m.def(
       "start_session",
-      [](const std::string& path, const std::string& device, double flush_interval_ms) {
+      [](const std::string& path, const std::string& device, double flush_interval_ms,
+         const std::string& clock, const std::string& compression, int compression_level) {
         profiler::SessionOptions o;
         o.path = path;
         o.device = device;
         o.flush_interval = std::chrono::milliseconds(static_cast<std::int64_t>(flush_interval_ms));
+        // (tensorswap.profile checked the words; start_session refuses what
+        // this machine or build cannot do.)
+        o.clock = clock == "tsc"      ? profiler::ClockSource::tsc
+                  : clock == "steady" ? profiler::ClockSource::steady
+                                      : profiler::ClockSource::automatic;
+        o.compression = compression == "zstd" ? profiler::Compression::zstd : profiler::Compression::none;
+        o.compression_level = compression_level;
         profiler::start_session(o);
       },
-      py::arg("path"), py::arg("device") = "", py::arg("flush_interval_ms") = 50.0);
+      py::arg("path"), py::arg("device") = "", py::arg("flush_interval_ms") = 50.0,
+      py::arg("clock") = "auto", py::arg("compression") = "none", py::arg("compression_level") = 1);
   // Stopping joins the writer thread: let other Python threads run meanwhile.
   m.def("stop_session", &profiler::stop_session, py::call_guard<py::gil_scoped_release>());
   m.def("session_active", &profiler::session_active);

@@ -367,22 +367,37 @@ class profile:
     {pid} and {host}; one rank of several gets its rank before the extension
     when the path names none (``.path`` is then the file written).
     ``device``: free text for the log's header (e.g. "cuda:0 H100").
-    After the block, ``.stats`` says how many records were written and
-    whether any were dropped.
+    ``clock``: "auto" (the CPU's time stamp counter where it is invariant,
+    else steady_clock), "steady" or "tsc"; the log is in CLOCK_MONOTONIC ns
+    whichever. ``compression``: "none" or "zstd" (records chunks compressed
+    at ``compression_level``; docs/profiling.md). After the block,
+    ``.stats`` says how many records were written and whether any were
+    dropped.
     """
 
-    def __init__(self, path, device: str = "", flush_interval_ms: float = 50.0):
+    def __init__(self, path, device: str = "", flush_interval_ms: float = 50.0,
+                 clock: str = "auto", compression: str = "none", compression_level: int = 1):
         if not (isinstance(flush_interval_ms, (int, float)) and 1 <= flush_interval_ms <= 60_000):
             raise ValueError("tensorswap: flush_interval_ms must be 1 to 60000 (how often the "
                              f"writer drains the buffers), got {flush_interval_ms!r}")
+        if clock not in ("auto", "steady", "tsc"):
+            raise ValueError(f"tensorswap: clock must be 'auto', 'steady' or 'tsc', got {clock!r}")
+        if compression not in ("none", "zstd"):
+            raise ValueError(f"tensorswap: compression must be 'none' or 'zstd', got {compression!r}")
+        if not isinstance(compression_level, int) or isinstance(compression_level, bool):
+            raise ValueError(f"tensorswap: compression_level must be an int, got {compression_level!r}")
         self.path = str(path)
         self.device = device
         self.flush_interval_ms = flush_interval_ms
+        self.clock = clock
+        self.compression = compression
+        self.compression_level = compression_level
         self.stats: Optional[_C.SessionStats] = None
 
     def __enter__(self) -> "profile":
         requested = self.path
-        _C.start_session(requested, self.device, self.flush_interval_ms)
+        _C.start_session(requested, self.device, self.flush_interval_ms, self.clock,
+                         self.compression, self.compression_level)
         # The file written: placeholders ({rank}, {pid}, ...) filled in, and a
         # rank's number added where several ranks would share the name.
         self.path = _C.expand_log_path(requested)

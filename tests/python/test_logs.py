@@ -40,6 +40,38 @@ def test_profile_writes_a_log_that_passes_check(tmp_path):
     assert "cpu (test)" in info
 
 
+def test_profile_takes_the_clock_and_compression(tmp_path):
+    """profile(compression="zstd") writes a version 4 log of compressed
+    chunks holding the events the same steps record plainly."""
+    model = GPT(layers=3)
+    ts.swap(model.blocks, "log.zstd.*")
+    logs = {}
+    for name, kwargs in {"plain": dict(clock="steady"),
+                         "zstd": dict(clock="auto", compression="zstd", compression_level=3)}.items():
+        torch.manual_seed(0)
+        with ts.profile(tmp_path / f"{name}.tswap", **kwargs) as session:
+            train_steps(model)
+        assert session.stats.records_dropped == 0
+        logs[name] = ts.trace.load(session.path)
+    assert logs["plain"].header.version == 3 and logs["zstd"].header.version == 4
+    # (Stalls depend on timing: every other kind is the same steps' work.)
+    kinds = {name: {k: n for k, n in log.by_kind().items() if k != "stall"}
+             for name, log in logs.items()}
+    assert kinds["zstd"] == kinds["plain"] and kinds["zstd"]["d2h_queued"] > 0
+    info = run_tool("tswap-log", "info", tmp_path / "zstd.tswap").stdout
+    assert "compressed zstd" in info
+    for bad, message in [(dict(clock="rdtsc"), "clock must be 'auto', 'steady' or 'tsc', got 'rdtsc'"),
+                         (dict(compression="lz4"), "compression must be 'none' or 'zstd', got 'lz4'"),
+                         (dict(compression_level="3"), "compression_level must be an int, got '3'")]:
+        try:
+            ts.profile(tmp_path / "bad.tswap", **bad)
+        except ValueError as e:
+            assert message in str(e)
+        else:
+            raise AssertionError(f"profile({bad}) was accepted")
+    assert not (tmp_path / "bad.tswap").exists()
+
+
 def test_tswap_log_environment_records_a_python_process(tmp_path):
     path = tmp_path / "env.tswap"
     script = (
