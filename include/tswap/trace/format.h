@@ -161,8 +161,14 @@ struct StringEntry {
 };
 static_assert(sizeof(StringEntry) == 16);
 
-/// Chunk types. A reader skips types it does not know, so a type can be
-/// added without a new format version (docs/log-format.md).
+/// The most records a records_zstd chunk may hold (64 MiB decompressed): a
+/// reader allocates that much at most for one chunk. The recorder writes 8192.
+inline constexpr std::uint32_t kMaxCompressedRecords = 1u << 21;
+
+/// Chunk types. A reader skips types it does not know, so a type that adds
+/// nothing a reader needs can come without a new format version
+/// (docs/log-format.md); records_zstd came with version 4, since a reader
+/// skipping it would show a compressed log as empty.
 /// records_zstd (version 4): `count` records, compressed. The payload is one
 /// zstd frame whose content size (in its frame header) is count * 32 bytes,
 /// which decompresses to the records as columns of deltas (Note [Record
@@ -170,9 +176,6 @@ static_assert(sizeof(StringEntry) == 16);
 /// checksum is over the payload as stored (compressed), so a torn or
 /// corrupted chunk is found before it is decompressed. Each chunk is a frame
 /// of its own: losing one loses nothing before or after it.
-/// The most records a records_zstd chunk may hold (64 MiB decompressed): a
-/// reader allocates that much at most for one chunk. The recorder writes 8192.
-inline constexpr std::uint32_t kMaxCompressedRecords = 1u << 21;
 enum class ChunkType : std::uint16_t {
   strings = 1,
   records = 2,
